@@ -1,0 +1,60 @@
+"""Customers: the signed-in customer's profile, and creating a customer with an activation key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from portal import keys
+from portal.config import Settings
+from portal.errors import NotFound
+from portal.ids import new_activation_key
+from portal.models import Customer
+from portal.records import activation_key_item, customer_from_item, customer_to_item, email_lookup_item
+from portal.sealing import seal, unseal
+from portal.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Me:
+    email: str
+    name: str
+    language: str
+    activation_key: str
+
+
+def me(customer_id: str, *, store: Store, settings: Settings) -> Me:
+    item = store.get(keys.customer_profile(customer_id))
+    if item is None:
+        raise NotFound()
+    customer = customer_from_item(item)
+    return Me(
+        email=customer.email,
+        name=customer.name,
+        language=customer.language,
+        activation_key=unseal(customer.activation_key_sealed, settings, context=customer_id),
+    )
+
+
+def new_customer(customer: Customer, settings: Settings) -> tuple[Customer, str]:
+    """Give a customer (activation_key_sealed empty) a fresh activation key, sealed."""
+    activation_key = new_activation_key()
+    sealed = seal(activation_key, settings, context=customer.customer_id)
+    return replace(customer, activation_key_sealed=sealed), activation_key
+
+
+def create_customer_parts(
+    customer: Customer, activation_key: str, store: Store
+) -> list[tuple[str, dict[str, Any]]]:
+    """Transaction parts that create a customer; the conditional puts keep email and key unique."""
+    absent = "attribute_not_exists(pk)"
+    return [
+        ("Put", store.put_request(customer_to_item(customer), condition=absent)),
+        ("Put", store.put_request(email_lookup_item(customer), condition=absent)),
+        (
+            "Put",
+            store.put_request(
+                activation_key_item(activation_key, customer.customer_id), condition=absent
+            ),
+        ),
+    ]

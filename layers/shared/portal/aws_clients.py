@@ -1,0 +1,33 @@
+"""boto3 clients, built once per container on first use (never at import, so tests and the local
+stack can point AWS_ENDPOINT_URL at moto first). Only the data-access modules call these."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "max_attempts": 3},
+    tcp_keepalive=True,
+)
+
+
+@cache
+def dynamodb() -> Any:
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+@cache
+def secretsmanager() -> Any:
+    return boto3.client("secretsmanager", config=_CONFIG)
+
+
+def reset() -> None:
+    """Forget cached clients (tests that switch endpoints)."""
+    dynamodb.cache_clear()
+    secretsmanager.cache_clear()

@@ -1,0 +1,215 @@
+"""The HTTP edge shared by every handler: one resolver factory, typed errors mapped to the
+contract's error shape, security headers on every response, the session cookie, CSRF (Origin)
+checks, the client address, and strict parsing of bodies and query strings.
+
+Handlers never enable Powertools' request validation: parsing goes through the contract's pydantic
+models here, so read handlers load no OpenAPI machinery. `documents(...)` records which models a
+route takes, and local/openapi.py turns that into docs/openapi.json.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
+from pydantic import BaseModel, ValidationError
+
+from portal import auth, dependencies
+from portal.config import SESSION_COOKIE, Settings
+from portal.contract import ErrorBody, ErrorDetail
+from portal.errors import (
+    BadRequest,
+    CsrfRejected,
+    NotFound,
+    PayloadTooLarge,
+    PortalError,
+    TooManyAttempts,
+    UnsupportedMediaType,
+)
+from portal.observability import logger
+from portal.pagination import PageQuery
+
+M = TypeVar("M", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., Any])
+
+MAX_BODY_BYTES = 16 * 1024
+JSON = "application/json"
+
+SECURITY_HEADERS: Mapping[str, str] = {
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Content-Security-Policy": (
+        "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+# ---------------------------------------------------------------- responses
+def ok(model: BaseModel | None, *, status: int = 200, cookies: list[Cookie] | None = None) -> Response:
+    body = model.model_dump_json(by_alias=True) if model is not None else None
+    return Response(
+        status_code=status, content_type=JSON if body else None, body=body, cookies=cookies
+    )
+
+
+def error_response(error: PortalError) -> Response:
+    body = ErrorBody(error=ErrorDetail(code=error.code, message=error.message))
+    headers = {}
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after_seconds)
+    return Response(
+        status_code=error.status,
+        content_type=JSON,
+        body=body.model_dump_json(by_alias=True),
+        headers=headers,
+    )
+
+
+def resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver()
+
+    @app.exception_handler(PortalError)
+    def _portal_error(error: PortalError) -> Response:
+        if error.status >= 500:
+            logger.warning("request failed", extra={"code": error.code})
+        return error_response(error)
+
+    @app.not_found
+    def _no_route(_: Exception) -> Response:
+        return error_response(NotFound())
+
+    @app.exception_handler(Exception)
+    def _unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error")
+        return error_response(PortalError())
+
+    return app
+
+
+def handle(app: APIGatewayHttpResolver, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """Resolve, then add the security headers to whatever came out (errors included)."""
+    result = app.resolve(event, context)
+    headers = result.setdefault("headers", {})
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    return result
+
+
+# ---------------------------------------------------------------- session cookie
+def session_cookie(token: str, settings: Settings) -> Cookie:
+    return Cookie(
+        name=SESSION_COOKIE,
+        value=token,
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site=SameSite.STRICT_MODE,
+        max_age=settings.session_absolute_seconds,
+    )
+
+
+def expired_session_cookie() -> Cookie:
+    return Cookie(
+        name=SESSION_COOKIE,
+        value="",
+        path="/",
+        secure=True,
+        http_only=True,
+        same_site=SameSite.STRICT_MODE,
+        max_age=0,
+    )
+
+
+def session_token(app: APIGatewayHttpResolver) -> str | None:
+    for raw in app.current_event.cookies or []:
+        name, _, value = raw.partition("=")
+        if name.strip() == SESSION_COOKIE:
+            return value.strip()
+    return None
+
+
+def signed_in_customer(app: APIGatewayHttpResolver) -> str:
+    """The customer id of the request's session (never from the request itself)."""
+    return auth.authenticate(
+        session_token(app),
+        store=dependencies.store(),
+        settings=dependencies.settings(),
+        clock=dependencies.clock(),
+    )
+
+
+# ---------------------------------------------------------------- request checks
+def require_same_origin(app: APIGatewayHttpResolver, settings: Settings) -> None:
+    """CSRF: a state-changing browser call must carry the portal's own Origin."""
+    origin = app.current_event.headers.get("origin")
+    if origin is None or origin.rstrip("/") != settings.portal_origin.rstrip("/"):
+        raise CsrfRejected()
+
+
+def client_ip(app: APIGatewayHttpResolver, settings: Settings) -> str:
+    if settings.client_ip_header:
+        raw = app.current_event.headers.get(settings.client_ip_header.lower())
+        if raw:
+            # CloudFront-Viewer-Address is "<ip>:<port>" (IPv6 without brackets): drop the port.
+            return raw.rsplit(":", 1)[0].strip("[]") if ":" in raw else raw
+    return str(app.current_event.request_context.http.source_ip)
+
+
+def json_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
+    event = app.current_event
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise UnsupportedMediaType()
+    raw = event.decoded_body if event.is_base64_encoded else event.body
+    if raw is None:
+        raise BadRequest("The request body is missing.")
+    if len(raw.encode("utf-8") if isinstance(raw, str) else raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        raise BadRequest(_describe(exc)) from None
+
+
+def page_query(app: APIGatewayHttpResolver) -> PageQuery:
+    params = app.current_event.query_string_parameters or {}
+    try:
+        return PageQuery.model_validate(dict(params))
+    except ValidationError as exc:
+        raise BadRequest(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "__root__")
+    if first.get("type") == "json_invalid":
+        return "The request body is not valid JSON."
+    return f"Invalid value for '{where}'." if where else "The request body is malformed."
+
+
+# ---------------------------------------------------------------- documentation
+def documents(
+    *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None
+) -> Callable[[F], F]:
+    """Record the models a route parses so the OpenAPI document can describe them."""
+
+    def mark(func: F) -> F:
+        func.__portal_body__ = body  # type: ignore[attr-defined]
+        func.__portal_query__ = query  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def returns(model: type[BaseModel], status: int = 200, description: str = "OK") -> dict[int, Any]:
+    """The `responses=` of a route: documentation only, no runtime cost."""
+    return {
+        status: {"description": description, "content": {JSON: {"model": model}}},
+        400: {"description": "Malformed request", "content": {JSON: {"model": ErrorBody}}},
+    }
+

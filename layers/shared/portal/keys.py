@@ -1,0 +1,97 @@
+"""Every DynamoDB key of the portal table is built here and nowhere else.
+
+docs/data-model.md tells the same story as a table: access pattern -> key condition -> index.
+Secrets that serve as lookups (session tokens, activation keys) and personal data used as keys
+(emails, IPs) appear only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+Key = dict[str, str]
+
+GSI1 = "gsi1"  # overloaded: supports by expiry date, licenses by computer
+LSI1 = "lsi1"  # per customer: the profile followed by order headers, newest first
+
+PROFILE_SK = "PROFILE"
+LICENSE_PREFIX = "LIC#"
+SUPPORT_PREFIX = "SUP#"
+ORDER_PREFIX = "ORDER#"
+ORDERS_LSI_PREFIX = "ORDERS#"
+ORDERS_LSI_PROFILE = "ORDERS#~"  # sorts after every ORDERS#<timestamp>: first in a descending Query
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUST#{customer_id}"
+
+
+def customer_profile(customer_id: str) -> Key:
+    return {"pk": customer_pk(customer_id), "sk": PROFILE_SK}
+
+
+def license_key(customer_id: str, license_id: str) -> Key:
+    return {"pk": customer_pk(customer_id), "sk": f"{LICENSE_PREFIX}{license_id}"}
+
+
+def support_key(customer_id: str, support_id: str) -> Key:
+    return {"pk": customer_pk(customer_id), "sk": f"{SUPPORT_PREFIX}{support_id}"}
+
+
+def order_key(customer_id: str, reference: str) -> Key:
+    return {"pk": customer_pk(customer_id), "sk": f"{ORDER_PREFIX}{reference}"}
+
+
+def order_lsi_sort(placed_at_iso: str, reference: str) -> str:
+    return f"{ORDERS_LSI_PREFIX}{placed_at_iso}#{reference}"
+
+
+# --- unique lookups (conditional puts keep them unique) --------------------------------------
+def email_lookup(normalized_email: str) -> Key:
+    return {"pk": f"EMAIL#{digest(normalized_email)}", "sk": "EMAIL"}
+
+
+def order_reference_lookup(normalized_reference: str) -> Key:
+    return {"pk": f"ORDERREF#{normalized_reference}", "sk": "ORDERREF"}
+
+
+def activation_key_lookup(normalized_key: str) -> Key:
+    return {"pk": f"AKEY#{digest(normalized_key)}", "sk": "AKEY"}
+
+
+def fastspring_order_lookup(fastspring_order_id: str) -> Key:
+    return {"pk": f"FSORDER#{fastspring_order_id}", "sk": "FSORDER"}
+
+
+def webhook_event(event_id: str) -> Key:
+    return {"pk": f"FSEVENT#{event_id}", "sk": "FSEVENT"}
+
+
+# --- sessions and rate limits ----------------------------------------------------------------
+def session_key(token: str) -> Key:
+    return {"pk": f"SESSION#{digest(token)}", "sk": "SESSION"}
+
+
+def rate_limit_key(kind: str, subject: str) -> Key:
+    return {"pk": f"RATE#{kind}#{digest(subject)}", "sk": "RATE"}
+
+
+# --- later patterns (documented in docs/data-model.md) -----------------------------------------
+def quote_key(customer_id: str, quote_id: str) -> Key:
+    return {"pk": customer_pk(customer_id), "sk": f"QUOTE#{quote_id}"}
+
+
+def reminder_key(customer_id: str, support_id: str, expires_on: str, kind: str) -> Key:
+    return {"pk": customer_pk(customer_id), "sk": f"REMINDER#{support_id}#{expires_on}#{kind}"}
+
+
+def support_expiry_gsi(expires_on: str) -> str:
+    return f"SUPEXP#{expires_on}"
+
+
+def computer_gsi(computer_id: str) -> str:
+    return f"COMPUTER#{digest(computer_id)}"

@@ -1,0 +1,110 @@
+"""Domain models: what the portal knows, independent of HTTP and of DynamoDB item shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class BillingDetails:
+    date: date | None
+    name: str | None
+    country: str | None
+    city: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    date: date | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    customer_id: str
+    email: str
+    name: str
+    language: str
+    activation_key_sealed: str
+    billing: BillingDetails | None = None
+    contacts: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SupportCoverage:
+    until: date
+    file_available: bool
+
+
+@dataclass(frozen=True, slots=True)
+class License:
+    license_id: str
+    software: str
+    serial_number: str
+    computer_name: str | None
+    days: int | None  # None: perpetual
+    users: int
+    edition: str | None
+    order_number: str | None
+    purchased_on: date
+    support: SupportCoverage | None
+    upgradable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    support_id: str
+    software: str
+    serial_number: str
+    users: int
+    edition: str | None
+    order_number: str | None
+    purchased_on: date
+    duration_years: int
+    expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    customer_id: str
+    created_at: datetime
+    last_seen_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderItem:
+    product: str
+    sku: str | None
+    quantity: int
+    subtotal: Money
+    display: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    reference: str
+    placed_at: datetime
+    total: Money
+    items: tuple[OrderItem, ...]
+    fastspring_id: str | None = None
+    invoice_url: str | None = None
+    status: str = "completed"  # completed | refunded | partially_refunded

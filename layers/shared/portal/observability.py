@@ -1,0 +1,15 @@
+"""One Logger and one Metrics for every handler. Powertools reads POWERTOOLS_SERVICE_NAME,
+POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL. Never log tokens, keys or order numbers."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+logger = Logger()
+metrics = Metrics()
+
+
+def count(name: str, value: int = 1) -> None:
+    """One metric per business event (SignInSucceeded, SignInFailed, ...)."""
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -1,0 +1,52 @@
+"""Opaque cursors. A cursor names the last item of a page by its public id only: the partition
+comes from the session, so a cursor can never reach another customer's records. Anything that
+does not decode to the expected shape is an InvalidCursor (400), never a 500."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from portal.errors import InvalidCursor
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+MAX_CURSOR_LENGTH = 512
+_CURSOR_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{1,512}$")
+
+
+class PageQuery(BaseModel):
+    """The query string of every list endpoint."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    cursor: str | None = Field(default=None, min_length=1, max_length=MAX_CURSOR_LENGTH)
+
+
+def encode_cursor(position: dict[str, str]) -> str:
+    raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, fields: dict[str, re.Pattern[str]]) -> dict[str, str]:
+    """Decode and check every field against its pattern; exactly these fields, nothing else."""
+    if not _CURSOR_SHAPE.fullmatch(cursor):
+        raise InvalidCursor()
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value: Any = json.loads(base64.urlsafe_b64decode(padded))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise InvalidCursor() from None
+    if not isinstance(value, dict) or set(value) != set(fields):
+        raise InvalidCursor()
+    for name, pattern in fields.items():
+        item = value[name]
+        if not isinstance(item, str) or not pattern.fullmatch(item):
+            raise InvalidCursor()
+    return value

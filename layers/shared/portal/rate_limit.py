@@ -1,0 +1,111 @@
+"""Sliding-window limits on failed sign-ins, exact and safe under parallel requests.
+
+Each subject (an email digest, an IP digest) has one item holding up to `limit` slots; a slot is
+the time of one attempt in progress or one failure (epoch ms * 1000 + a random tie-breaker, so
+each reservation is unique). Before credentials are checked, an attempt RESERVES the oldest slot
+with a conditional write: when every slot is younger than the window, the limit is reached and
+the attempt is refused without looking at the credentials (so parallel guesses cannot overshoot).
+A successful sign-in gives its slot back; a failed one leaves it, which records the failure.
+Retry-After is exact: the moment the oldest recent slot leaves the window.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from portal import keys
+from portal.store import Item
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    kind: str  # "EMAIL" | "IP"
+    subject: str
+    limit: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    key: keys.Key
+    slot: str
+    previous: int | None
+    mine: int
+
+
+def stamp(at: datetime) -> int:
+    return int(at.timestamp() * 1000) * 1000 + secrets.randbelow(1000)
+
+
+def slot_names(limit: int) -> list[str]:
+    return [f"s{i}" for i in range(limit)]
+
+
+def evaluate(
+    limit: Limit, item: Item | None, now: datetime, window_seconds: int
+) -> tuple[Reservation | None, int]:
+    """(reservation to attempt, 0) when a slot is free, or (None, retry_after_seconds)."""
+    cutoff = (int(now.timestamp() * 1000) - window_seconds * 1000) * 1000
+    values: list[tuple[int, str]] = []
+    free: tuple[str, int | None] | None = None
+    for name in slot_names(limit.limit):
+        raw = (item or {}).get(name)
+        if raw is None:
+            free = free or (name, None)
+            continue
+        value = int(raw)
+        if value < cutoff:
+            if free is None or (free[1] is not None and value < free[1]):
+                free = (name, value)
+        else:
+            values.append((value, name))
+    key = keys.rate_limit_key(limit.kind, limit.subject)
+    if free is not None:
+        return Reservation(key=key, slot=free[0], previous=free[1], mine=stamp(now)), 0
+    oldest_ms = min(values)[0] // 1000
+    retry_ms = oldest_ms + window_seconds * 1000 - int(now.timestamp() * 1000)
+    return None, max(1, math.ceil(retry_ms / 1000))
+
+
+def reserve_request(reservation: Reservation, expires_at: int) -> dict[str, Any]:
+    """Update parts: take the slot only if it still holds what we read."""
+    names = {"#slot": reservation.slot}
+    values: dict[str, Any] = {":mine": reservation.mine, ":ttl": expires_at}
+    if reservation.previous is None:
+        condition = "attribute_not_exists(#slot)"
+    else:
+        condition = "#slot = :previous"
+        values[":previous"] = reservation.previous
+    return {
+        "key": reservation.key,
+        "update": "SET #slot = :mine, expiresAt = :ttl",
+        "names": names,
+        "values": values,
+        "condition": condition,
+    }
+
+
+def release_request(reservation: Reservation) -> dict[str, Any]:
+    """Give the slot back after a success, only if nobody has taken it since."""
+    names = {"#slot": reservation.slot}
+    values: dict[str, Any] = {":mine": reservation.mine}
+    if reservation.previous is None:
+        update = "REMOVE #slot"
+    else:
+        update = "SET #slot = :previous"
+        values[":previous"] = reservation.previous
+    return {
+        "key": reservation.key,
+        "update": update,
+        "names": names,
+        "values": values,
+        "condition": "#slot = :mine",
+    }
+
+
+def retry_after_of(results: Sequence[tuple[Reservation | None, int]]) -> int:
+    return max(wait for _, wait in results)

@@ -1,0 +1,234 @@
+"""Stored-item shapes: the explicit mapping between domain models and DynamoDB items."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from portal import keys
+from portal.models import (
+    BillingDetails,
+    Contact,
+    Customer,
+    License,
+    Money,
+    Order,
+    OrderItem,
+    Support,
+    SupportCoverage,
+)
+from portal.store import Item
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+# ---------------------------------------------------------------- customer
+def customer_from_item(item: Item) -> Customer:
+    billing = item.get("billing")
+    return Customer(
+        customer_id=item["customerId"],
+        email=item["email"],
+        name=item.get("name") or "",
+        language=item.get("language") or "en",
+        activation_key_sealed=item["activationKeySealed"],
+        billing=BillingDetails(
+            date=_date(billing.get("date")),
+            name=billing.get("name"),
+            country=billing.get("country"),
+            city=billing.get("city"),
+        )
+        if billing
+        else None,
+        contacts=tuple(
+            Contact(
+                date=_date(c.get("date")),
+                first_name=c.get("firstName"),
+                last_name=c.get("lastName"),
+                email=c.get("email"),
+            )
+            for c in item.get("contacts") or []
+        ),
+    )
+
+
+def customer_to_item(customer: Customer) -> Item:
+    return {
+        **keys.customer_profile(customer.customer_id),
+        "lsi1sk": keys.ORDERS_LSI_PROFILE,
+        "type": "customer",
+        "customerId": customer.customer_id,
+        "email": customer.email,
+        "name": customer.name,
+        "language": customer.language,
+        "activationKeySealed": customer.activation_key_sealed,
+        "billing": {
+            "date": customer.billing.date.isoformat() if customer.billing.date else None,
+            "name": customer.billing.name,
+            "country": customer.billing.country,
+            "city": customer.billing.city,
+        }
+        if customer.billing
+        else None,
+        "contacts": [
+            {
+                "date": c.date.isoformat() if c.date else None,
+                "firstName": c.first_name,
+                "lastName": c.last_name,
+                "email": c.email,
+            }
+            for c in customer.contacts
+        ],
+    }
+
+
+def email_lookup_item(customer: Customer) -> Item:
+    """Sign-in reads this one item to learn who an email belongs to (and what to greet them with)."""
+    return {
+        **keys.email_lookup(customer.email),
+        "type": "emailLookup",
+        "customerId": customer.customer_id,
+        "email": customer.email,
+        "name": customer.name,
+        "language": customer.language,
+    }
+
+
+def order_reference_item(reference: str, customer_id: str) -> Item:
+    return {**keys.order_reference_lookup(reference), "type": "orderRefLookup", "customerId": customer_id}
+
+
+def activation_key_item(activation_key: str, customer_id: str) -> Item:
+    return {**keys.activation_key_lookup(activation_key), "type": "akeyLookup", "customerId": customer_id}
+
+
+# ---------------------------------------------------------------- licenses and supports
+def license_from_item(item: Item) -> License:
+    until = _date(item.get("supportUntil"))
+    return License(
+        license_id=item["licenseId"],
+        software=item["software"],
+        serial_number=item["serialNumber"],
+        computer_name=item.get("computerName"),
+        days=_int(item.get("days")),
+        users=int(item["users"]),
+        edition=item.get("edition"),
+        order_number=item.get("orderNumber"),
+        purchased_on=date.fromisoformat(item["purchasedOn"]),
+        support=SupportCoverage(until=until, file_available=bool(item.get("supportFile", True)))
+        if until
+        else None,
+        upgradable=bool(item.get("upgradable", False)),
+    )
+
+
+def license_to_item(customer_id: str, lic: License) -> Item:
+    return {
+        **keys.license_key(customer_id, lic.license_id),
+        "type": "license",
+        "licenseId": lic.license_id,
+        "software": lic.software,
+        "serialNumber": lic.serial_number,
+        "computerName": lic.computer_name,
+        "days": lic.days,
+        "users": lic.users,
+        "edition": lic.edition,
+        "orderNumber": lic.order_number,
+        "purchasedOn": lic.purchased_on.isoformat(),
+        "supportUntil": lic.support.until.isoformat() if lic.support else None,
+        "supportFile": lic.support.file_available if lic.support else None,
+        "upgradable": lic.upgradable,
+    }
+
+
+def support_from_item(item: Item) -> Support:
+    return Support(
+        support_id=item["supportId"],
+        software=item["software"],
+        serial_number=item["serialNumber"],
+        users=int(item["users"]),
+        edition=item.get("edition"),
+        order_number=item.get("orderNumber"),
+        purchased_on=date.fromisoformat(item["purchasedOn"]),
+        duration_years=int(item["durationYears"]),
+        expires_on=date.fromisoformat(item["expiresOn"]),
+    )
+
+
+def support_to_item(customer_id: str, sup: Support) -> Item:
+    return {
+        **keys.support_key(customer_id, sup.support_id),
+        "type": "support",
+        "supportId": sup.support_id,
+        "software": sup.software,
+        "serialNumber": sup.serial_number,
+        "users": sup.users,
+        "edition": sup.edition,
+        "orderNumber": sup.order_number,
+        "purchasedOn": sup.purchased_on.isoformat(),
+        "durationYears": sup.duration_years,
+        "expiresOn": sup.expires_on.isoformat(),
+        # supports by expiry date (reminder job): one Query per due date
+        "gsi1pk": keys.support_expiry_gsi(sup.expires_on.isoformat()),
+        "gsi1sk": f"{customer_id}#{sup.support_id}",
+    }
+
+
+def money_amount(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+# ---------------------------------------------------------------- orders
+def order_to_item(customer_id: str, order: Order) -> Item:
+    placed = order.placed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return {
+        **keys.order_key(customer_id, order.reference),
+        # the orders page: profile then order headers, newest first, in one Query on lsi1
+        "lsi1sk": keys.order_lsi_sort(placed, order.reference),
+        "type": "order",
+        "reference": order.reference,
+        "fastspringId": order.fastspring_id,
+        "placedAt": placed,
+        "total": order.total.amount,
+        "currency": order.total.currency,
+        "invoiceUrl": order.invoice_url,
+        "status": order.status,
+        "items": [
+            {
+                "product": line.product,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "subtotal": line.subtotal.amount,
+                "display": line.display,
+            }
+            for line in order.items
+        ],
+    }
+
+
+def order_from_item(item: Item) -> Order:
+    currency = str(item["currency"])
+    return Order(
+        reference=item["reference"],
+        placed_at=datetime.fromisoformat(str(item["placedAt"]).replace("Z", "+00:00")),
+        total=Money(money_amount(item["total"]), currency),
+        items=tuple(
+            OrderItem(
+                product=line["product"],
+                sku=line.get("sku"),
+                quantity=int(line["quantity"]),
+                subtotal=Money(money_amount(line["subtotal"]), currency),
+                display=line.get("display"),
+            )
+            for line in item.get("items") or []
+        ),
+        fastspring_id=item.get("fastspringId"),
+        invoice_url=item.get("invoiceUrl"),
+        status=item.get("status", "completed"),
+    )

@@ -1,0 +1,38 @@
+"""Secrets Manager access with a short per-container cache (rotation is picked up within minutes).
+
+Secret names are `<SECRETS_PREFIX><name>`; the local stack creates them in moto at start."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from portal import aws_clients
+
+CACHE_SECONDS = 300.0
+_cache: dict[str, tuple[float, str]] = {}
+
+
+class SecretMissing(RuntimeError):
+    """A secret the code needs is absent: callers fail closed."""
+
+
+def get_secret(full_name: str, client: Callable[[], Any] = aws_clients.secretsmanager) -> str:
+    now = time.monotonic()
+    hit = _cache.get(full_name)
+    if hit and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    try:
+        answer = client().get_secret_value(SecretId=full_name)
+    except Exception as exc:  # noqa: BLE001 - any failure to read a secret is "missing": fail closed
+        raise SecretMissing(full_name) from exc
+    value = answer.get("SecretString")
+    if not value:
+        raise SecretMissing(full_name)
+    _cache[full_name] = (now, value)
+    return str(value)
+
+
+def forget() -> None:
+    _cache.clear()

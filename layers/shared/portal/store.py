@@ -1,0 +1,197 @@
+"""Data access: the only module that speaks DynamoDB. Items go in and out as plain dicts of Python
+values (numbers as Decimal); keys come from portal.keys; expressions use placeholders only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from portal import aws_clients
+from portal.keys import Key
+
+Item = dict[str, Any]
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+
+
+def from_attributes(attributes: Mapping[str, Any]) -> Item:
+    return {name: _deserializer.deserialize(value) for name, value in attributes.items()}
+
+
+class ConditionFailed(Exception):
+    """A conditional write (or one part of a transaction) did not hold.
+
+    `reasons` has one code per transaction part ("None" where that part was fine)."""
+
+    def __init__(self, reasons: Sequence[str] = ()) -> None:
+        super().__init__(", ".join(reasons) or "condition failed")
+        self.reasons = list(reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    items: list[Item]
+    last_key: Item | None
+
+
+class Store:
+    """One table. `client` is a factory so the boto3 client is built lazily, once per container."""
+
+    def __init__(self, table_name: str, client: Callable[[], Any] = aws_clients.dynamodb) -> None:
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        return self._client()
+
+    # ---------------------------------------------------------------- reads
+    def get(self, key: Key, *, consistent: bool = False) -> Item | None:
+        answer = self.client.get_item(
+            TableName=self.table_name, Key=to_attributes(key), ConsistentRead=consistent
+        )
+        return from_attributes(answer["Item"]) if "Item" in answer else None
+
+    def get_many(self, keys: Sequence[Key], *, consistent: bool = True) -> list[Item | None]:
+        """BatchGetItem for up to 100 distinct keys, answered in the order asked (None = missing)."""
+        wanted = [to_attributes(key) for key in keys]
+        found: dict[tuple[str, str], Item] = {}
+        request: dict[str, Any] = {
+            self.table_name: {"Keys": wanted, "ConsistentRead": consistent}
+        }
+        for _ in range(5):
+            answer = self.client.batch_get_item(RequestItems=request)
+            for raw in answer.get("Responses", {}).get(self.table_name, []):
+                item = from_attributes(raw)
+                found[(item["pk"], item["sk"])] = item
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+        else:
+            raise RuntimeError("BatchGetItem left keys unprocessed")
+        return [found.get((key["pk"], key["sk"])) for key in keys]
+
+    def query(
+        self,
+        *,
+        partition: tuple[str, str],
+        sort_prefix: tuple[str, str] | None = None,
+        index: str | None = None,
+        limit: int,
+        newest_first: bool = True,
+        start_key: Mapping[str, str] | None = None,
+    ) -> QueryResult:
+        names = {"#p": partition[0]}
+        values: dict[str, Any] = {":p": partition[1]}
+        condition = "#p = :p"
+        if sort_prefix:
+            names["#s"] = sort_prefix[0]
+            values[":s"] = sort_prefix[1]
+            condition += " AND begins_with(#s, :s)"
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_attributes(values),
+            "ScanIndexForward": not newest_first,
+            "Limit": limit,
+        }
+        if index:
+            request["IndexName"] = index
+        if start_key:
+            request["ExclusiveStartKey"] = to_attributes(start_key)
+        answer = self.client.query(**request)
+        last = answer.get("LastEvaluatedKey")
+        return QueryResult(
+            items=[from_attributes(raw) for raw in answer.get("Items", [])],
+            last_key=from_attributes(last) if last else None,
+        )
+
+    # ---------------------------------------------------------------- writes
+    def put(self, item: Mapping[str, Any], *, condition: str | None = None) -> None:
+        request: dict[str, Any] = {"TableName": self.table_name, "Item": to_attributes(item)}
+        if condition:
+            request["ConditionExpression"] = condition
+        self._write(self.client.put_item, request)
+
+    def update(
+        self,
+        key: Key,
+        *,
+        update: str,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        condition: str | None = None,
+        return_new: bool = False,
+    ) -> Item | None:
+        request = self.update_request(
+            key, update=update, names=names, values=values, condition=condition
+        )
+        if return_new:
+            request["ReturnValues"] = "ALL_NEW"
+        answer = self._write(self.client.update_item, request)
+        return from_attributes(answer["Attributes"]) if return_new else None
+
+    def delete(self, key: Key) -> None:
+        self.client.delete_item(TableName=self.table_name, Key=to_attributes(key))
+
+    def update_request(
+        self,
+        key: Key,
+        *,
+        update: str,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
+        condition: str | None = None,
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": to_attributes(key),
+            "UpdateExpression": update,
+        }
+        if names:
+            request["ExpressionAttributeNames"] = dict(names)
+        if values:
+            request["ExpressionAttributeValues"] = to_attributes(values)
+        if condition:
+            request["ConditionExpression"] = condition
+        return request
+
+    def put_request(self, item: Mapping[str, Any], *, condition: str | None = None) -> dict[str, Any]:
+        request: dict[str, Any] = {"TableName": self.table_name, "Item": to_attributes(item)}
+        if condition:
+            request["ConditionExpression"] = condition
+        return request
+
+    def transact(self, parts: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """All or nothing. parts: ("Put" | "Update" | "Delete" | "ConditionCheck", request)."""
+        items = [{kind: request} for kind, request in parts]
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                reasons = [
+                    str(reason.get("Code", "None"))
+                    for reason in exc.response.get("CancellationReasons", [])
+                ]
+                if any(code == "ConditionalCheckFailed" for code in reasons):
+                    raise ConditionFailed(reasons) from None
+            raise
+
+    @staticmethod
+    def _write(call: Callable[..., Any], request: dict[str, Any]) -> Any:
+        try:
+            return call(**request)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise ConditionFailed() from None
+            raise
