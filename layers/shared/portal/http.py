@@ -206,10 +206,33 @@ def documents(
     return mark
 
 
-def returns(model: type[BaseModel], status: int = 200, description: str = "OK") -> dict[int, Any]:
-    """The `responses=` of a route: documentation only, no runtime cost."""
-    return {
-        status: {"description": description, "content": {JSON: {"model": model}}},
-        400: {"description": "Malformed request", "content": {JSON: {"model": ErrorBody}}},
-    }
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Not signed in, or invalid credentials",
+    403: "Not from the portal's own origin (CSRF)",
+    404: "Not found (or not yours)",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Body is not JSON",
+    429: "Too many attempts (see Retry-After)",
+}
 
+
+def returns(
+    model: type[BaseModel] | None,
+    *,
+    status: int = 200,
+    description: str = "OK",
+    errors: tuple[int, ...] = (400, 401),
+) -> dict[int, Any]:
+    """The `responses=` of a route: documentation only, no runtime cost."""
+    success: dict[str, Any] = {"description": description}
+    if model is not None:
+        success["content"] = {JSON: {"model": model}}
+    documented: dict[int, Any] = {status: success}
+    for code in errors:
+        documented[code] = {
+            "description": _ERROR_DESCRIPTIONS[code],
+            "content": {JSON: {"model": ErrorBody}},
+        }
+    return documented

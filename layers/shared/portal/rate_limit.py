@@ -49,7 +49,8 @@ def evaluate(
     limit: Limit, item: Item | None, now: datetime, window_seconds: int
 ) -> tuple[Reservation | None, int]:
     """(reservation to attempt, 0) when a slot is free, or (None, retry_after_seconds)."""
-    cutoff = (int(now.timestamp() * 1000) - window_seconds * 1000) * 1000
+    # An attempt at t counts while now - window < t: it has left the window once t <= cutoff.
+    cutoff_ms = int(now.timestamp() * 1000) - window_seconds * 1000
     values: list[tuple[int, str]] = []
     free: tuple[str, int | None] | None = None
     for name in slot_names(limit.limit):
@@ -58,7 +59,7 @@ def evaluate(
             free = free or (name, None)
             continue
         value = int(raw)
-        if value < cutoff:
+        if value // 1000 <= cutoff_ms:
             if free is None or (free[1] is not None and value < free[1]):
                 free = (name, value)
         else:

@@ -1,0 +1,38 @@
+// Locale-aware formatting of the API's dates, numbers and money.
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** "2020-01-27" -> "27 Jan 2020" / "27.01.2020" / "27 janv. 2020". Unknown shapes pass through. */
+export function formatDate(ymd, locale) {
+  const m = DATE_RE.exec(ymd ?? '');
+  if (!m) return ymd ?? '';
+  const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+}
+
+/** Today's date in the user's time zone as YYYY-MM-DD. */
+export function todayYmd(now = new Date()) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/** True when the YYYY-MM-DD date lies before today. */
+export function isPast(ymd, now = new Date()) {
+  return DATE_RE.test(ymd ?? '') && ymd < todayYmd(now);
+}
+
+export function formatNumber(value, locale) {
+  if (value === null || value === undefined || value === '') return '';
+  return new Intl.NumberFormat(locale).format(value);
+}
+
+/** {amount: "704.11", currency: "EUR"} -> "€704.11" / "704,11 €". amount is a decimal string. */
+export function formatMoney(money, locale) {
+  if (!money) return '';
+  const { amount, currency } = money;
+  try {
+    // Intl accepts decimal strings and formats them without going through a float.
+    return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(amount);
+  } catch {
+    return `${currency} ${amount}`;
+  }
+}
