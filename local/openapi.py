@@ -51,7 +51,10 @@ def _documented(func: Any) -> Any:
             annotation = Annotated[field.annotation, Query(**constraints)]  # type: ignore[name-defined]
             parameters.append(
                 inspect.Parameter(
-                    name, inspect.Parameter.KEYWORD_ONLY, default=field.default, annotation=annotation
+                    name,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    default=field.default,
+                    annotation=annotation,
                 )
             )
     body = getattr(func, "__portal_body__", None)
@@ -60,7 +63,7 @@ def _documented(func: Any) -> Any:
             inspect.Parameter(
                 "body",
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[body, Body(embed=False)],  # type: ignore[valid-type]
+                annotation=Annotated[body, Body(embed=False)],
             )
         )
 

@@ -11,7 +11,9 @@ from portal.observability import logger, metrics
 app = http.resolver()
 
 
-@app.post("/api/auth/login", responses=http.returns(LoginResponse, errors=(400, 401, 403, 413, 415, 429)))
+@app.post(
+    "/api/auth/login", responses=http.returns(LoginResponse, errors=(400, 401, 403, 413, 415, 429))
+)
 @http.documents(body=LoginRequest)
 def login() -> Response:
     settings = dependencies.settings()

@@ -10,7 +10,10 @@ from portal.observability import logger, metrics
 app = http.resolver()
 
 
-@app.post("/api/auth/logout", responses=http.returns(None, status=204, description="Signed out", errors=(403,)))
+@app.post(
+    "/api/auth/logout",
+    responses=http.returns(None, status=204, description="Signed out", errors=(403,)),
+)
 def logout() -> Response:
     http.require_same_origin(app, dependencies.settings())
     auth.sign_out(http.session_token(app), store=dependencies.store())

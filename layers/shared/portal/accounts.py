@@ -10,7 +10,12 @@ from portal.config import Settings
 from portal.errors import NotFound
 from portal.ids import new_activation_key
 from portal.models import Customer
-from portal.records import activation_key_item, customer_from_item, customer_to_item, email_lookup_item
+from portal.records import (
+    activation_key_item,
+    customer_from_item,
+    customer_to_item,
+    email_lookup_item,
+)
 from portal.sealing import seal, unseal
 from portal.store import Store
 

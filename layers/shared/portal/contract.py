@@ -53,11 +53,15 @@ class MeResponse(Wire):
     email: str
     name: str
     language: str
-    activation_key: str = Field(description="Shown in groups of four, e.g. ABCD-EFGH-JKMN-PQRS-TVWX")
+    activation_key: str = Field(
+        description="Shown in groups of four, e.g. ABCD-EFGH-JKMN-PQRS-TVWX"
+    )
 
     @classmethod
     def of(cls, me: Me) -> MeResponse:
-        return cls(email=me.email, name=me.name, language=me.language, activation_key=me.activation_key)
+        return cls(
+            email=me.email, name=me.name, language=me.language, activation_key=me.activation_key
+        )
 
 
 # ---------------------------------------------------------------- licenses and supports

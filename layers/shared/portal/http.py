@@ -50,7 +50,9 @@ SECURITY_HEADERS: Mapping[str, str] = {
 
 
 # ---------------------------------------------------------------- responses
-def ok(model: BaseModel | None, *, status: int = 200, cookies: list[Cookie] | None = None) -> Response:
+def ok(
+    model: BaseModel | None, *, status: int = 200, cookies: list[Cookie] | None = None
+) -> Response:
     body = model.model_dump_json(by_alias=True) if model is not None else None
     return Response(
         status_code=status, content_type=JSON if body else None, body=body, cookies=cookies

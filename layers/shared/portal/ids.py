@@ -44,5 +44,5 @@ def new_activation_key() -> str:
 def normalize_activation_key(value: str) -> str:
     """Accept what people type: lower case, spaces, missing dashes, O for 0, I/L for 1."""
     raw = "".join(value.split()).replace("-", "").upper()
-    raw = raw.translate(str.maketrans({"O": "0", "I": "1", "L": "1"}))
+    raw = raw.translate(str.maketrans("OIL", "011"))
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))

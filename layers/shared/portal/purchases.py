@@ -25,7 +25,9 @@ def purchase_parts(
     absent = "attribute_not_exists(pk)"
     parts: list[Part] = []
     if order is not None:
-        parts.append(("Put", store.put_request(order_to_item(customer_id, order), condition=absent)))
+        parts.append(
+            ("Put", store.put_request(order_to_item(customer_id, order), condition=absent))
+        )
         parts.append(
             (
                 "Put",

@@ -89,7 +89,7 @@ def customer_to_item(customer: Customer) -> Item:
 
 
 def email_lookup_item(customer: Customer) -> Item:
-    """Sign-in reads this one item to learn who an email belongs to (and what to greet them with)."""
+    """Sign-in reads this one item: who owns an email, and what to greet them with."""
     return {
         **keys.email_lookup(customer.email),
         "type": "emailLookup",
@@ -101,11 +101,19 @@ def email_lookup_item(customer: Customer) -> Item:
 
 
 def order_reference_item(reference: str, customer_id: str) -> Item:
-    return {**keys.order_reference_lookup(reference), "type": "orderRefLookup", "customerId": customer_id}
+    return {
+        **keys.order_reference_lookup(reference),
+        "type": "orderRefLookup",
+        "customerId": customer_id,
+    }
 
 
 def activation_key_item(activation_key: str, customer_id: str) -> Item:
-    return {**keys.activation_key_lookup(activation_key), "type": "akeyLookup", "customerId": customer_id}
+    return {
+        **keys.activation_key_lookup(activation_key),
+        "type": "akeyLookup",
+        "customerId": customer_id,
+    }
 
 
 # ---------------------------------------------------------------- licenses and supports

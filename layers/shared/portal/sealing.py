@@ -11,7 +11,7 @@ import os
 from portal.config import Settings
 from portal.secret_store import get_secret
 
-SEALING_SECRET = "activation-key-sealing"
+SEALING_SECRET = "activation-key-sealing"  # noqa: S105 - a secret name, not a value
 _VERSION = "v1"
 
 

@@ -25,7 +25,7 @@ def get_secret(full_name: str, client: Callable[[], Any] = aws_clients.secretsma
         return hit[1]
     try:
         answer = client().get_secret_value(SecretId=full_name)
-    except Exception as exc:  # noqa: BLE001 - any failure to read a secret is "missing": fail closed
+    except Exception as exc:
         raise SecretMissing(full_name) from exc
     value = answer.get("SecretString")
     if not value:

@@ -62,12 +62,10 @@ class Store:
         return from_attributes(answer["Item"]) if "Item" in answer else None
 
     def get_many(self, keys: Sequence[Key], *, consistent: bool = True) -> list[Item | None]:
-        """BatchGetItem for up to 100 distinct keys, answered in the order asked (None = missing)."""
+        """BatchGetItem of up to 100 distinct keys, in the order asked (None = missing)."""
         wanted = [to_attributes(key) for key in keys]
         found: dict[tuple[str, str], Item] = {}
-        request: dict[str, Any] = {
-            self.table_name: {"Keys": wanted, "ConsistentRead": consistent}
-        }
+        request: dict[str, Any] = {self.table_name: {"Keys": wanted, "ConsistentRead": consistent}}
         for _ in range(5):
             answer = self.client.batch_get_item(RequestItems=request)
             for raw in answer.get("Responses", {}).get(self.table_name, []):
@@ -166,7 +164,9 @@ class Store:
             request["ConditionExpression"] = condition
         return request
 
-    def put_request(self, item: Mapping[str, Any], *, condition: str | None = None) -> dict[str, Any]:
+    def put_request(
+        self, item: Mapping[str, Any], *, condition: str | None = None
+    ) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self.table_name, "Item": to_attributes(item)}
         if condition:
             request["ConditionExpression"] = condition
