@@ -32,7 +32,11 @@ SECOND_EMAIL = "ana.mueller@example.de"
 SECOND_ORDER = "JWT241105-4410-77215"
 
 DEMO_SIGN_INS = [
-    {"name": "Camille Martin (the user guide's customer)", "email": DEMO_EMAIL, "orderNumber": DEMO_ORDER},
+    {
+        "name": "Camille Martin (the user guide's customer)",
+        "email": DEMO_EMAIL,
+        "orderNumber": DEMO_ORDER,
+    },
     {"name": "Ana Müller (second customer)", "email": SECOND_EMAIL, "orderNumber": SECOND_ORDER},
 ]
 
@@ -73,20 +77,40 @@ def _product(line: Line) -> str:
         else f"TSplus {line.edition} edition - {line.users} users"
     )
     if line.years:
-        return f"Update/Support services for {what} - {line.years} year{'s' if line.years > 1 else ''}"
+        return (
+            f"Update/Support services for {what} - {line.years} year{'s' if line.years > 1 else ''}"
+        )
     return what
 
 
 # (reference, placed at, currency, [(line, subtotal)]) - the guide's Orders page.
 DEMO_ORDERS = [
-    ("JWT160930-9510-42210", _at("2016-09-30", "14:12:03"), "EUR",
-     [(Line("P62", 5), "260.81"), (Line("P62", 5, years=1), "52.16")]),
+    (
+        "JWT160930-9510-42210",
+        _at("2016-09-30", "14:12:03"),
+        "EUR",
+        [(Line("P62", 5), "260.81"), (Line("P62", 5, years=1), "52.16")],
+    ),
     ("JWT170925-2231-18874", _at("2017-09-25", "09:31:40"), "USD", [(Line("P6E", 10), "308.00")]),
-    ("JWT171011-6402-30915", _at("2017-10-11", "16:05:12"), "EUR", [(Line("P24", 5, years=1), "43.26")]),
+    (
+        "JWT171011-6402-30915",
+        _at("2017-10-11", "16:05:12"),
+        "EUR",
+        [(Line("P24", 5, years=1), "43.26")],
+    ),
     ("JWT181019-1187-55302", _at("2018-10-19", "11:47:55"), "USD", [(Line("P24", 25), "440.00")]),
-    ("JWT181106-7745-20418", _at("2018-11-06", "08:20:31"), "EUR", [(Line("P24", 25, years=2), "467.41")]),
-    ("JWT190529-3058-61127", _at("2019-05-29", "08:46:18"), "EUR",
-     [(Line("P65", 10), "601.80"), (Line("P65", 10, years=1), "102.31")]),
+    (
+        "JWT181106-7745-20418",
+        _at("2018-11-06", "08:20:31"),
+        "EUR",
+        [(Line("P24", 25, years=2), "467.41")],
+    ),
+    (
+        "JWT190529-3058-61127",
+        _at("2019-05-29", "08:46:18"),
+        "EUR",
+        [(Line("P65", 10), "601.80"), (Line("P65", 10, years=1), "102.31")],
+    ),
 ]
 # Bought through a reseller (Partners / Resellers): no FastSpring order on the Orders page.
 DEMO_RESELLER = [
@@ -97,12 +121,31 @@ DEMO_RESELLER = [
 ]
 
 SECOND_ORDERS = [
-    ("JWT241105-4410-77215", _at("2024-11-05", "13:02:44"), "USD",
-     [(Line("999999", 5, software="Remote Work", edition=None, computer="SRV-TEST-RWORK",
-            upgradable=True), "395.00"),
-      (Line("999999", 5, years=3, software="Remote Work", edition=None), "177.75")]),
-    ("JWT250312-0718-33904", _at("2025-03-12", "10:15:00"), "EUR",
-     [(Line("P71", 5), "260.81"), (Line("P71", 5, years=2), "96.40")]),
+    (
+        "JWT241105-4410-77215",
+        _at("2024-11-05", "13:02:44"),
+        "USD",
+        [
+            (
+                Line(
+                    "999999",
+                    5,
+                    software="Remote Work",
+                    edition=None,
+                    computer="SRV-TEST-RWORK",
+                    upgradable=True,
+                ),
+                "395.00",
+            ),
+            (Line("999999", 5, years=3, software="Remote Work", edition=None), "177.75"),
+        ],
+    ),
+    (
+        "JWT250312-0718-33904",
+        _at("2025-03-12", "10:15:00"),
+        "EUR",
+        [(Line("P71", 5), "260.81"), (Line("P71", 5, years=2), "96.40")],
+    ),
 ]
 
 
@@ -150,7 +193,9 @@ def _seed_customer(
     supports = [(_support(line, ref, at), line) for ref, at, line in bought_lines if line.years]
     latest: dict[str, date] = {}
     for sup, _ in supports:
-        latest[sup.serial_number] = max(latest.get(sup.serial_number, sup.expires_on), sup.expires_on)
+        latest[sup.serial_number] = max(
+            latest.get(sup.serial_number, sup.expires_on), sup.expires_on
+        )
 
     def grants(ref: str) -> tuple[list[License], list[Support]]:
         lics = [
@@ -164,13 +209,22 @@ def _seed_customer(
     first = True
     for reference, placed, currency, lines in orders:
         items = tuple(
-            OrderItem(product=_product(line), sku=_sku(line), quantity=1,
-                      subtotal=Money(Decimal(amount), currency))
+            OrderItem(
+                product=_product(line),
+                sku=_sku(line),
+                quantity=1,
+                subtotal=Money(Decimal(amount), currency),
+            )
             for line, amount in lines
         )
         total = Money(sum((item.subtotal.amount for item in items), Decimal("0")), currency)
-        order = Order(reference=reference, placed_at=placed, total=total, items=items,
-                      fastspring_id=f"demo-{reference.lower()}")
+        order = Order(
+            reference=reference,
+            placed_at=placed,
+            total=total,
+            items=items,
+            fastspring_id=f"demo-{reference.lower()}",
+        )
         lics, sups = grants(reference)
         sealed = new_customer(customer, settings) if first else None
         record_purchase(store, customer.customer_id, order, lics, sups, new_customer=sealed)
@@ -187,10 +241,14 @@ def seed(store: Store, settings: Settings) -> None:
         name="Camille Martin",
         language="fr",
         activation_key_sealed="",
-        billing=BillingDetails(date=date(2016, 9, 30), name="Martin Informatique SARL",
-                               country="FR", city="Lyon"),
-        contacts=(Contact(date=date(2016, 9, 30), first_name="Camille", last_name="Martin",
-                          email=DEMO_EMAIL),),
+        billing=BillingDetails(
+            date=date(2016, 9, 30), name="Martin Informatique SARL", country="FR", city="Lyon"
+        ),
+        contacts=(
+            Contact(
+                date=date(2016, 9, 30), first_name="Camille", last_name="Martin", email=DEMO_EMAIL
+            ),
+        ),
     )
     second = Customer(
         customer_id=new_ulid(_at("2024-11-05")),
@@ -198,10 +256,14 @@ def seed(store: Store, settings: Settings) -> None:
         name="Ana Müller",
         language="de",
         activation_key_sealed="",
-        billing=BillingDetails(date=date(2024, 11, 5), name="Müller IT GmbH", country="DE",
-                               city="München"),
-        contacts=(Contact(date=date(2024, 11, 5), first_name="Ana", last_name="Müller",
-                          email=SECOND_EMAIL),),
+        billing=BillingDetails(
+            date=date(2024, 11, 5), name="Müller IT GmbH", country="DE", city="München"
+        ),
+        contacts=(
+            Contact(
+                date=date(2024, 11, 5), first_name="Ana", last_name="Müller", email=SECOND_EMAIL
+            ),
+        ),
     )
     _seed_customer(store, settings, demo, DEMO_ORDERS, DEMO_RESELLER)
     _seed_customer(store, settings, second, SECOND_ORDERS, [])

@@ -34,7 +34,9 @@ def test_each_read_page_is_one_session_read_and_one_data_read(seeded, calls):
     }
     for name, operations in expected.items():
         calls.clear()
-        response = invoke(name, event(name, token=token, query={"limit": "3"} if "list" in name else {}))
+        response = invoke(
+            name, event(name, token=token, query={"limit": "3"} if "list" in name else {})
+        )
         assert response["statusCode"] == 200, name
         assert calls.operations == operations, name
         assert all(scanned == count for scanned, count in calls.query_counts), name

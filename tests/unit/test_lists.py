@@ -39,8 +39,17 @@ def test_the_guides_five_licenses_newest_first(seeded):
     assert p62["support"] == {"until": "2017-09-30", "fileAvailable": True}
     assert page["items"][3]["support"] is None  # P6E: no support ("X" in the guide)
     assert set(p62) == {
-        "id", "software", "serialNumber", "computerName", "days", "users", "edition",
-        "orderNumber", "purchasedOn", "support", "upgradable",
+        "id",
+        "software",
+        "serialNumber",
+        "computerName",
+        "days",
+        "users",
+        "edition",
+        "orderNumber",
+        "purchasedOn",
+        "support",
+        "upgradable",
     }
 
 
@@ -48,11 +57,23 @@ def test_the_guides_seven_supports(seeded):
     page = body_of(get("list_supports", sign_in(DEMO)))
     rows = [(r["serialNumber"], r["users"], r["durationYears"]) for r in page["items"]]
     assert rows == [
-        ("P65", 10, 1), ("PF3", 25, 1), ("P30", 3, 3), ("P65", 10, 1),
-        ("P24", 25, 2), ("P24", 5, 1), ("P62", 5, 1),
+        ("P65", 10, 1),
+        ("PF3", 25, 1),
+        ("P30", 3, 3),
+        ("P65", 10, 1),
+        ("P24", 25, 2),
+        ("P24", 5, 1),
+        ("P62", 5, 1),
     ] or sorted(rows) == sorted(
-        [("P65", 10, 1), ("PF3", 25, 1), ("P30", 3, 3), ("P65", 10, 1),
-         ("P24", 25, 2), ("P24", 5, 1), ("P62", 5, 1)]
+        [
+            ("P65", 10, 1),
+            ("PF3", 25, 1),
+            ("P30", 3, 3),
+            ("P65", 10, 1),
+            ("P24", 25, 2),
+            ("P24", 5, 1),
+            ("P62", 5, 1),
+        ]
     )
     assert len(rows) == 7
     dates = [r["purchasedOn"] for r in page["items"]]

@@ -30,7 +30,9 @@ def test_bad_order_references_are_rejected(raw):
 
 
 def test_emails_are_trimmed_and_case_folded():
-    assert TypeAdapter(Email).validate_python("  Ana.Mueller@Example.DE ") == "ana.mueller@example.de"
+    assert (
+        TypeAdapter(Email).validate_python("  Ana.Mueller@Example.DE ") == "ana.mueller@example.de"
+    )
     for bad in ["no-at", "a@b", "a b@example.com", "x" * 255 + "@example.com"]:
         with pytest.raises(ValidationError):
             TypeAdapter(Email).validate_python(bad)

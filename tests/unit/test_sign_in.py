@@ -41,9 +41,10 @@ def test_sign_in_normalises_email_and_order_number_and_sets_host_cookie(seeded):
 
 
 def test_order_number_with_inner_space_as_in_the_guide(seeded):
-    assert login({"email": "demo@example.com", "orderNumber": "JWT 160930-9510-42210"})[
-        "statusCode"
-    ] == 200
+    assert (
+        login({"email": "demo@example.com", "orderNumber": "JWT 160930-9510-42210"})["statusCode"]
+        == 200
+    )
 
 
 def test_every_failure_is_byte_identical(seeded):
@@ -68,9 +69,10 @@ def test_a_new_token_at_each_sign_in_and_only_its_hash_is_stored(seeded, store):
 
 def test_eleventh_failure_for_one_email_is_429_with_retry_after(seeded, clock):
     for attempt in range(10):
-        assert login({"email": "demo@example.com", "orderNumber": f"JWT0000{attempt}"})[
-            "statusCode"
-        ] == 401
+        assert (
+            login({"email": "demo@example.com", "orderNumber": f"JWT0000{attempt}"})["statusCode"]
+            == 401
+        )
         clock.advance(seconds=10)
     limited = login({"email": "demo@example.com", "orderNumber": "JWT999"})
     assert limited["statusCode"] == 429

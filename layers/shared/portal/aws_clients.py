@@ -14,6 +14,8 @@ _CONFIG = Config(
     read_timeout=5,
     retries={"mode": "standard", "max_attempts": 3},
     tcp_keepalive=True,
+    # The service validates every request anyway; client-side validation costs ~0.3 ms a call.
+    parameter_validation=False,
 )
 
 

@@ -10,13 +10,13 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Money:
     amount: Decimal
     currency: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BillingDetails:
     date: date | None
     name: str | None
@@ -24,7 +24,7 @@ class BillingDetails:
     city: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Contact:
     date: date | None
     first_name: str | None
@@ -32,7 +32,7 @@ class Contact:
     email: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Customer:
     customer_id: str
     email: str
@@ -43,13 +43,13 @@ class Customer:
     contacts: tuple[Contact, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SupportCoverage:
     until: date
     file_available: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class License:
     license_id: str
     software: str
@@ -64,7 +64,7 @@ class License:
     upgradable: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Support:
     support_id: str
     software: str
@@ -77,20 +77,20 @@ class Support:
     expires_on: date
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Session:
     customer_id: str
     created_at: datetime
     last_seen_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
     next_cursor: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OrderItem:
     product: str
     sku: str | None
@@ -99,7 +99,7 @@ class OrderItem:
     display: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Order:
     reference: str
     placed_at: datetime

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -23,8 +24,26 @@ def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
 
 
+def _value(attribute: Mapping[str, Any]) -> Any:
+    """A fast path for the types the portal stores; anything else goes to boto3's deserializer."""
+    ((kind, raw),) = attribute.items()
+    if kind == "S":
+        return raw
+    if kind == "N":
+        return Decimal(raw)
+    if kind == "BOOL":
+        return raw
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {name: _value(value) for name, value in raw.items()}
+    if kind == "L":
+        return [_value(value) for value in raw]
+    return _deserializer.deserialize(attribute)
+
+
 def from_attributes(attributes: Mapping[str, Any]) -> Item:
-    return {name: _deserializer.deserialize(value) for name, value in attributes.items()}
+    return {name: _value(value) for name, value in attributes.items()}
 
 
 class ConditionFailed(Exception):

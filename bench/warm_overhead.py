@@ -1,0 +1,95 @@
+"""Warm handler overhead (PERFORMANCE.md): list licenses in-process, DynamoDB answered by botocore's
+Stubber (no network, no moto), a 20-item page; p50 / p99 over N calls after a warm-up.
+
+    python bench/warm_overhead.py [--calls 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
+os.environ.update(
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_ACCESS_KEY_ID="bench",
+    AWS_SECRET_ACCESS_KEY="bench",
+    TABLE_NAME="PortalTable",
+    PORTAL_ORIGIN="http://127.0.0.1:3000",
+    POWERTOOLS_SERVICE_NAME="customer-portal",
+    POWERTOOLS_METRICS_NAMESPACE="CustomerPortal",
+    POWERTOOLS_METRICS_DISABLED="true",
+    POWERTOOLS_LOG_LEVEL="WARNING",
+)
+
+from botocore.stub import Stubber  # noqa: E402
+
+from portal import aws_clients, keys  # noqa: E402
+from portal.store import to_attributes  # noqa: E402
+from tests.support import Context, event  # noqa: E402
+
+TOKEN = "A" * 43
+CUSTOMER = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+
+
+def license_item(n: int) -> dict:
+    lic_id = f"01ARZ3NDEKTSV4RRFFQ69G{n:04d}"
+    return to_attributes(
+        {
+            **keys.license_key(CUSTOMER, lic_id),
+            "licenseId": lic_id,
+            "software": "TSplus",
+            "serialNumber": f"P{n:02d}",
+            "users": 10,
+            "edition": "Enterprise",
+            "orderNumber": "JWT190529-3058-61127",
+            "purchasedOn": "2019-05-29",
+            "supportUntil": "2027-06-03",
+            "supportFile": True,
+            "upgradable": False,
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=1000)
+    args = parser.parse_args()
+    spec = importlib.util.spec_from_file_location("bench_list", ROOT / "functions/list_licenses/app.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    client = aws_clients.dynamodb()
+    session = {"Attributes": to_attributes({"customerId": CUSTOMER, "createdAt": 1, "lastSeenAt": 1})}
+    page = {"Items": [license_item(n) for n in range(21)], "Count": 21, "ScannedCount": 21}
+    ev = event("list_licenses", token=TOKEN, query={"limit": "20"})
+    warmup = 50
+    timings = []
+    with Stubber(client) as stub:
+        for _ in range(args.calls + warmup):
+            stub.add_response("update_item", session)
+            stub.add_response("query", page)
+        for i in range(args.calls + warmup):
+            started = time.perf_counter()
+            response = module.lambda_handler(ev, Context())
+            elapsed = time.perf_counter() - started
+            assert response["statusCode"] == 200, response
+            if i >= warmup:
+                timings.append(elapsed * 1000)
+    timings.sort()
+    p50 = statistics.median(timings)
+    p99 = timings[int(len(timings) * 0.99) - 1]
+    print(f"warm list_licenses, 20-item page, {args.calls} calls (botocore Stubber):")
+    print(f"  p50 {p50:.3f} ms   (bar <= 1 ms)  {'PASS' if p50 <= 1 else 'FAIL'}")
+    print(f"  p99 {p99:.3f} ms   (bar <= 3 ms)  {'PASS' if p99 <= 3 else 'FAIL'}")
+    print("  note: includes botocore request serialisation and Stubber validation of each call")
+
+
+if __name__ == "__main__":
+    main()
