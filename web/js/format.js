@@ -9,6 +9,22 @@ export function formatDate(ymd, locale) {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
 }
 
+/** "2019-05-29T08:46:18Z" -> date and time in UTC, e.g. "29 May 2019, 08:46:18 UTC". */
+export function formatDateTime(iso, locale) {
+  const ms = Date.parse(iso ?? '');
+  if (Number.isNaN(ms)) return iso ?? '';
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'long', timeZone: 'UTC' }).format(ms);
+}
+
+/** "FR" -> "France" / "Frankreich"; unknown or malformed codes pass through. */
+export function formatCountry(code, locale) {
+  try {
+    return new Intl.DisplayNames(locale, { type: 'region' }).of(code) || code;
+  } catch {
+    return code ?? '';
+  }
+}
+
 /** Today's date in the user's time zone as YYYY-MM-DD. */
 export function todayYmd(now = new Date()) {
   const pad = (n) => String(n).padStart(2, '0');

@@ -1,20 +1,12 @@
 // Home page: activation key, licenses and supports. The three API calls start at once and
 // each part renders as soon as its own answer arrives.
 import { api, UnauthenticatedError } from './api.js';
-import { SIGN_IN_PAGE } from './config.js';
 import { formatDate, formatNumber, isPast } from './format.js';
-import { t, getLanguage, onLanguageChange, useCustomerLanguage, forgetCustomerLanguage } from './i18n.js';
-import { initPage } from './page.js';
+import { t, getLanguage, onLanguageChange, useCustomerLanguage } from './i18n.js';
+import { initPage, showPageError } from './page.js';
 import { createPagedTable, el } from './table.js';
 
 initPage();
-
-const pageError = document.getElementById('page-error');
-let pageErrorKey = null;
-function showPageError(key) {
-  pageErrorKey = key;
-  pageError.textContent = key ? t(key) : '';
-}
 
 // --- cells shared by both tables -------------------------------------------------------
 const lang = () => getLanguage();
@@ -121,21 +113,7 @@ copyButton.addEventListener('click', async () => {
   }
 });
 
-document.getElementById('logout').addEventListener('click', async () => {
-  try {
-    await api('/auth/logout', { method: 'POST', redirectOn401: false });
-  } catch (err) {
-    if (err.status !== 401) {
-      showPageError('error.logout');
-      return;
-    }
-  }
-  forgetCustomerLanguage();
-  location.replace(SIGN_IN_PAGE);
-});
-
 onLanguageChange(() => {
   renderMe();
-  showPageError(pageErrorKey);
   copyStatus.textContent = '';
 });

@@ -2,6 +2,7 @@
 //   #NAME-table (thead in HTML, data rows in tbody, messages in tfoot),
 //   #NAME-prev, #NAME-next, #NAME-page, #NAME-status (aria-live).
 // Catalog keys used: NAME.loading, NAME.empty, NAME.loadFailed, pager.page, common.retry.
+// renderRows and tableMessage also serve the portal's unpaged tables.
 import { PAGE_SIZE } from './config.js';
 import { UnauthenticatedError } from './api.js';
 import { t, getLanguage, onLanguageChange } from './i18n.js';
@@ -13,11 +14,31 @@ export function el(tag, props = {}, ...children) {
   for (const [key, value] of Object.entries(props)) {
     if (value === null || value === undefined || value === false) continue;
     if (key === 'className') node.className = value;
-    else if (key === 'dataset') Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? '' : value);
+    else if (key === 'dataset') {
+      for (const [name, data] of Object.entries(value)) if (data != null) node.dataset[name] = data;
+    } else node.setAttribute(key, value === true ? '' : value);
   }
   node.append(...children.filter((c) => c !== null && c !== undefined));
   return node;
+}
+
+/** Fill the table's tbody with one row per item; columns as in createPagedTable. */
+export function renderRows(table, items, columns, rowData = (item) => ({ id: item.id })) {
+  table.tBodies[0].replaceChildren(...items.map((item) => el('tr', { dataset: rowData(item) },
+    ...columns.map((column) => (typeof column === 'function'
+      ? el('td', {}, column(item) ?? '')
+      : el('td', { className: column.className }, column.render(item) ?? ''))))));
+}
+
+/** Put one message row across the whole table into its tfoot; no children clears it. */
+export function tableMessage(table, ...children) {
+  const tfoot = table.tFoot || table.createTFoot();
+  if (children.length === 0) {
+    tfoot.replaceChildren();
+    return;
+  }
+  const colspan = table.tHead?.rows[0]?.cells.length || 1;
+  tfoot.replaceChildren(el('tr', { className: 'table-message' }, el('td', { colspan }, ...children)));
 }
 
 /**
@@ -26,17 +47,16 @@ export function el(tag, props = {}, ...children) {
  * @param {(query: string) => Promise<{items: object[], nextCursor: string|null}>} opts.load
  * @param {Array<Function|{render: Function, className: string}>} opts.columns  one renderer
  *        per column, item => Node | string | null; the object form also sets the cell's class
+ * @param {(item: object) => object} [opts.rowData]  data-* attributes of an item's row
  * @param {number} [opts.pageSize]
  */
-export function createPagedTable({ name, load, columns, pageSize = PAGE_SIZE }) {
+export function createPagedTable({ name, load, columns, rowData, pageSize = PAGE_SIZE }) {
   const $ = (suffix) => document.getElementById(`${name}-${suffix}`);
   const table = $('table');
   const prev = $('prev');
   const next = $('next');
   const page = $('page');
   const status = $('status');
-  const tbody = table.tBodies[0];
-  const tfoot = table.tFoot || table.createTFoot();
 
   const cursors = [null]; // cursors[i] fetches page i + 1
   let index = 0;
@@ -46,26 +66,16 @@ export function createPagedTable({ name, load, columns, pageSize = PAGE_SIZE }) 
   let loading = false;
   let request = 0;
 
-  function message(text, ...extra) {
-    const cell = el('td', { colspan: columns.length }, text, ...extra);
-    tfoot.replaceChildren(el('tr', { className: 'table-message' }, cell));
-  }
-
   function render() {
-    if (items) {
-      tbody.replaceChildren(...items.map((item) => el('tr', { dataset: { id: item.id } },
-        ...columns.map((column) => (typeof column === 'function'
-          ? el('td', {}, column(item) ?? '')
-          : el('td', { className: column.className }, column.render(item) ?? ''))))));
-    }
+    if (items) renderRows(table, items, columns, rowData);
     if (failed) {
       const retry = el('button', { type: 'button', className: 'btn btn-small' }, t('common.retry'));
       retry.addEventListener('click', () => go(index));
-      message(`${t(`${name}.loadFailed`)} `, retry);
+      tableMessage(table, `${t(`${name}.loadFailed`)} `, retry);
     } else if (items && items.length === 0) {
-      message(t(`${name}.empty`));
+      tableMessage(table, t(`${name}.empty`));
     } else {
-      tfoot.replaceChildren();
+      tableMessage(table);
     }
     page.textContent = formatNumber(index + 1, getLanguage());
     table.setAttribute('aria-busy', String(loading));

@@ -3,14 +3,15 @@ from domain models, and nothing that is not in the contract (no keys, hashes or 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from portal.accounts import Me
-from portal.models import License, Page, Support
+from portal.models import Contact, License, Money, Order, Page, Support
+from portal.orders import OrdersPage
 from portal.types import Email, OrderReference
 
 
@@ -156,3 +157,105 @@ class SupportPage(Wire):
     def of(cls, page: Page[Support]) -> SupportPage:
         items = [SupportOut.fields_of(sup) for sup in page.items]
         return cls.model_validate({"items": items, "next_cursor": page.next_cursor})
+
+
+# ---------------------------------------------------------------- orders
+class MoneyOut(Wire):
+    amount: str = Field(description="A decimal string, e.g. 704.11", pattern=r"^-?\d+(\.\d+)?$")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyOut:
+        return cls(amount=format(money.amount, "f"), currency=money.currency)
+
+
+class BillingOut(Wire):
+    date: date | None
+    name: str | None
+    country: str | None
+    city: str | None
+
+
+class ContactOut(Wire):
+    date: date | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+
+
+class OrderSummaryOut(Wire):
+    reference: str
+    date: date
+    total: MoneyOut
+    status: str = Field(description="completed | refunded | partially_refunded")
+
+
+class OrdersPageOut(Wire):
+    billing: BillingOut | None = Field(description="on the first page; null on later pages")
+    contacts: list[ContactOut] = Field(description="on the first page; empty on later pages")
+    items: list[OrderSummaryOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: OrdersPage) -> OrdersPageOut:
+        billing = page.billing
+        return cls(
+            billing=BillingOut(
+                date=billing.date, name=billing.name, country=billing.country, city=billing.city
+            )
+            if billing
+            else None,
+            contacts=[_contact(c) for c in page.contacts],
+            items=[
+                OrderSummaryOut(
+                    reference=o.reference,
+                    date=o.placed_at.date(),
+                    total=MoneyOut.of(o.total),
+                    status=o.status,
+                )
+                for o in page.orders
+            ],
+            next_cursor=page.next_cursor,
+        )
+
+
+def _contact(contact: Contact) -> ContactOut:
+    return ContactOut(
+        date=contact.date,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        email=contact.email,
+    )
+
+
+class OrderLineOut(Wire):
+    product: str
+    sku: str | None
+    quantity: int
+    subtotal: MoneyOut
+
+
+class OrderDetailOut(Wire):
+    reference: str
+    placed_at: datetime
+    total: MoneyOut
+    status: str
+    items: list[OrderLineOut]
+
+    @classmethod
+    def of(cls, order: Order) -> OrderDetailOut:
+        return cls(
+            reference=order.reference,
+            placed_at=order.placed_at,
+            total=MoneyOut.of(order.total),
+            status=order.status,
+            items=[
+                OrderLineOut(
+                    product=line.display or line.product,
+                    sku=line.sku,
+                    quantity=line.quantity,
+                    subtotal=MoneyOut.of(line.subtotal),
+                )
+                for line in order.items
+            ],
+        )

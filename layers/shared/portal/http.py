@@ -9,12 +9,15 @@ route takes, and local/openapi.py turns that into docs/openapi.json.
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from portal import auth, dependencies
 from portal.config import SESSION_COOKIE, Settings
@@ -30,6 +33,7 @@ from portal.errors import (
 )
 from portal.observability import logger
 from portal.pagination import PageQuery
+from portal.types import OrderReference
 
 M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -167,15 +171,25 @@ def json_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise UnsupportedMediaType()
-    raw = event.decoded_body if event.is_base64_encoded else event.body
-    if raw is None:
+    if event.body is None:
         raise BadRequest("The request body is missing.")
-    if len(raw.encode("utf-8") if isinstance(raw, str) else raw) > MAX_BODY_BYTES:
+    raw = raw_body(app)
+    if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise BadRequest(_describe(exc)) from None
+
+
+def raw_body(app: APIGatewayHttpResolver) -> bytes:
+    """The exact bytes the client sent (base64-decoded when API Gateway encoded them)."""
+    event = app.current_event
+    if event.body is None:
+        return b""
+    if event.is_base64_encoded:
+        return base64.b64decode(event.body)
+    return event.body.encode("utf-8")
 
 
 def page_query(app: APIGatewayHttpResolver) -> PageQuery:
@@ -184,6 +198,19 @@ def page_query(app: APIGatewayHttpResolver) -> PageQuery:
         return PageQuery.model_validate(dict(params))
     except ValidationError as exc:
         raise BadRequest(_describe(exc)) from None
+
+
+@cache
+def _order_reference_adapter() -> TypeAdapter[str]:
+    return TypeAdapter(OrderReference)
+
+
+def order_reference(raw: str) -> str:
+    """A path parameter that must be an order reference (normalised), else 400."""
+    try:
+        return _order_reference_adapter().validate_python(urllib.parse.unquote(raw))
+    except ValidationError:
+        raise BadRequest("Invalid value for 'reference'.") from None
 
 
 def _describe(exc: ValidationError) -> str:

@@ -41,6 +41,11 @@ def new_activation_key() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+def new_serial_number() -> str:
+    """A license's serial number until the product reports its computer: P + 6 characters."""
+    return "P" + _encode(secrets.randbits(30), 6)
+
+
 def normalize_activation_key(value: str) -> str:
     """Accept what people type: lower case, spaces, missing dashes, O for 0, I/L for 1."""
     raw = "".join(value.split()).replace("-", "").upper()

@@ -41,6 +41,7 @@ class Customer:
     activation_key_sealed: str
     billing: BillingDetails | None = None
     contacts: tuple[Contact, ...] = ()
+    revision: int = 0  # bumped by every update of the profile (optimistic concurrency)
 
 
 @dataclass(slots=True)
@@ -62,6 +63,7 @@ class License:
     purchased_on: date
     support: SupportCoverage | None
     upgradable: bool
+    quantity: int = 1  # computers this license may be activated on
 
 
 @dataclass(slots=True)
@@ -97,6 +99,9 @@ class OrderItem:
     quantity: int
     subtotal: Money
     display: str | None = None
+    granted: tuple[str, ...] = ()  # sort keys (LIC#..., SUP#...) of what this line granted
+    unknown_sku: bool = False  # no catalog entry: recorded, granted nothing, reported
+    refunded_quantity: int = 0
 
 
 @dataclass(slots=True)

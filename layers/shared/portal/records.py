@@ -55,6 +55,7 @@ def customer_from_item(item: Item) -> Customer:
             )
             for c in item.get("contacts") or []
         ),
+        revision=int(item.get("revision", 0)),
     )
 
 
@@ -68,6 +69,7 @@ def customer_to_item(customer: Customer) -> Item:
         "name": customer.name,
         "language": customer.language,
         "activationKeySealed": customer.activation_key_sealed,
+        "revision": customer.revision or None,
         "billing": {
             "date": customer.billing.date.isoformat() if customer.billing.date else None,
             "name": customer.billing.name,
@@ -133,6 +135,7 @@ def license_from_item(item: Item) -> License:
         if until
         else None,
         upgradable=bool(item.get("upgradable", False)),
+        quantity=int(item.get("quantity", 1)),
     )
 
 
@@ -152,6 +155,7 @@ def license_to_item(customer_id: str, lic: License) -> Item:
         "supportUntil": lic.support.until.isoformat() if lic.support else None,
         "supportFile": lic.support.file_available if lic.support else None,
         "upgradable": lic.upgradable,
+        "quantity": lic.quantity,
     }
 
 
@@ -214,6 +218,9 @@ def order_to_item(customer_id: str, order: Order) -> Item:
                 "quantity": line.quantity,
                 "subtotal": line.subtotal.amount,
                 "display": line.display,
+                "granted": list(line.granted),
+                "unknownSku": line.unknown_sku,
+                "refundedQuantity": line.refunded_quantity,
             }
             for line in order.items
         ],
@@ -233,6 +240,9 @@ def order_from_item(item: Item) -> Order:
                 quantity=int(line["quantity"]),
                 subtotal=Money(money_amount(line["subtotal"]), currency),
                 display=line.get("display"),
+                granted=tuple(line.get("granted") or ()),
+                unknown_sku=bool(line.get("unknownSku", False)),
+                refunded_quantity=int(line.get("refundedQuantity", 0)),
             )
             for line in item.get("items") or []
         ),

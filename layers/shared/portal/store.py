@@ -39,7 +39,7 @@ def _value(attribute: Mapping[str, Any]) -> Any:
         return {name: _value(value) for name, value in raw.items()}
     if kind == "L":
         return [_value(value) for value in raw]
-    return _deserializer.deserialize(attribute)
+    return _deserializer.deserialize(dict(attribute))  # type: ignore[arg-type]
 
 
 def from_attributes(attributes: Mapping[str, Any]) -> Item:
@@ -190,6 +190,9 @@ class Store:
         if condition:
             request["ConditionExpression"] = condition
         return request
+
+    def delete_request(self, key: Key) -> dict[str, Any]:
+        return {"TableName": self.table_name, "Key": to_attributes(key)}
 
     def transact(self, parts: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """All or nothing. parts: ("Put" | "Update" | "Delete" | "ConditionCheck", request)."""

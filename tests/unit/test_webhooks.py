@@ -1,0 +1,385 @@
+"""FastSpring webhooks (SECURITY.md 13-16, 21; FASTSPRING.md): signatures over raw bytes,
+exactly-once ingestion, partial batches, refunds, test orders, account shapes, the catalog."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+
+import pytest
+
+from local import fastspring as fs
+from portal import keys
+from portal.fastspring import signature
+from tests.support import body_of, event, invoke, session_token
+
+SECRET = "local-development-fastspring-webhook-secret"
+
+
+def deliver(
+    body: bytes,
+    *,
+    secret: str | None = SECRET,
+    header: str = "x-fs-signature",
+    sig: str | None = None,
+    base64_body: bool = False,
+) -> dict:
+    ev = event("fastspring_webhook", origin=None)
+    ev["headers"].pop("x-fs-signature", None)
+    ev["body"] = base64.b64encode(body).decode() if base64_body else body.decode()
+    ev["isBase64Encoded"] = base64_body
+    if sig is not None or secret is not None:
+        ev["headers"][header] = sig if sig is not None else signature(secret or "", body)
+    return invoke("fastspring_webhook", ev)
+
+
+def sign_in(email: str, reference: str) -> str:
+    return session_token(
+        invoke("login", event("login", body={"email": email, "orderNumber": reference}))
+    )
+
+
+def lists(token: str) -> tuple[list[dict], list[dict]]:
+    licenses = body_of(invoke("list_licenses", event("list_licenses", token=token, query={})))
+    supports = body_of(invoke("list_supports", event("list_supports", token=token, query={})))
+    return licenses["items"], supports["items"]
+
+
+def count_items(store, prefix: str) -> int:
+    items = store.client.scan(TableName=store.table_name)["Items"]  # test-only inspection
+    return sum(
+        1
+        for item in items
+        if item["pk"]["S"].startswith(prefix) or item["sk"]["S"].startswith(prefix)
+    )
+
+
+NEW = dict(email="sam.taylor@example.co.uk", skus=["T-ENT-10", "S1Y-T-ENT-10"])
+
+
+# ---------------------------------------------------------------- signatures
+def test_a_signed_order_appears_in_the_portal(seeded):
+    order = fs.order_completed(**NEW)
+    response = deliver(fs.batch(order))
+    assert response["statusCode"] == 200
+    assert response["body"] == order["id"]
+    token = sign_in(NEW["email"], order["data"]["reference"].lower())
+    licenses, supports = lists(token)
+    assert [(l["software"], l["users"], l["edition"]) for l in licenses] == [
+        ("TSplus", 10, "Enterprise")
+    ]
+    assert [(s["users"], s["durationYears"]) for s in supports] == [(10, 1)]
+    assert licenses[0]["serialNumber"] == supports[0]["serialNumber"]  # bought together: bound
+    assert licenses[0]["support"]["until"] == supports[0]["expiresOn"]
+    me = body_of(invoke("me", event("me", token=token)))
+    assert len(me["activationKey"]) == 24
+
+
+@pytest.mark.parametrize("header", ["x-fs-signature", "X-FS-Signature", "X-Fs-Signature"])
+def test_header_name_in_any_case(seeded, header):
+    assert deliver(fs.batch(fs.order_completed(**NEW)), header=header)["statusCode"] == 200
+
+
+def test_base64_encoded_body_is_decoded_before_the_check(seeded):
+    assert deliver(fs.batch(fs.order_completed(**NEW)), base64_body=True)["statusCode"] == 200
+
+
+def flip_one_bit(data: bytes) -> bytes:
+    return data[:10] + bytes([data[10] ^ 1]) + data[11:]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["flipped_bit", "reserialised", "missing", "wrong_secret", "empty", "garbage"],
+)
+def test_bad_signatures_are_401_and_write_nothing(seeded, store, case):
+    body = fs.batch(fs.order_completed(**NEW))
+    before = count_items(store, "FSEVENT#")
+    good = signature(SECRET, body)
+    if case == "flipped_bit":
+        response = deliver(flip_one_bit(body), sig=good)
+    elif case == "reserialised":
+        reserialised = json.dumps(json.loads(body), indent=1).encode()
+        response = deliver(reserialised, sig=good)
+    elif case == "missing":
+        response = deliver(body, secret=None)
+    elif case == "wrong_secret":
+        response = deliver(body, secret="another-secret")
+    elif case == "empty":
+        response = deliver(body, sig="")
+    else:
+        response = deliver(body, sig="not base64 at all!!")
+    assert response["statusCode"] == 401
+    assert body_of(response)["error"]["code"] == "invalid_signature"
+    assert count_items(store, "FSEVENT#") == before
+    assert count_items(store, "FSORDER#") == 0
+
+
+def test_missing_secret_fails_closed(seeded, monkeypatch, store):
+    from portal import secret_store
+
+    secret_store.forget()
+    store_client = __import__("portal.aws_clients", fromlist=["x"]).secretsmanager()
+    store_client.delete_secret(
+        SecretId="customer-portal/local/fastspring-webhook", ForceDeleteWithoutRecovery=True
+    )
+    body = fs.batch(fs.order_completed(**NEW))
+    response = deliver(body)
+    assert response["statusCode"] == 503
+    assert count_items(store, "FSEVENT#") == 0
+
+
+def test_rotation_accepts_old_and_new_secret(seeded, store):
+    from portal import aws_clients, secret_store
+
+    aws_clients.secretsmanager().put_secret_value(
+        SecretId="customer-portal/local/fastspring-webhook",
+        SecretString=json.dumps({"current": "new-secret", "previous": SECRET}),
+    )
+    secret_store.forget()
+    assert deliver(fs.batch(fs.order_completed(**NEW)), secret="new-secret")["statusCode"] == 200
+    assert deliver(fs.batch(fs.order_completed(**NEW)), secret=SECRET)["statusCode"] == 200
+    assert deliver(fs.batch(fs.order_completed(**NEW)), secret="older")["statusCode"] == 401
+
+
+def test_signed_garbage_is_400(seeded):
+    for body in (b"not json", b"[]", b'{"events": "x"}'):
+        assert deliver(body)["statusCode"] == 400
+
+
+# ---------------------------------------------------------------- exactly once
+def test_same_order_10_times_same_id_and_3_times_new_ids_is_one_order(seeded, store):
+    order = fs.order_completed(**NEW)
+    for _ in range(10):
+        assert deliver(fs.batch(order))["statusCode"] == 200
+    for _ in range(3):
+        resend = {**order, "id": fs.new_id()}  # a manual re-send from FastSpring's app
+        assert deliver(fs.batch(resend))["statusCode"] == 200
+    assert count_items(store, "FSORDER#") == 1
+    token = sign_in(NEW["email"], order["data"]["reference"])
+    licenses, supports = lists(token)
+    assert len(licenses) == 1 and len(supports) == 1
+    orders = body_of(invoke("list_orders", event("list_orders", token=token, query={})))
+    assert [o["reference"] for o in orders["items"]] == [order["data"]["reference"]]
+
+
+def test_a_fault_in_the_middle_of_a_batch_is_not_200_and_redelivery_completes_once(
+    seeded, store, monkeypatch
+):
+    from portal import ingest
+
+    events = [fs.order_completed(email=f"buyer{i}@example.com", skus=["T-ENT-5"]) for i in range(3)]
+    real = ingest._order_parts
+    calls = {"n": 0}
+
+    def fail_second(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ConnectionError("DynamoDB went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_order_parts", fail_second)
+    first = deliver(fs.batch(*events))
+    assert first["statusCode"] == 202
+    assert first["body"].splitlines() == [events[0]["id"], events[2]["id"]]
+    assert count_items(store, "FSORDER#") == 2
+    monkeypatch.setattr(ingest, "_order_parts", real)
+    again = deliver(fs.batch(*events))
+    assert again["statusCode"] == 200
+    assert count_items(store, "FSORDER#") == 3
+    assert count_items(store, "ORDERREF#") == 6 + 2 + 3  # demo + second customer + these
+
+
+def test_nothing_committed_is_5xx(seeded, monkeypatch):
+    from portal import ingest
+
+    monkeypatch.setattr(ingest, "_order_parts", lambda *a, **k: (_ for _ in ()).throw(OSError()))
+    response = deliver(fs.batch(fs.order_completed(**NEW)))
+    assert response["statusCode"] == 503
+
+
+def test_an_injected_failure_inside_the_transaction_leaves_nothing(seeded, store, monkeypatch):
+    """SECURITY.md 21: a failing part cancels every part; a retry then completes."""
+    order = fs.order_completed(**NEW)
+    conflict = {**keys.order_reference_lookup(order["data"]["reference"]), "customerId": "x"}
+    store.put(conflict)  # makes the ORDERREF# part of the transaction fail
+    response = deliver(fs.batch(order))
+    assert response["statusCode"] == 200  # recorded as rejected (never retried forever)
+    assert count_items(store, "FSORDER#") == 0
+    assert count_items(store, "LIC#") == 5 + 2  # only the demo data
+    store.delete(keys.order_reference_lookup(order["data"]["reference"]))
+    resend = {**order, "id": fs.new_id()}
+    assert deliver(fs.batch(resend))["statusCode"] == 200
+    assert count_items(store, "FSORDER#") == 1
+
+
+# ---------------------------------------------------------------- shapes and rules
+def test_existing_customer_gets_the_order_and_keeps_their_key(seeded):
+    token = sign_in("demo@example.com", "JWT160930-9510-42210")
+    key_before = body_of(invoke("me", event("me", token=token)))["activationKey"]
+    order = fs.order_completed(
+        email="Demo@Example.com",
+        skus=["S1Y-T-ENT-10"],
+        serial="P65",
+        first="Camille",
+        last="Martin",
+        expanded_account=False,
+    )
+    assert deliver(fs.batch(order))["statusCode"] == 200
+    token = sign_in("demo@example.com", order["data"]["reference"])
+    assert body_of(invoke("me", event("me", token=token)))["activationKey"] == key_before
+    licenses, supports = lists(token)
+    assert len(supports) == 8
+    p65 = next(l for l in licenses if l["serialNumber"] == "P65")
+    renewal = next(s for s in supports if s["orderNumber"] == order["data"]["reference"])
+    assert renewal["serialNumber"] == "P65"
+    assert renewal["expiresOn"] == "2028-06-03"  # extends the support running until 2027-06-03
+    assert p65["support"]["until"] == "2028-06-03"
+
+
+def test_unexpanded_account_null_sku_and_null_city(seeded, store):
+    order = fs.order_completed(
+        email="x.y@example.org", skus=["T-ENT-3"], city=None, expanded_account=False
+    )
+    order["data"]["items"].append(
+        {
+            "product": "mystery-box",
+            "quantity": 1,
+            "sku": None,
+            "subtotal": Decimal("12.34"),
+            "display": "Mystery box",
+        }
+    )
+    assert deliver(fs.batch(order))["statusCode"] == 200
+    token = sign_in("x.y@example.org", order["data"]["reference"])
+    licenses, _ = lists(token)
+    assert len(licenses) == 1
+    detail = body_of(
+        invoke(
+            "order_detail",
+            event("order_detail", token=token)
+            | {
+                "pathParameters": {"reference": order["data"]["reference"]},
+                "rawPath": f"/api/orders/{order['data']['reference']}",
+            },
+        )
+    )
+    assert [i["sku"] for i in detail["items"]] == ["T-ENT-3", None]
+    assert detail["items"][1]["subtotal"] == {"amount": "12.34", "currency": "EUR"}
+    stored = store.get(
+        keys.order_key(body_of_customer(store, "x.y@example.org"), order["data"]["reference"])
+    )
+    assert stored["items"][1]["unknownSku"] is True
+    assert isinstance(stored["total"], Decimal)
+    orders = body_of(invoke("list_orders", event("list_orders", token=token, query={})))
+    assert orders["billing"]["city"] is None and orders["billing"]["country"] == "GB"
+
+
+def body_of_customer(store, email: str) -> str:
+    return str(store.get(keys.email_lookup(email))["customerId"])
+
+
+def test_amounts_are_decimal_end_to_end(seeded, store):
+    order = fs.order_completed(**NEW)
+    order["data"]["total"] = Decimal("704.11")  # 704.11 is not exact as a float
+    raw = fs.batch(order)
+    assert b'"total": 704.11' in raw  # a JSON number, as FastSpring sends it
+    assert deliver(raw)["statusCode"] == 200
+    token = sign_in(NEW["email"], order["data"]["reference"])
+    orders = body_of(invoke("list_orders", event("list_orders", token=token, query={})))
+    assert orders["items"][0]["total"] == {"amount": "704.11", "currency": "EUR"}
+
+
+def test_test_orders_follow_the_stage_setting(seeded, store, monkeypatch):
+    from portal import dependencies
+
+    order = fs.order_completed(**NEW, live=False)
+    monkeypatch.setenv("ALLOW_TEST_ORDERS", "false")
+    dependencies.reset()
+    assert deliver(fs.batch(order))["statusCode"] == 200  # acknowledged ...
+    assert count_items(store, "FSORDER#") == 0  # ... but nothing created
+    monkeypatch.setenv("ALLOW_TEST_ORDERS", "true")
+    dependencies.reset()
+    resend = {**order, "id": fs.new_id()}
+    assert deliver(fs.batch(resend))["statusCode"] == 200
+    assert count_items(store, "FSORDER#") == 1
+
+
+def test_unknown_event_types_are_acknowledged_and_ignored(seeded, store):
+    unknown = {
+        "id": "evt-unknown-1",
+        "type": "subscription.charge.completed",
+        "live": True,
+        "created": 1795800000000,
+        "data": {"whatever": True},
+    }
+    response = deliver(fs.batch(unknown, fs.order_completed(**NEW)))
+    assert response["statusCode"] == 200
+    stored = store.get(keys.webhook_event("evt-unknown-1"))
+    assert stored["status"] == "ignored"
+
+
+def test_malformed_order_is_recorded_and_acknowledged_not_retried_forever(seeded, store):
+    order = fs.order_completed(**NEW)
+    del order["data"]["items"]
+    assert deliver(fs.batch(order))["statusCode"] == 200
+    stored = store.get(keys.webhook_event(order["id"]))
+    assert stored["status"] == "rejected" and "items" in stored["reason"]
+    assert json.loads(stored["payload"])["id"] == order["id"]  # kept for support to replay
+
+
+# ---------------------------------------------------------------- refunds
+def test_full_refund_revokes_what_the_order_granted(seeded, store):
+    order = fs.order_completed(**NEW)
+    deliver(fs.batch(order))
+    reference = order["data"]["reference"]
+    refund = fs.return_created(reference=reference, original_order_id=order["data"]["id"])
+    assert deliver(fs.batch(refund))["statusCode"] == 200
+    assert deliver(fs.batch(refund))["statusCode"] == 200  # again: nothing more happens
+    token = sign_in(NEW["email"], reference)
+    licenses, supports = lists(token)
+    assert licenses == [] and supports == []
+    orders = body_of(invoke("list_orders", event("list_orders", token=token, query={})))
+    assert orders["items"][0]["status"] == "refunded"
+    assert count_items(store, "REVOKED#") == 2
+
+
+def test_partial_refund_revokes_only_that_line(seeded):
+    order = fs.order_completed(**NEW)
+    deliver(fs.batch(order))
+    reference = order["data"]["reference"]
+    refund = fs.return_created(reference=reference, skus=["S1Y-T-ENT-10"])
+    assert deliver(fs.batch(refund))["statusCode"] == 200
+    token = sign_in(NEW["email"], reference)
+    licenses, supports = lists(token)
+    assert len(licenses) == 1 and supports == []
+    assert licenses[0]["support"] is None
+    orders = body_of(invoke("list_orders", event("list_orders", token=token, query={})))
+    assert orders["items"][0]["status"] == "partially_refunded"
+
+
+def test_a_refund_before_its_order_is_retried_later(seeded):
+    refund = fs.return_created(reference="JWT991231-0000-00000")
+    assert deliver(fs.batch(refund))["statusCode"] == 503
+
+
+# ---------------------------------------------------------------- performance
+@pytest.mark.parametrize("lines", [1, 2, 6])
+def test_webhook_calls_are_one_transaction_plus_a_constant(seeded, calls, lines):
+    skus = ["T-ENT-10", "S1Y-T-ENT-10", "T-ENT-5", "S2Y-T-ENT-5", "RW-5", "S1Y-RW-5"][:lines]
+    first = fs.order_completed(email="a@example.com", skus=skus)
+    second = fs.order_completed(email="a@example.com", skus=skus)
+    calls.clear()
+    deliver(fs.batch(first))
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems"]  # new customer
+    calls.clear()
+    deliver(fs.batch(fs.order_completed(email="b@example.com", skus=["T-ENT-1"]), second))
+    # the second event of the batch, an existing customer: + its profile, whatever its size
+    assert calls.operations == [
+        "BatchGetItem",
+        "TransactWriteItems",
+        "BatchGetItem",
+        "GetItem",
+        "TransactWriteItems",
+    ]
