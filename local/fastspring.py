@@ -1,7 +1,7 @@
 """A local stand-in for FastSpring's side of the webhook: builds realistic, signed event batches
 and posts them to the running portal, so a person can watch an order appear.
 
-    python -m local.fastspring order --email new.customer@example.com --sku T-ENT-10 --sku S1Y-T-ENT-10
+    python -m local.fastspring order --email new@example.com --sku T-ENT-10 --sku S1Y-T-ENT-10
     python -m local.fastspring order --email demo@example.com --sku S1Y-T-ENT-10 --serial P65
     python -m local.fastspring refund --reference JWT261127-1234-56789
     make order EMAIL=... SKUS="T-ENT-10 S1Y-T-ENT-10"

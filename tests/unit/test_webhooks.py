@@ -66,7 +66,7 @@ def test_a_signed_order_appears_in_the_portal(seeded):
     assert response["body"] == order["id"]
     token = sign_in(NEW["email"], order["data"]["reference"].lower())
     licenses, supports = lists(token)
-    assert [(l["software"], l["users"], l["edition"]) for l in licenses] == [
+    assert [(lic["software"], lic["users"], lic["edition"]) for lic in licenses] == [
         ("TSplus", 10, "Enterprise")
     ]
     assert [(s["users"], s["durationYears"]) for s in supports] == [(10, 1)]
@@ -231,7 +231,7 @@ def test_existing_customer_gets_the_order_and_keeps_their_key(seeded):
     assert body_of(invoke("me", event("me", token=token)))["activationKey"] == key_before
     licenses, supports = lists(token)
     assert len(supports) == 8
-    p65 = next(l for l in licenses if l["serialNumber"] == "P65")
+    p65 = next(lic for lic in licenses if lic["serialNumber"] == "P65")
     renewal = next(s for s in supports if s["orderNumber"] == order["data"]["reference"])
     assert renewal["serialNumber"] == "P65"
     assert renewal["expiresOn"] == "2028-06-03"  # extends the support running until 2027-06-03
