@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from portal.accounts import Me
+from portal.license_files import PublicKey
 from portal.models import Contact, License, Money, Order, Page, Support
 from portal.orders import OrdersPage
 from portal.types import Email, OrderReference
@@ -259,3 +260,18 @@ class OrderDetailOut(Wire):
                 for line in order.items
             ],
         )
+
+
+# ---------------------------------------------------------------- license-file keys
+class PublicKeyOut(Wire):
+    kid: str
+    algorithm: str = "Ed25519"
+    public_key: str = Field(description="SubjectPublicKeyInfo PEM")
+
+
+class PublicKeysOut(Wire):
+    keys: list[PublicKeyOut]
+
+    @classmethod
+    def of(cls, keys: list[PublicKey]) -> PublicKeysOut:
+        return cls(keys=[PublicKeyOut(kid=k.kid, public_key=k.public_key_pem) for k in keys])

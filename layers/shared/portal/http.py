@@ -63,6 +63,16 @@ def ok(
     )
 
 
+def attachment(file_name: str, content: bytes) -> Response:
+    """A text download (SECURITY.md 27): always an attachment, named safely by the caller."""
+    return Response(
+        status_code=200,
+        content_type="application/octet-stream",
+        body=content.decode("utf-8"),
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )
+
+
 def error_response(error: PortalError) -> Response:
     body = ErrorBody(error=ErrorDetail(code=error.code, message=error.message))
     headers = {}

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, time
 from typing import TypeVar
 
-from portal import keys
-from portal.ids import ULID_SHAPE
+from portal import keys, license_files
+from portal.clock import SYSTEM_CLOCK, Clock
+from portal.config import Settings
+from portal.errors import NotFound
+from portal.ids import ULID_SHAPE, is_ulid
 from portal.models import License, Page, Support
 from portal.pagination import PageQuery, decode_cursor, encode_cursor
 from portal.records import license_from_item, support_from_item
@@ -48,3 +52,79 @@ def _page(
     more = len(result.items) > query.limit
     next_cursor = encode_cursor({"after": str(rows[-1][id_field])}) if more and rows else None
     return Page(items=[to_model(row) for row in rows], next_cursor=next_cursor)
+
+
+def license_file(
+    customer_id: str,
+    license_id: str,
+    *,
+    store: Store,
+    settings: Settings,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[str, bytes]:
+    """(file name, signed .lic bytes) of one of the customer's licenses."""
+    item = store.get(keys.license_key(customer_id, license_id)) if is_ulid(license_id) else None
+    if item is None:
+        raise NotFound()
+    lic = license_from_item(item)
+    now = clock.now()
+    document = {
+        "kind": "license",
+        "license": {
+            "id": lic.license_id,
+            "software": lic.software,
+            "serialNumber": lic.serial_number,
+            "computerName": lic.computer_name,
+            "days": lic.days,
+            "users": lic.users,
+            "edition": lic.edition,
+            "computers": lic.quantity,
+            "orderNumber": lic.order_number,
+            "purchasedOn": lic.purchased_on.isoformat(),
+            "supportUntil": lic.support.until.isoformat() if lic.support else None,
+        },
+    }
+    signed = license_files.sign(
+        document,
+        issued_at=now,
+        expires_at=now + license_files.LICENSE_FILE_VALIDITY,
+        settings=settings,
+    )
+    return license_files.file_name("license", lic.serial_number, lic.license_id), signed
+
+
+def support_file(
+    customer_id: str,
+    support_id: str,
+    *,
+    store: Store,
+    settings: Settings,
+    clock: Clock = SYSTEM_CLOCK,
+) -> tuple[str, bytes]:
+    """(file name, signed .lic bytes) of one of the customer's support contracts; the file
+    expires when the support does."""
+    item = store.get(keys.support_key(customer_id, support_id)) if is_ulid(support_id) else None
+    if item is None:
+        raise NotFound()
+    sup = support_from_item(item)
+    document = {
+        "kind": "support",
+        "support": {
+            "id": sup.support_id,
+            "software": sup.software,
+            "serialNumber": sup.serial_number,
+            "users": sup.users,
+            "edition": sup.edition,
+            "orderNumber": sup.order_number,
+            "purchasedOn": sup.purchased_on.isoformat(),
+            "durationYears": sup.duration_years,
+            "expiresOn": sup.expires_on.isoformat(),
+        },
+    }
+    signed = license_files.sign(
+        document,
+        issued_at=clock.now(),
+        expires_at=datetime.combine(sup.expires_on, time(23, 59, 59), tzinfo=UTC),
+        settings=settings,
+    )
+    return license_files.file_name("support", sup.serial_number, sup.support_id), signed

@@ -1,0 +1,61 @@
+"""`python -m local.run` (from the repository root): the whole portal at http://127.0.0.1:3000.
+
+PORT changes the port. Prints the demo sign-ins (local/demo_data.py), then serves until Ctrl-C or
+SIGTERM and shuts moto and the HTTP server down cleanly.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import warnings
+from typing import Any
+
+from local.stack import LocalStack
+
+
+def _quiet_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's request lines
+    logging.getLogger("samcli").setLevel(logging.ERROR)  # "Lambda returned empty body!" etc.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+
+
+def main() -> int:
+    _quiet_logging()
+    port = int(os.environ.get("PORT") or 3000)
+    stopping = threading.Event()
+
+    def on_sigterm(*_: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        with LocalStack(port=port) as stack:
+            print(f"Customer Portal running at {stack.base_url}", flush=True)
+            if stack.sign_ins:
+                print("Demo sign-ins (email / order number):")
+                for sign_in in stack.sign_ins:
+                    print(f"  {sign_in['name']}: {sign_in['email']} / {sign_in['orderNumber']}")
+            print("Press Ctrl-C to stop.", flush=True)
+            try:
+                while not stopping.wait(1.0):
+                    pass
+            except KeyboardInterrupt:
+                pass
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt
+            print("Stopping...", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C while starting
+        return 130
+    except OSError as exc:
+        print(f"Cannot start the local stack: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""LocalStack: the whole portal in one process, for tests and `python -m local.run`.
+
+Start order: bind the HTTP port (0 = a free one; its port is the portal origin), start moto, point
+boto3 at it (os.environ), create the template's tables and DEV_SECRETS, build the API + web app,
+set the handlers' environment, seed local/demo_data.py if it exists, then serve on a daemon
+thread and wait until it answers. `stop()` (and leaving the `with` block) shuts the HTTP server and
+moto down and restores every environment variable it changed.
+
+One LocalStack per process at a time: handlers share os.environ and the portal's cached clients.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import importlib
+import logging
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from local import aws
+from local.api import DEFAULT_TEMPLATE, DEFAULT_WEB_DIR, build_local_api
+
+LOG = logging.getLogger(__name__)
+HTTP_LOG = logging.getLogger("local.http")
+
+# Caches the portal keeps per "container"; emptied when the endpoint changes.
+_PORTAL_CACHES = [
+    ("portal.aws_clients", "reset"),
+    ("portal.dependencies", "reset"),
+    ("portal.secret_store", "forget"),
+]
+
+
+class _RequestLog(WSGIRequestHandler):
+    """Request lines go to the `local.http` logger (moto's stay on `werkzeug`)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        level = logging.ERROR if type == "error" else logging.INFO
+        HTTP_LOG.log(level, "%s %s", self.address_string(), message % args)
+
+
+def _not_started(environ: Any, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
+
+
+def _forget_portal_caches() -> None:
+    for module_name, function in _PORTAL_CACHES:
+        module = sys.modules.get(module_name)
+        if module is not None and hasattr(module, function):
+            getattr(module, function)()
+
+
+def _seed(table_name: str, environment: dict[str, str]) -> list[dict[str, str]]:
+    """Run local.demo_data.seed(store, settings) if that module exists; its DEMO_SIGN_INS."""
+    try:
+        demo = importlib.import_module("local.demo_data")
+    except ModuleNotFoundError as exc:
+        if exc.name != "local.demo_data":
+            raise
+        LOG.info("local/demo_data.py not found: starting without demo data")
+        return []
+    store = importlib.import_module("portal.store").Store(table_name)
+    settings = importlib.import_module("portal.config").settings_from(environment)
+    demo.seed(store, settings)
+    return list(getattr(demo, "DEMO_SIGN_INS", []))
+
+
+class LocalStack:
+    def __init__(
+        self,
+        port: int = 0,
+        moto_port: int = 0,
+        seed: bool = True,
+        *,
+        template: Path = DEFAULT_TEMPLATE,
+        web_dir: Path = DEFAULT_WEB_DIR,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.port, self.moto_port, self.seed = port, moto_port, seed
+        self.template, self.web_dir, self.host = Path(template), Path(web_dir), host
+        self.base_url = self.moto_url = self.table_name = ""
+        self.tables: dict[str, str] = {}
+        self.secrets: dict[str, str] = {}
+        self.environment: dict[str, str] = {}
+        self.routes: list[str] = []
+        self.sign_ins: list[dict[str, str]] = []
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._moto: aws.MotoHandle | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    def _set_env(self, values: Mapping[str, str | None]) -> None:
+        for name, previous in aws.apply_environment(values).items():
+            self._saved_env.setdefault(name, previous)
+
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        try:
+            self._server = make_server(
+                self.host, self.port, _not_started, threaded=True, request_handler=_RequestLog
+            )
+        except SystemExit as exc:  # werkzeug exits when the port is taken
+            raise OSError(errno.EADDRINUSE, f"{self.host}:{self.port} is in use") from exc
+        self.base_url = f"http://{self.host}:{self._server.server_port}"
+        self._moto = aws.start_moto(self.moto_port)
+        self.moto_url = self._moto.url
+        self._set_env(aws.aws_environment(self.moto_url))
+        self._set_env({"SAM_CLI_TELEMETRY": "0"})
+        self.tables = aws.create_tables(self.template)
+        self.secrets = aws.create_secrets()
+        api = build_local_api(
+            template=self.template,
+            web_dir=self.web_dir,
+            host=self.host,
+            port=self._server.server_port,
+            tables=self.tables,
+        )
+        self.environment, self.routes = api.environment, api.routes
+        self._set_env(api.environment)
+        _forget_portal_caches()
+        self.table_name = self.environment.get("TABLE_NAME") or next(iter(self.tables.values()), "")
+        if self.seed and self.table_name:
+            self.sign_ins = _seed(self.table_name, self.environment)
+        self._server.app = api.app
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="local-portal", daemon=True
+        )
+        self._thread.start()
+        self._wait_until_answering()
+
+    def _wait_until_answering(self, timeout: float = 10.0) -> None:
+        assert self._server is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            connection = http.client.HTTPConnection(self.host, self._server.server_port, timeout=1)
+            try:
+                connection.request("HEAD", "/")
+                connection.getresponse().read()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+            finally:
+                connection.close()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            if self._thread is not None:
+                self._server.shutdown()
+                self._thread.join(timeout=10)
+            self._server.server_close()
+        if self._moto is not None:
+            aws.stop_moto(self._moto)
+        self._server, self._thread, self._moto = None, None, None
+        aws.restore_environment(self._saved_env)
+        self._saved_env = {}
+        _forget_portal_caches()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
