@@ -81,7 +81,9 @@ def build() -> dict[str, Any]:
 
     combined = APIGatewayHttpResolver(enable_validation=True)
     for module in _handler_modules():
-        app = module.app
+        app = getattr(module, "app", None)
+        if app is None:  # scheduled functions have no routes
+            continue
         for route in app._static_routes + app._dynamic_routes:
             combined.route(
                 route.path,
