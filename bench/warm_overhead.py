@@ -19,7 +19,7 @@ sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
 os.environ.update(
     AWS_DEFAULT_REGION="us-east-1",
     AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",
+    AWS_SECRET_ACCESS_KEY="bench",  # noqa: S106 - a dummy for botocore's signer
     TABLE_NAME="PortalTable",
     PORTAL_ORIGIN="http://127.0.0.1:3000",
     POWERTOOLS_SERVICE_NAME="customer-portal",
@@ -61,12 +61,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=1000)
     args = parser.parse_args()
-    spec = importlib.util.spec_from_file_location("bench_list", ROOT / "functions/list_licenses/app.py")
+    handler = ROOT / "functions" / "list_licenses" / "app.py"
+    spec = importlib.util.spec_from_file_location("bench_list", handler)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     client = aws_clients.dynamodb()
-    session = {"Attributes": to_attributes({"customerId": CUSTOMER, "createdAt": 1, "lastSeenAt": 1})}
+    stored_session = {"customerId": CUSTOMER, "createdAt": 1, "lastSeenAt": 1}
+    session = {"Attributes": to_attributes(stored_session)}
     page = {"Items": [license_item(n) for n in range(21)], "Count": 21, "ScannedCount": 21}
     ev = event("list_licenses", token=TOKEN, query={"limit": "20"})
     warmup = 50

@@ -30,12 +30,24 @@ def download(kind: str, token: str | None, record_id: str) -> dict:
 
 
 def published() -> list[PublicKey]:
-    keys = body_of(invoke("activation_keys", event("me", token=None) | {
-        "rawPath": "/api/activation/keys",
-        "requestContext": event("me")["requestContext"] | {
-            "http": event("me")["requestContext"]["http"] | {"path": "/api/activation/keys"}},
-    }))["keys"]
+    keys = body_of(
+        invoke(
+            "activation_keys",
+            event("me", token=None)
+            | {
+                "rawPath": "/api/activation/keys",
+                "requestContext": event("me")["requestContext"]
+                | {
+                    "http": event("me")["requestContext"]["http"] | {"path": "/api/activation/keys"}
+                },
+            },
+        )
+    )["keys"]
     return [PublicKey(kid=k["kid"], public_key_pem=k["publicKey"]) for k in keys]
+
+
+def listed(kind: str, token: str) -> list[dict]:
+    return body_of(invoke(f"list_{kind}", event(f"list_{kind}", token=token, query={})))["items"]
 
 
 def content_of(response: dict) -> bytes:
@@ -64,14 +76,20 @@ def test_every_file_downloads_signed_and_verifies_with_the_published_key(seeded,
 
 def test_a_tampered_file_never_verifies(seeded):
     token = sign_in(DEMO)
-    lic = body_of(invoke("list_licenses", event("list_licenses", token=token, query={})))["items"][0]
+    lic = listed("licenses", token)[0]
     original = content_of(download("licenses", token, lic["id"]))
     keys = published()
     envelope = json.loads(original)
     payload = json.loads(base64.urlsafe_b64decode(envelope["payload"] + "=="))
     payload["license"]["users"] = 999
-    forged = dict(envelope, payload=base64.urlsafe_b64encode(
-        json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).decode().rstrip("="))
+    forged = dict(
+        envelope,
+        payload=base64.urlsafe_b64encode(
+            json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        )
+        .decode()
+        .rstrip("="),
+    )
     with pytest.raises(InvalidLicenseFile):
         license_files.verify(json.dumps(forged).encode(), keys)
     signature = bytearray(base64.urlsafe_b64decode(envelope["signature"] + "=="))
@@ -88,7 +106,7 @@ def test_rotation_keeps_old_files_verifying_during_the_overlap(seeded, settings)
     from portal import aws_clients, secret_store
 
     token = sign_in(DEMO)
-    lic = body_of(invoke("list_licenses", event("list_licenses", token=token, query={})))["items"][0]
+    lic = listed("licenses", token)[0]
     before = content_of(download("licenses", token, lic["id"]))
     rotate(aws_clients.secretsmanager(), "customer-portal/local/license-signing", "k2")
     secret_store.forget()
@@ -103,7 +121,7 @@ def test_rotation_keeps_old_files_verifying_during_the_overlap(seeded, settings)
 
 def test_expired_files_are_refused_by_the_verifier(seeded):
     token = sign_in(DEMO)
-    sup = body_of(invoke("list_supports", event("list_supports", token=token, query={})))["items"][-1]
+    sup = listed("supports", token)[-1]
     content = content_of(download("supports", token, sup["id"]))  # P62 support ended 2017
     assert license_files.verify(content, published())["support"]["expiresOn"] == "2017-09-30"
     with pytest.raises(InvalidLicenseFile):
@@ -112,7 +130,7 @@ def test_expired_files_are_refused_by_the_verifier(seeded):
 
 def test_another_customers_file_is_404_like_a_missing_one(seeded):
     demo = sign_in(DEMO)
-    lic = body_of(invoke("list_licenses", event("list_licenses", token=demo, query={})))["items"][0]
+    lic = listed("licenses", demo)[0]
     other = sign_in(SECOND)
     theirs = download("licenses", other, lic["id"])
     missing = download("licenses", other, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
@@ -124,7 +142,7 @@ def test_another_customers_file_is_404_like_a_missing_one(seeded):
 
 def test_a_download_is_one_session_read_and_one_data_read(seeded, calls):
     token = sign_in(DEMO)
-    lic = body_of(invoke("list_licenses", event("list_licenses", token=token, query={})))["items"][0]
+    lic = listed("licenses", token)[0]
     calls.clear()
     assert download("licenses", token, lic["id"])["statusCode"] == 200
     assert calls.operations == ["UpdateItem", "GetItem"]
