@@ -52,7 +52,8 @@ def _price(sku: str) -> Decimal:
     base, _, count = sku.rpartition("-")
     per = PRICES.get(base) or PRICES.get(base.replace("S2Y", "S1Y").replace("S3Y", "S1Y"))
     years = int(base[1]) if base.startswith("S") and base[1].isdigit() else 1
-    return ((per or Decimal("50")) * int(count or 1) * years).quantize(Decimal("0.01"))
+    units = int(count) if count.isdigit() else 1
+    return ((per or Decimal("50")) * units * years).quantize(Decimal("0.01"))
 
 
 def _display(sku: str) -> str:
