@@ -15,6 +15,7 @@ import argparse
 import importlib.util
 import inspect
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,10 +36,17 @@ def _handler_modules() -> list[Any]:
     return modules
 
 
-def _documented(func: Any) -> Any:
-    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+def _documented(func: Any, path: str) -> Any:
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-    parameters = []
+    parameters = [
+        inspect.Parameter(
+            name,
+            inspect.Parameter.KEYWORD_ONLY,
+            annotation=Annotated[str, Path(min_length=1, max_length=64)],
+        )
+        for name in re.findall(r"<(\w+)>", path)
+    ]
     query = getattr(func, "__portal_query__", None)
     if query is not None:
         for name, field in query.model_fields.items():
@@ -91,7 +99,7 @@ def build() -> dict[str, Any]:
                 summary=(module.__doc__ or "").strip().splitlines()[0],
                 responses=route.responses,
                 operation_id=route.func.__name__,
-            )(_documented(route.func))
+            )(_documented(route.func, route.path))
     spec = json.loads(
         combined.get_openapi_json_schema(
             title="Customer Portal API",
