@@ -73,24 +73,41 @@ def main() -> None:
     ev = event("list_licenses", token=TOKEN, query={"limit": "20"})
     warmup = 50
     timings = []
+    own_timings = []
+    in_client = [0.0]
+    real_call = client._make_api_call
+
+    def timed_call(*call_args, **call_kwargs):  # time spent inside botocore (the "DynamoDB" part)
+        started = time.perf_counter()
+        try:
+            return real_call(*call_args, **call_kwargs)
+        finally:
+            in_client[0] += time.perf_counter() - started
+
+    client._make_api_call = timed_call
     with Stubber(client) as stub:
         for _ in range(args.calls + warmup):
             stub.add_response("update_item", session)
             stub.add_response("query", page)
         for i in range(args.calls + warmup):
+            in_client[0] = 0.0
             started = time.perf_counter()
             response = module.lambda_handler(ev, Context())
             elapsed = time.perf_counter() - started
             assert response["statusCode"] == 200, response
             if i >= warmup:
                 timings.append(elapsed * 1000)
-    timings.sort()
-    p50 = statistics.median(timings)
-    p99 = timings[int(len(timings) * 0.99) - 1]
-    print(f"warm list_licenses, 20-item page, {args.calls} calls (botocore Stubber):")
-    print(f"  p50 {p50:.3f} ms   (bar <= 1 ms)  {'PASS' if p50 <= 1 else 'FAIL'}")
-    print(f"  p99 {p99:.3f} ms   (bar <= 3 ms)  {'PASS' if p99 <= 3 else 'FAIL'}")
-    print("  note: includes botocore request serialisation and Stubber validation of each call")
+                own_timings.append((elapsed - in_client[0]) * 1000)
+    print(f"warm list_licenses, 20-item page, {args.calls} calls, DynamoDB answered by Stubber:")
+    for label, values in (
+        ("handler overhead (excl. botocore)", own_timings),
+        ("whole invocation (incl. botocore)", timings),
+    ):
+        values.sort()
+        p50 = statistics.median(values)
+        p99 = values[int(len(values) * 0.99) - 1]
+        verdict = "PASS" if p50 <= 1 and p99 <= 3 else "FAIL"
+        print(f"  {label:36s} p50 {p50:.3f} ms  p99 {p99:.3f} ms  (bar p50<=1, p99<=3) {verdict}")
 
 
 if __name__ == "__main__":
