@@ -8,6 +8,8 @@ development defaults, each overridable by an environment variable.
 
 from __future__ import annotations
 
+import copy
+import functools
 import http.client
 import logging
 import os
@@ -31,38 +33,14 @@ class DevSecret(NamedTuple):
     default: str
 
 
-def _dev_signing_keyring() -> str:
-    """A fixed local Ed25519 key, derived from a documented seed (no private key in the repo)."""
-    import hashlib
-    import json
-
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        NoEncryption,
-        PrivateFormat,
-    )
-
-    seed = hashlib.sha256(b"customer-portal local development license signing key").digest()
-    pem = Ed25519PrivateKey.from_private_bytes(seed).private_bytes(
-        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
-    )
-    return json.dumps({"active": {"kid": "local-dev-1", "privateKey": pem.decode()}, "retired": []})
-
-
 # Every secret the portal reads (`<SECRETS_PREFIX><name>`, one per AWS::SecretsManager::Secret in
 # template.yaml - a test checks); add later ones here and nowhere else.
 DEV_SECRETS: dict[str, DevSecret] = {
-    "activation-key-sealing": DevSecret(
-        "PORTAL_DEV_SEALING_SECRET", "local-development-sealing-key-change-me"
-    ),
     # What `python -m local.fastspring` signs with; FastSpring's own value in production.
     "fastspring-webhook": DevSecret(
         "PORTAL_DEV_FASTSPRING_WEBHOOK_SECRET", "local-development-fastspring-webhook-secret"
     ),
     # Reconciliation's API credentials; locally they only reach a fake FastSpring API.
-    # The license-signing keyring (portal/license_files.py); production: ops/rotate_signing_key.py.
-    "license-signing": DevSecret("PORTAL_DEV_LICENSE_SIGNING", _dev_signing_keyring()),
     "fastspring-api": DevSecret(
         "PORTAL_DEV_FASTSPRING_API", '{"username": "local", "password": "local-development"}'
     ),
@@ -128,8 +106,15 @@ def restore_environment(previous: Mapping[str, str | None]) -> None:
 
 
 def read_template(template: Path) -> dict[str, Any]:
-    """The template, intrinsics kept as {"Ref": ...}, {"Fn::Sub": ...} (SAM CLI's YAML loader)."""
-    return dict(yaml_parse(template.read_text(encoding="utf-8")))
+    """The template, intrinsics kept as {"Ref": ...}, {"Fn::Sub": ...} (SAM CLI's YAML loader).
+    Parsed once per file version (a deep copy each call, so callers may change what they get)."""
+    text = template.read_text(encoding="utf-8")
+    return copy.deepcopy(_parse(text))
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(text: str) -> dict[str, Any]:
+    return dict(yaml_parse(text))
 
 
 def template_resources(template: Path) -> dict[str, Any]:
@@ -202,6 +187,24 @@ def create_tables(template: Path) -> dict[str, str]:
             )
         names[logical_id] = logical_id
     return names
+
+
+def create_kms_keys(template: Path) -> dict[str, str]:
+    """Create every AWS::KMS::Key of the template in moto (same KeySpec and KeyUsage); returns
+    logical id -> key id, so `!Ref LicenseSigningKey` in a handler's environment resolves."""
+    client = boto3.session.Session().client("kms")
+    keys: dict[str, str] = {}
+    for logical_id, resource in template_resources(template).items():
+        if resource.get("Type") != "AWS::KMS::Key":
+            continue
+        props = resource.get("Properties") or {}
+        created = client.create_key(
+            Description=f"local {logical_id}",
+            KeySpec=props.get("KeySpec", "SYMMETRIC_DEFAULT"),
+            KeyUsage=props.get("KeyUsage", "ENCRYPT_DECRYPT"),
+        )
+        keys[logical_id] = created["KeyMetadata"]["KeyId"]
+    return keys
 
 
 def dev_secret_values() -> dict[str, str]:

@@ -36,6 +36,8 @@ _PORTAL_CACHES = [
     ("portal.aws_clients", "reset"),
     ("portal.dependencies", "reset"),
     ("portal.secret_store", "forget"),
+    ("portal.sealing", "forget"),
+    ("portal.license_files", "forget"),
 ]
 
 
@@ -91,6 +93,7 @@ class LocalStack:
         self.template, self.web_dir, self.host = Path(template), Path(web_dir), host
         self.base_url = self.moto_url = self.table_name = ""
         self.tables: dict[str, str] = {}
+        self.kms_keys: dict[str, str] = {}
         self.secrets: dict[str, str] = {}
         self.environment: dict[str, str] = {}
         self.routes: list[str] = []
@@ -126,12 +129,13 @@ class LocalStack:
         self._set_env({"SAM_CLI_TELEMETRY": "0"})
         self.tables = aws.create_tables(self.template)
         self.secrets = aws.create_secrets()
+        self.kms_keys = aws.create_kms_keys(self.template)
         api = build_local_api(
             template=self.template,
             web_dir=self.web_dir,
             host=self.host,
             port=self._server.server_port,
-            tables=self.tables,
+            tables={**self.tables, **self.kms_keys},
         )
         self.environment, self.routes = api.environment, api.routes
         self._set_env(api.environment)

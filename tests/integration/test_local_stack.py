@@ -209,10 +209,23 @@ class TestPortalStack:
         for props in secrets.values():
             name = props["Name"]["Fn::Sub"].replace("${Stage}", "local")
             assert client.get_secret_value(SecretId=name)["SecretString"] == values[name]
-        sealing = values["customer-portal/local/activation-key-sealing"]
-        assert sealing == (
-            os.environ.get("PORTAL_DEV_SEALING_SECRET") or "local-development-sealing-key-change-me"
+        webhook = values["customer-portal/local/fastspring-webhook"]
+        assert webhook == (
+            os.environ.get("PORTAL_DEV_FASTSPRING_WEBHOOK_SECRET")
+            or "local-development-fastspring-webhook-secret"
         )
+
+    def test_every_template_kms_key_exists_locally(self, portal: LocalStack) -> None:
+        client = _client(portal, "kms")
+        keys = _resources(TEMPLATE, "AWS::KMS::Key")
+        assert set(keys) == set(portal.kms_keys)
+        for logical_id, props in keys.items():
+            meta = client.describe_key(KeyId=portal.kms_keys[logical_id])["KeyMetadata"]
+            assert meta["KeySpec"] == props.get("KeySpec", "SYMMETRIC_DEFAULT")
+            assert meta["KeyUsage"] == props.get("KeyUsage", "ENCRYPT_DECRYPT")
+        env = portal.environment
+        assert env["LICENSE_SIGNING_KEY_IDS"] == portal.kms_keys["LicenseSigningKey"]
+        assert env["ACTIVATION_KEY_SEALING_KEY_ID"] == portal.kms_keys["ActivationKeySealingKey"]
 
     def test_handler_environment_is_resolved_for_local(self, portal: LocalStack) -> None:
         template = _load(TEMPLATE)

@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal import license_files
-from portal.license_files import InvalidLicenseFile, PublicKey
+from product_sdk.verify_license import InvalidLicenseFile, verify
 from tests.support import body_of, event, invoke, session_token
 
 DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
@@ -29,7 +28,7 @@ def download(kind: str, token: str | None, record_id: str) -> dict:
     return invoke("download_file", ev)
 
 
-def published() -> list[PublicKey]:
+def published() -> dict[str, str]:
     keys = body_of(
         invoke(
             "activation_keys",
@@ -43,7 +42,7 @@ def published() -> list[PublicKey]:
             },
         )
     )["keys"]
-    return [PublicKey(kid=k["kid"], public_key_pem=k["publicKey"]) for k in keys]
+    return {k["kid"]: k["publicKey"] for k in keys}
 
 
 def listed(kind: str, token: str) -> list[dict]:
@@ -68,10 +67,11 @@ def test_every_file_downloads_signed_and_verifies_with_the_published_key(seeded,
         assert disposition.startswith('attachment; filename="') and disposition.endswith('.lic"')
         name = disposition.split('"')[1]
         assert all(c.isalnum() or c in "-." for c in name)
-        payload = license_files.verify(content_of(response), keys)
+        payload = verify(content_of(response), keys)
         record = payload["license" if kind == "licenses" else "support"]
         assert record["id"] == item["id"] and record["serialNumber"] == item["serialNumber"]
         assert {"kid", "alg", "issuedAt", "expiresAt"} <= set(payload)
+        assert payload["alg"] == "PS256"
 
 
 def test_a_tampered_file_never_verifies(seeded):
@@ -91,41 +91,43 @@ def test_a_tampered_file_never_verifies(seeded):
         .rstrip("="),
     )
     with pytest.raises(InvalidLicenseFile):
-        license_files.verify(json.dumps(forged).encode(), keys)
+        verify(json.dumps(forged).encode(), keys)
     signature = bytearray(base64.urlsafe_b64decode(envelope["signature"] + "=="))
     signature[0] ^= 1
     flipped = dict(envelope, signature=base64.urlsafe_b64encode(bytes(signature)).decode())
     with pytest.raises(InvalidLicenseFile):
-        license_files.verify(json.dumps(flipped).encode(), keys)
+        verify(json.dumps(flipped).encode(), keys)
     with pytest.raises(InvalidLicenseFile):
-        license_files.verify(b"not a license", keys)
+        verify(b"not a license", keys)
 
 
-def test_rotation_keeps_old_files_verifying_during_the_overlap(seeded, settings):
-    from ops.rotate_signing_key import rotate
-    from portal import aws_clients, secret_store
+def test_rotation_keeps_old_files_verifying_during_the_overlap(seeded, monkeypatch):
+    from portal import aws_clients, dependencies
 
     token = sign_in(DEMO)
     lic = listed("licenses", token)[0]
     before = content_of(download("licenses", token, lic["id"]))
-    rotate(aws_clients.secretsmanager(), "customer-portal/local/license-signing", "k2")
-    secret_store.forget()
+    old = dependencies.settings().signing_key_ids[0]
+    new = aws_clients.kms().create_key(KeySpec="RSA_3072", KeyUsage="SIGN_VERIFY")
+    new_id = new["KeyMetadata"]["KeyId"]
+    monkeypatch.setenv("LICENSE_SIGNING_KEY_IDS", f"{new_id},{old}")
+    dependencies.reset()
     after = content_of(download("licenses", token, lic["id"]))
     keys = published()
-    assert [k.kid for k in keys] == ["k2", "local-dev-1"]
-    assert license_files.verify(before, keys)["kid"] == "local-dev-1"
-    assert license_files.verify(after, keys)["kid"] == "k2"
+    assert list(keys) == [new_id, old]
+    assert verify(before, keys)["kid"] == old
+    assert verify(after, keys)["kid"] == new_id
     with pytest.raises(InvalidLicenseFile):
-        license_files.verify(before, keys[:1])  # once the old key is no longer published
+        verify(before, {new_id: keys[new_id]})  # once the old key is no longer published
 
 
 def test_expired_files_are_refused_by_the_verifier(seeded):
     token = sign_in(DEMO)
     sup = listed("supports", token)[-1]
     content = content_of(download("supports", token, sup["id"]))  # P62 support ended 2017
-    assert license_files.verify(content, published())["support"]["expiresOn"] == "2017-09-30"
+    assert verify(content, published())["support"]["expiresOn"] == "2017-09-30"
     with pytest.raises(InvalidLicenseFile):
-        license_files.verify(content, published(), now=datetime(2026, 11, 27, tzinfo=UTC))
+        verify(content, published(), now=datetime(2026, 11, 27, tzinfo=UTC))
 
 
 def test_another_customers_file_is_404_like_a_missing_one(seeded):

@@ -29,7 +29,13 @@ def secretsmanager() -> Any:
     return boto3.client("secretsmanager", config=_CONFIG)
 
 
+@cache
+def kms() -> Any:
+    return boto3.client("kms", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget cached clients (tests that switch endpoints)."""
     dynamodb.cache_clear()
     secretsmanager.cache_clear()
+    kms.cache_clear()

@@ -17,7 +17,7 @@ SESSION_COOKIE = "__Host-portal_session"
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     table_name: str = Field(min_length=3, max_length=255)
     stage: Literal["local", "dev", "prod", "test"] = "dev"
@@ -29,12 +29,20 @@ class Settings(BaseModel):
     allow_test_orders: bool = False
     fastspring_store_host: str = "example.onfastspring.com"
     fastspring_api_base: str = "https://api.fastspring.com"
+    # KMS: the symmetric key sealing activation keys; the RSA keys signing license files
+    # (comma-separated, the first signs, all are published).
+    activation_key_sealing_key_id: str = ""
+    license_signing_key_ids: str = ""
 
     session_idle_seconds: int = Field(default=30 * 60, ge=60)
     session_absolute_seconds: int = Field(default=12 * 60 * 60, ge=300)
     login_window_seconds: int = Field(default=15 * 60, ge=60)
     login_failures_per_account: int = Field(default=10, ge=1, le=100)
     login_failures_per_ip: int = Field(default=100, ge=1, le=1000)
+
+    @property
+    def signing_key_ids(self) -> list[str]:
+        return [key.strip() for key in self.license_signing_key_ids.split(",") if key.strip()]
 
     @field_validator("allow_test_orders", mode="before")
     @classmethod
@@ -53,6 +61,8 @@ _ENV = {
     "allow_test_orders": "ALLOW_TEST_ORDERS",
     "fastspring_store_host": "FASTSPRING_STORE_HOST",
     "fastspring_api_base": "FASTSPRING_API_BASE",
+    "activation_key_sealing_key_id": "ACTIVATION_KEY_SEALING_KEY_ID",
+    "license_signing_key_ids": "LICENSE_SIGNING_KEY_IDS",
 }
 
 

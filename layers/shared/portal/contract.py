@@ -17,12 +17,18 @@ from portal.types import Email, OrderReference
 
 
 class Wire(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, defer_build=True
+    )
 
 
 class Request(Wire):
     model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=False, frozen=True, extra="forbid"
+        alias_generator=to_camel,
+        populate_by_name=False,
+        frozen=True,
+        extra="forbid",
+        defer_build=True,
     )
 
 

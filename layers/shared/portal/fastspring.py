@@ -64,7 +64,7 @@ def loads(raw: bytes | str) -> Any:
 
 # ---------------------------------------------------------------- event shapes
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class Event(_Model):

@@ -2,13 +2,13 @@
 
 A file is JSON: {"format", "payload", "signature"}. `payload` is base64url of canonical JSON that
 carries the key id, the algorithm, the issue time and the expiry with the license itself; the
-Ed25519 signature covers those exact payload bytes, so changing any byte of it (or the signature)
-makes verification fail. The product verifies with the public keys published at
-GET /api/activation/keys. Keys rotate with an overlap: the secret holds the active private key and
-the public keys of retired ones, which stay published until their files expire.
+signature is RSASSA-PSS with SHA-256 by an RSA-3072 key that never leaves KMS, over those exact
+payload bytes, so changing any byte (or the signature) makes verification fail. The product
+verifies with the public keys published at GET /api/activation/keys (reference verifier:
+product_sdk/verify_license.py).
 
-Secret `license-signing`: {"active": {"kid": "...", "privateKey": "<PKCS8 PEM>"},
-                           "retired": [{"kid": "...", "publicKey": "<SPKI PEM>"}]}
+Keys rotate with an overlap: LICENSE_SIGNING_KEY_IDS lists KMS key ids, the first signs, every
+one is published, so files signed by a retired key keep verifying until it is removed.
 """
 
 from __future__ import annotations
@@ -18,14 +18,16 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
+from portal import aws_clients
 from portal.config import Settings
-from portal.secret_store import SecretMissing, get_secret
 
-SIGNING_SECRET = "license-signing"  # noqa: S105 - a secret's name
 FORMAT = "customer-portal-license/1"
-ALGORITHM = "Ed25519"
+ALGORITHM = "PS256"  # RSASSA-PSS, SHA-256, MGF1-SHA-256
+KMS_ALGORITHM = "RSASSA_PSS_SHA_256"
+KMS_MAX_MESSAGE = 4096
 LICENSE_FILE_VALIDITY = timedelta(days=365)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9\-]+")
 
@@ -36,41 +38,23 @@ class PublicKey:
     public_key_pem: str
 
 
-class InvalidLicenseFile(Exception):
-    """The file is not a license file, its signature does not verify, or its key is unknown."""
-
-
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _keyring(settings: Settings) -> dict[str, Any]:
-    try:
-        ring = json.loads(get_secret(settings.secrets_prefix + SIGNING_SECRET))
-        ring["active"]["kid"], ring["active"]["privateKey"]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SecretMissing(SIGNING_SECRET) from exc
-    return dict(ring)
+def kid_of(key_id: str) -> str:
+    """The published key id: the KMS key id without its ARN prefix."""
+    return key_id.rsplit("/", 1)[-1]
 
 
 def sign(
     document: dict[str, Any], *, issued_at: datetime, expires_at: datetime, settings: Settings
 ) -> bytes:
     """The signed file's bytes for `document` (a license or support, as the product reads it)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    active = _keyring(settings)["active"]
-    private = load_pem_private_key(active["privateKey"].encode(), password=None)
-    if not isinstance(private, Ed25519PrivateKey):
-        raise SecretMissing(SIGNING_SECRET)
+    key_id = settings.signing_key_ids[0]
     payload = json.dumps(
         {
-            "kid": active["kid"],
+            "kid": kid_of(key_id),
             "alg": ALGORITHM,
             "issuedAt": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "expiresAt": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -80,63 +64,26 @@ def sign(
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode("utf-8")
-    signed = {"format": FORMAT, "payload": _b64(payload), "signature": _b64(private.sign(payload))}
+    if len(payload) > KMS_MAX_MESSAGE:  # documents are small; KMS signs up to 4 KiB raw
+        raise ValueError("license document too large to sign")
+    answer = aws_clients.kms().sign(
+        KeyId=key_id, Message=payload, MessageType="RAW", SigningAlgorithm=KMS_ALGORITHM
+    )
+    signed = {"format": FORMAT, "payload": _b64(payload), "signature": _b64(answer["Signature"])}
     return (json.dumps(signed, indent=2) + "\n").encode("ascii")
 
 
 def public_keys(settings: Settings) -> list[PublicKey]:
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        PublicFormat,
-        load_pem_private_key,
-    )
-
-    ring = _keyring(settings)
-    active = load_pem_private_key(ring["active"]["privateKey"].encode(), password=None)
-    keys = [
-        PublicKey(
-            kid=ring["active"]["kid"],
-            public_key_pem=active.public_key()
-            .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
-            .decode(),
-        )
-    ]
-    keys += [
-        PublicKey(kid=k["kid"], public_key_pem=k["publicKey"]) for k in ring.get("retired", [])
-    ]
-    return keys
+    return [_public_key(key_id) for key_id in settings.signing_key_ids]
 
 
-def verify(
-    file_bytes: bytes, keys: list[PublicKey], *, now: datetime | None = None
-) -> dict[str, Any]:
-    """What a product does: check the signature with the key named by kid; return the payload."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
-
-    try:
-        envelope = json.loads(file_bytes)
-        if envelope.get("format") != FORMAT:
-            raise InvalidLicenseFile("not a license file")
-        payload_bytes = _unb64(envelope["payload"])
-        signature = _unb64(envelope["signature"])
-        payload = json.loads(payload_bytes)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InvalidLicenseFile("malformed license file") from exc
-    key = next((k for k in keys if k.kid == payload.get("kid")), None)
-    if key is None or payload.get("alg") != ALGORITHM:
-        raise InvalidLicenseFile("unknown signing key")
-    public = load_pem_public_key(key.public_key_pem.encode())
-    if not isinstance(public, Ed25519PublicKey):
-        raise InvalidLicenseFile("unknown signing key")
-    try:
-        public.verify(signature, payload_bytes)
-    except InvalidSignature:
-        raise InvalidLicenseFile("signature does not verify") from None
-    if now is not None and payload["expiresAt"] < now.strftime("%Y-%m-%dT%H:%M:%SZ"):
-        raise InvalidLicenseFile("license file expired")
-    return dict(payload)
+@cache
+def _public_key(key_id: str) -> PublicKey:
+    der = aws_clients.kms().get_public_key(KeyId=key_id)["PublicKey"]
+    body = base64.encodebytes(bytes(der)).decode("ascii").replace("\n", "")
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    pem = "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
+    return PublicKey(kid=kid_of(key_id), public_key_pem=pem)
 
 
 def file_name(kind: str, serial: str, record_id: str) -> str:
@@ -145,30 +92,5 @@ def file_name(kind: str, serial: str, record_id: str) -> str:
     return f"{kind}-{stem}-{record_id[-6:]}.lic"
 
 
-def new_signing_key(kid: str) -> dict[str, str]:
-    """A fresh active key entry (for bootstrapping the secret; see README)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()
-    )
-    return {"kid": kid, "privateKey": pem.decode()}
-
-
-def rotated(ring: dict[str, Any] | None, new_kid: str, keep_retired: int = 3) -> dict[str, Any]:
-    """The keyring after a rotation: a new active key; the old active key's PUBLIC half joins the
-    retired keys (still published, so files it signed keep verifying); the oldest drop off."""
-    from cryptography.hazmat.primitives.serialization import (
-        Encoding,
-        PublicFormat,
-        load_pem_private_key,
-    )
-
-    retired = list((ring or {}).get("retired", []))
-    active = (ring or {}).get("active")
-    if active and active.get("privateKey"):
-        public = load_pem_private_key(active["privateKey"].encode(), password=None).public_key()
-        pem = public.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
-        retired.insert(0, {"kid": active["kid"], "publicKey": pem})
-    return {"active": new_signing_key(new_kid), "retired": retired[:keep_retired]}
+def forget() -> None:
+    _public_key.cache_clear()

@@ -23,7 +23,7 @@ _CURSOR_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{1,512}$")
 class PageQuery(BaseModel):
     """The query string of every list endpoint."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     cursor: str | None = Field(default=None, min_length=1, max_length=MAX_CURSOR_LENGTH)

@@ -1,38 +1,50 @@
 """Sealing of values the customer must see again but that must not sit in the table in clear
-(activation keys): AES-256-GCM under a key derived from a Secrets Manager secret. Lookups use a
-SHA-256 digest instead (portal.keys), so the sealed form is only ever opened for display."""
+(activation keys): KMS Encrypt under the portal's symmetric key, with the customer id as
+encryption context (a sealed value moved to another customer never opens). Lookups use a SHA-256
+digest instead (portal.keys), so the sealed form is only ever opened for display. Opened values
+are cached per container (a customer's key never changes), so a warm `me` costs no KMS call."""
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
+from collections import OrderedDict
 
+from portal import aws_clients
 from portal.config import Settings
-from portal.secret_store import get_secret
 
-SEALING_SECRET = "activation-key-sealing"  # noqa: S105 - a secret name, not a value
-_VERSION = "v1"
-
-
-def _key(settings: Settings) -> bytes:
-    material = get_secret(settings.secrets_prefix + SEALING_SECRET)
-    return hashlib.sha256(material.encode("utf-8")).digest()
+_VERSION = "kms1"
+_CACHE_SIZE = 512
+_opened: OrderedDict[str, str] = OrderedDict()
 
 
 def seal(plaintext: str, settings: Settings, *, context: str) -> str:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-    nonce = os.urandom(12)
-    sealed = AESGCM(_key(settings)).encrypt(nonce, plaintext.encode(), context.encode())
-    return f"{_VERSION}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+    answer = aws_clients.kms().encrypt(
+        KeyId=settings.activation_key_sealing_key_id,
+        Plaintext=plaintext.encode("utf-8"),
+        EncryptionContext={"customerId": context},
+    )
+    return f"{_VERSION}.{base64.urlsafe_b64encode(answer['CiphertextBlob']).decode()}"
 
 
 def unseal(token: str, settings: Settings, *, context: str) -> str:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+    cache_key = f"{context}|{token}"
+    if cache_key in _opened:
+        _opened.move_to_end(cache_key)
+        return _opened[cache_key]
     version, _, body = token.partition(".")
     if version != _VERSION:
         raise ValueError("unknown sealing version")
-    raw = base64.urlsafe_b64decode(body)
-    return AESGCM(_key(settings)).decrypt(raw[:12], raw[12:], context.encode()).decode()
+    answer = aws_clients.kms().decrypt(
+        CiphertextBlob=base64.urlsafe_b64decode(body),
+        EncryptionContext={"customerId": context},
+        KeyId=settings.activation_key_sealing_key_id,
+    )
+    value = bytes(answer["Plaintext"]).decode("utf-8")
+    _opened[cache_key] = value
+    if len(_opened) > _CACHE_SIZE:
+        _opened.popitem(last=False)
+    return value
+
+
+def forget() -> None:
+    _opened.clear()
