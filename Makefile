@@ -1,0 +1,195 @@
+# Customer Portal: the commands the README talks about. `make help` lists them.
+# `make run` and `make test` work on a fresh machine: they create .venv first (see `install`).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+LOCK_FILE ?= requirements-dev.lock
+STAGE ?= dev
+# Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k sign_in"`.
+PYTEST_ARGS ?=
+# Parallel pytest workers (pytest-xdist); 0 runs in one process.
+PYTEST_WORKERS ?= 2
+ifeq ($(PYTEST_WORKERS),0)
+XDIST :=
+else
+XDIST := -n $(PYTEST_WORKERS)
+endif
+
+# The venv first on PATH in every recipe: `sam build` finds the venv's python3.13 there.
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+
+# A working Python 3.13 (python3.13 on PATH, pyenv's 3.13.0, any pyenv 3.13.x), else python3
+# with a warning: the code runs on 3.11+, but `sam build` needs python3.13.
+define CREATE_VENV
+py=""; \
+for candidate in python3.13 "$$(pyenv prefix 3.13.0 2>/dev/null)/bin/python3.13" \
+    $$(for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^3\.13\.[0-9]+$$' | sort -t. -k3,3nr); \
+       do echo "$$(pyenv prefix "$$v")/bin/python3.13"; done); do \
+  if "$$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' >/dev/null 2>&1; then \
+    py="$$candidate"; break; \
+  fi; \
+done; \
+if [ -z "$$py" ]; then \
+  py=python3; \
+  "$$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+    || { echo "error: Python 3.11+ is needed; 3.13 is recommended (see README.md)." >&2; exit 1; }; \
+  echo "WARNING: no Python 3.13 found; creating $(VENV) with $$("$$py" -V 2>&1)." >&2; \
+  echo "WARNING: the code and tests run, but 'sam build' (make build/deploy, the template tests)" >&2; \
+  echo "WARNING: needs python3.13: install it (e.g. 'pyenv install 3.13.0'), then 'make distclean test'." >&2; \
+fi; \
+echo "Creating $(VENV) with $$("$$py" -V 2>&1) ($$(command -v "$$py" || echo "$$py"))"; \
+"$$py" -m venv $(VENV)
+endef
+
+# Uploads web/ to the stack's WebBucket and invalidates CloudFront (the aws CLI is not installed).
+define UPLOAD_WEB
+import mimetypes, sys, time, tomllib
+from pathlib import Path
+import boto3
+stage = sys.argv[1]
+with open("samconfig.toml", "rb") as config:
+    params = tomllib.load(config)[stage]["deploy"]["parameters"]
+session = boto3.Session(region_name=params.get("region"))
+cloudformation = session.client("cloudformation")
+stack = cloudformation.describe_stacks(StackName=params["stack_name"])["Stacks"][0]
+bucket = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}["WebBucketName"]
+s3 = session.client("s3")
+for path in sorted(p for p in Path("web").rglob("*") if p.is_file() and not p.name.startswith(".")):
+    key = path.relative_to("web").as_posix()
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind.endswith(("json", "javascript")):
+        kind += "; charset=utf-8"
+    s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": kind})
+    print(f"uploaded s3://{bucket}/{key} ({kind})")
+distribution = cloudformation.describe_stack_resource(
+    StackName=params["stack_name"], LogicalResourceId="WebDistribution"
+)["StackResourceDetail"]["PhysicalResourceId"]
+session.client("cloudfront").create_invalidation(
+    DistributionId=distribution,
+    InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},
+)
+print(f"invalidated CloudFront distribution {distribution}")
+endef
+export UPLOAD_WEB
+
+.PHONY: help install run order test lint build deploy bench openapi openapi-check lock clean distclean \
+        browser-deps
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' \
+		$(MAKEFILE_LIST)
+
+# ---------------------------------------------------------------- environment
+install: $(STAMP) ## Create .venv (Python 3.13) and install requirements-dev.lock
+
+$(VENV)/bin/python:
+	@$(CREATE_VENV)
+
+# The lock is resolved on Python 3.13 (some pins need >= 3.12); a 3.11/3.12 fallback venv gets
+# requirements-dev.in (the runtime pins that matter are there) resolved for its own version.
+$(STAMP): $(LOCK_FILE) requirements-dev.in | $(VENV)/bin/python
+	@if $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))'; then \
+	  requirements=$(LOCK_FILE); \
+	else \
+	  requirements=requirements-dev.in; \
+	  echo "WARNING: $(LOCK_FILE) is for Python 3.13; installing requirements-dev.in instead." >&2; \
+	fi; \
+	echo "$(PY) -m pip install -r $$requirements"; \
+	$(PY) -m pip install --disable-pip-version-check --progress-bar off -r "$$requirements"
+	@touch $@
+
+# Chromium for the browser tests: installed when root (CI), else the tests skip themselves.
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1; then \
+	  echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium (Debian package) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+	  echo "NOTE: chromium is not installed, so the browser tests will be skipped."; \
+	  echo "      Install it with: sudo apt-get install -y chromium"; \
+	fi
+
+# ---------------------------------------------------------------- develop
+run: export PYTHONPATH := layers/shared:.
+run: install ## Start the local stack at http://127.0.0.1:3000 (PORT=...): API, web, local AWS, demo data
+	python -m local.run
+
+order: export PYTHONPATH := layers/shared:.
+order: install ## Send a signed FastSpring order to the running portal: EMAIL=... SKUS="T-ENT-10 S1Y-T-ENT-10" [SERIAL=P65]
+	@test -n "$(EMAIL)" -a -n "$(SKUS)" || { echo 'usage: make order EMAIL=you@example.com SKUS="T-ENT-10 S1Y-T-ENT-10" [SERIAL=P65]' >&2; exit 2; }
+	python -m local.fastspring order --email "$(EMAIL)" $(foreach sku,$(SKUS),--sku $(sku)) $(if $(SERIAL),--serial $(SERIAL))
+
+test: export PYTHONPATH := layers/shared:.
+test: export POWERTOOLS_METRICS_DISABLED := true
+test: install browser-deps lint ## Lint, then every test (unit, integration, template, browser), then the OpenAPI check
+	pytest -q $(XDIST) tests $(PYTEST_ARGS)
+	python -m local.openapi --check
+
+lint: install ## ruff (lint + format check) and mypy
+	ruff check .
+	ruff format --check .
+	mypy layers/shared/portal local bench $(wildcard functions/*/app.py)
+
+openapi: export PYTHONPATH := layers/shared:.
+openapi: install ## Regenerate docs/openapi.json from the handlers
+	python -m local.openapi
+
+openapi-check: export PYTHONPATH := layers/shared:.
+openapi-check: install ## Fail when docs/openapi.json is stale
+	python -m local.openapi --check
+
+bench: export PYTHONPATH := layers/shared:.
+bench: install ## Run every bench/*.py and print the figures of docs/performance.md
+	@failed=""; \
+	for script in bench/[!_]*.py; do \
+	  echo "== python $$script"; \
+	  python "$$script" || failed="$$failed $$script"; \
+	  echo; \
+	done; \
+	if [ -n "$$failed" ]; then echo "Missed a bar or failed:$$failed" >&2; exit 1; fi
+
+# ---------------------------------------------------------------- ship
+build: install ## sam validate --lint, then sam build (no Docker; needs python3.13)
+	@python3.13 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 13))' 2>/dev/null || { \
+	  echo "error: sam build needs python3.13 on PATH, and $(VENV) is $$($(PY) -V 2>&1)." >&2; \
+	  echo "       Install Python 3.13 (e.g. 'pyenv install 3.13.0'), then 'make distclean build'." >&2; \
+	  exit 1; }
+	sam validate --lint
+	sam build --cached --parallel
+
+ifneq ($(filter deploy,$(MAKECMDGOALS)),)
+ifeq ($(filter $(STAGE),dev prod),)
+$(error STAGE must be dev or prod, not '$(STAGE)')
+endif
+endif
+
+deploy: build ## Deploy to STAGE=dev|prod (samconfig.toml), then upload web/
+	sam deploy --config-env $(STAGE) --no-fail-on-empty-changeset
+	python -c "$$UPLOAD_WEB" $(STAGE)
+
+# ---------------------------------------------------------------- maintain
+lock: | $(VENV)/bin/python ## Re-resolve requirements-dev.in into requirements-dev.lock
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp" "$(LOCK_FILE).new"' EXIT; \
+	$(PY) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q -r requirements-dev.in; \
+	{ echo "# Generated by 'make lock' from requirements-dev.in (pip freeze, Python $$("$$tmp/venv/bin/python" -c 'import platform; print(platform.python_version())')). Do not edit."; \
+	  "$$tmp/venv/bin/python" -m pip freeze --exclude-editable --exclude customer-portal; \
+	} > "$(LOCK_FILE).new"; \
+	mv "$(LOCK_FILE).new" "$(LOCK_FILE)"; \
+	echo "Wrote $(LOCK_FILE); run 'make install' to apply it."
+
+clean: ## Remove build output and caches (keeps .venv)
+	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache test-results .build
+	find . \( -path ./.venv -o -path ./node_modules \) -prune -o -type d -name __pycache__ -prune \
+		-exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv too
+	rm -rf $(VENV)

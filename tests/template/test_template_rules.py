@@ -1,0 +1,282 @@
+"""Rules template.yaml must keep: tables are retained and protected, every function is a thin
+handler under functions/ behind the HTTP API at /api/, IAM grants no Scan and no wildcard, read
+handlers cannot write (except refreshing their own session's idle timer), and no secret sits in an
+environment variable."""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import json
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+from typing import Any
+
+import pytest
+
+from tests.support import ROOT
+
+pytestmark = pytest.mark.template
+
+FUNCTION = "AWS::Serverless::Function"
+NEVER_GRANTED = ("dynamodb:Scan", "dynamodb:DeleteTable")
+WRITES = (
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:TransactWriteItems",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
+)
+SESSION_KEYS = "SESSION#"
+# AWS managed policies a function may attach by name; anything broader is written out as statements.
+MANAGED_ALLOWED = {
+    "AWSLambdaBasicExecutionRole",
+    "AWSXrayWriteOnlyAccess",
+    "AWSXRayDaemonWriteAccess",
+    "CloudWatchLambdaInsightsExecutionRolePolicy",
+}
+SENSITIVE_NAME = re.compile(r"SECRET|KEY|PASSWORD|TOKEN", re.IGNORECASE)
+# A sensitive-sounding variable may carry where the secret is, never the secret itself.
+REFERENCE_NAME = re.compile(r"_(NAME|PREFIX|ARN|ID)$", re.IGNORECASE)
+NAME_VALUE = re.compile(r"[A-Za-z0-9_./:@-]{0,256}")
+SECRET_SHAPES = re.compile(
+    r"\{\{resolve:(secretsmanager|ssm-secure)|-----BEGIN|AKIA[0-9A-Z]{16}", re.IGNORECASE
+)
+
+
+# ---------------------------------------------------------------- template helpers
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {n: r for n, r in template["Resources"].items() if r.get("Type") == kind}
+
+
+def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each function's properties with Globals applied (Environment merged, the rest overridden)."""
+    defaults = template.get("Globals", {}).get("Function", {})
+    functions = {}
+    for name, resource in _resources(template, FUNCTION).items():
+        own = resource.get("Properties", {})
+        props = {**defaults, **own}
+        props["Environment"] = {
+            "Variables": {
+                **defaults.get("Environment", {}).get("Variables", {}),
+                **own.get("Environment", {}).get("Variables", {}),
+            }
+        }
+        functions[name] = props
+    assert functions, "the template has no functions"
+    return functions
+
+
+def _http_events(props: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        event.get("Properties", {})
+        for event in (props.get("Events") or {}).values()
+        if event.get("Type") == "HttpApi"
+    ]
+
+
+def _read_only(props: dict[str, Any]) -> bool:
+    events = _http_events(props)
+    return bool(events) and all(str(e.get("Method", "")).upper() == "GET" for e in events)
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(node: Any) -> Iterator[dict[str, Any]]:
+    """Every policy statement anywhere under node."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "Statement":
+                yield from (s for s in _listed(value) if isinstance(s, dict))
+            else:
+                yield from _statements(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _statements(item)
+
+
+def _expanded_policy_templates(props: dict[str, Any]) -> list[dict[str, Any]]:
+    """SAM policy templates (DynamoDBCrudPolicy: ...) expanded to their statements."""
+    from samtranslator.policy_template_processor.processor import PolicyTemplatesProcessor
+
+    known = PolicyTemplatesProcessor.get_default_policy_templates_json()
+    processor = PolicyTemplatesProcessor(known)
+    statements = []
+    for policy in _listed(props.get("Policies") or []):
+        if isinstance(policy, dict) and len(policy) == 1:
+            ((name, parameters),) = policy.items()
+            if processor.has(name):
+                statements += _listed(processor.convert(name, parameters or {})["Statement"])
+    return statements
+
+
+def _function_statements(template: dict[str, Any], props: dict[str, Any]) -> list[dict[str, Any]]:
+    statements = [*_statements(props.get("Policies") or []), *_expanded_policy_templates(props)]
+    role = props.get("Role")
+    if isinstance(role, dict) and "Fn::GetAtt" in role:
+        statements += _statements(template["Resources"][role["Fn::GetAtt"][0]])
+    return statements
+
+
+def _granted(statement: dict[str, Any], action: str) -> bool:
+    """Whether an Allow statement grants action (wildcards and NotAction understood)."""
+    if statement.get("Effect") != "Allow":
+        return False
+    wanted = action.lower()
+
+    def matches(patterns: Any) -> bool:
+        return any(
+            isinstance(p, str) and fnmatch.fnmatchcase(wanted, p.lower()) for p in _listed(patterns)
+        )
+
+    if "NotAction" in statement:
+        return not matches(statement["NotAction"])
+    return matches(statement.get("Action", []))
+
+
+def _limited_to_sessions(statement: dict[str, Any]) -> bool:
+    for operator, tests in (statement.get("Condition") or {}).items():
+        keys = tests.get("dynamodb:LeadingKeys") if isinstance(tests, dict) else None
+        if operator.startswith("ForAllValues:") and keys:
+            return all(isinstance(k, str) and k.startswith(SESSION_KEYS) for k in _listed(keys))
+    return False
+
+
+# ---------------------------------------------------------------- data
+def test_tables_are_retained_recoverable_and_protected(template: dict[str, Any]) -> None:
+    tables = _resources(template, "AWS::DynamoDB::Table")
+    assert tables
+    for name, table in tables.items():
+        props = table.get("Properties", {})
+        assert table.get("DeletionPolicy") == "Retain", name
+        assert table.get("UpdateReplacePolicy") == "Retain", name
+        pitr = props.get("PointInTimeRecoverySpecification", {})
+        assert pitr.get("PointInTimeRecoveryEnabled") is True, name
+        assert props.get("DeletionProtectionEnabled") is True, name
+
+
+# ---------------------------------------------------------------- functions
+def test_every_function_is_a_handler_under_functions(template: dict[str, Any]) -> None:
+    for name, props in _functions(template).items():
+        code_uri = props.get("CodeUri")
+        assert isinstance(code_uri, str), f"{name}: CodeUri must be a local folder"
+        folder = PurePosixPath(code_uri)
+        assert folder.parts[0] == "functions" and len(folder.parts) == 2, f"{name}: {code_uri}"
+        assert props.get("Handler") == "app.lambda_handler", name
+        app = ROOT / folder / "app.py"
+        assert app.is_file(), f"{name}: {app} is missing"
+        defined = {
+            node.name
+            for node in ast.parse(app.read_text()).body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        assert "lambda_handler" in defined, f"{name}: {app} defines no lambda_handler"
+
+
+def _scheduled(template: dict[str, Any], name: str, props: dict[str, Any]) -> bool:
+    """Invoked on a schedule (a reminder job) rather than over HTTP."""
+    events = (props.get("Events") or {}).values()
+    if any(e.get("Type") in {"Schedule", "ScheduleV2"} for e in events):
+        return True
+    schedules = [
+        *_resources(template, "AWS::Scheduler::Schedule").values(),
+        *_resources(template, "AWS::Events::Rule").values(),
+    ]
+    mentions = re.compile(rf'"{re.escape(name)}(\.Arn)?"')
+    return any(mentions.search(json.dumps(s)) for s in schedules)
+
+
+def test_every_function_is_reached_through_the_http_api_under_api(
+    template: dict[str, Any],
+) -> None:
+    apis = set(_resources(template, "AWS::Serverless::HttpApi"))
+    for name, props in _functions(template).items():
+        events = _http_events(props)
+        if not events:
+            assert _scheduled(template, name, props), f"{name} has no HttpApi event"
+            continue
+        for event in events:
+            assert str(event.get("Path", "")).startswith("/api/"), f"{name}: {event}"
+            # Without ApiId SAM creates a second, implicit API that CloudFront does not front.
+            assert event.get("ApiId") in [{"Ref": api} for api in apis], f"{name}: {event}"
+
+
+# ---------------------------------------------------------------- IAM
+def test_no_statement_grants_scan_delete_table_or_wildcards(template: dict[str, Any]) -> None:
+    statements = [*_statements(template)]
+    for props in _functions(template).values():
+        statements += _expanded_policy_templates(props)
+    assert statements
+    granted = [
+        (action, statement)
+        for statement in statements
+        for action in NEVER_GRANTED
+        if _granted(statement, action)
+    ]
+    assert granted == []
+
+
+def test_functions_attach_no_broad_managed_policy(template: dict[str, Any]) -> None:
+    for name, props in _functions(template).items():
+        for policy in _listed(props.get("Policies") or []):
+            if isinstance(policy, str):
+                assert policy.rsplit("/", 1)[-1] in MANAGED_ALLOWED, f"{name}: {policy}"
+
+
+def test_read_handlers_write_nothing_but_their_session_timer(template: dict[str, Any]) -> None:
+    readers = {n: p for n, p in _functions(template).items() if _read_only(p)}
+    assert readers, "the template should have GET-only handlers"
+    for name, props in readers.items():
+        for statement in _function_statements(template, props):
+            writes = [action for action in WRITES if _granted(statement, action)]
+            assert writes == [], f"{name}: {statement}"
+            if _granted(statement, "dynamodb:UpdateItem"):
+                assert _limited_to_sessions(statement), f"{name}: UpdateItem beyond SESSION#*"
+
+
+# ---------------------------------------------------------------- secrets
+def _literal_problems(name: str, value: Any, parameters: dict[str, Any]) -> list[str]:
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        if function == "Ref":
+            # A parameter is a literal typed in at deploy time; a resource is a name or an ARN.
+            sensitive = SENSITIVE_NAME.search(name) and not REFERENCE_NAME.search(name)
+            if argument in parameters and sensitive:
+                return [f"{name} takes a literal from parameter {argument}"]
+            return []
+        if function in {"Fn::GetAtt", "Fn::ImportValue"}:
+            return []
+        if function == "Fn::Sub":
+            text = argument if isinstance(argument, str) else argument[0]
+            return _literal_problems(name, re.sub(r"\$\{[^}]*\}", "", text), parameters)
+        if function == "Fn::If":
+            branches = argument[1:]
+            return [p for b in branches for p in _literal_problems(name, b, parameters)]
+        if function == "Fn::Join":
+            return [p for part in argument[1] for p in _literal_problems(name, part, parameters)]
+        return []
+    text = str(value)
+    if SECRET_SHAPES.search(text):
+        return [f"{name} holds a secret (or resolves one into the environment)"]
+    if SENSITIVE_NAME.search(name) and text:
+        if not REFERENCE_NAME.search(name):
+            return [f"{name} has a literal value; pass where the secret is (…_NAME/_ARN/_PREFIX)"]
+        if not NAME_VALUE.fullmatch(text):
+            return [f"{name} does not look like a name or prefix"]
+    return []
+
+
+def test_no_secret_in_environment(template: dict[str, Any]) -> None:
+    parameters = template.get("Parameters", {})
+    problems = [
+        f"{function}: {problem}"
+        for function, props in _functions(template).items()
+        for name, value in props["Environment"]["Variables"].items()
+        for problem in _literal_problems(name, value, parameters)
+    ]
+    assert problems == []
