@@ -3,6 +3,7 @@ blocked; the portal table is created from template.yaml by the same code the loc
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +11,12 @@ from typing import Any
 import pytest
 
 from tests.support import ROOT, TEST_ENV, CallLog, recording
+
+# As in Lambda, Powertools' settings are in the environment before any handler module is
+# imported (its Logger and Metrics read them when they are created).
+for _name, _value in TEST_ENV.items():
+    if _name.startswith("POWERTOOLS_"):
+        os.environ.setdefault(_name, _value)
 
 
 @pytest.fixture
@@ -31,23 +38,57 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
+_RSA_KEYS: dict[tuple[int, int], Any] = {}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_moto_rsa_keys() -> Iterator[None]:
+    """moto generates a fresh RSA-3072 key for every KMS signing key (~1 s each). Unit tests
+    share one per size instead: which key signs does not matter to them (rotation tests create
+    two keys and still get two distinct ids; distinct key material is not what they check)."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from moto.kms import utils
+
+    real = rsa.generate_private_key
+
+    def cached(public_exponent: int, key_size: int, backend: Any = None) -> Any:
+        if (public_exponent, key_size) not in _RSA_KEYS:
+            _RSA_KEYS[(public_exponent, key_size)] = real(public_exponent, key_size)
+        return _RSA_KEYS[(public_exponent, key_size)]
+
+    patcher = pytest.MonkeyPatch()
+    patcher.setattr(utils.rsa, "generate_private_key", cached)
+    yield
+    patcher.undo()
+
+
 @pytest.fixture
-def aws(env: dict[str, str], no_network: None) -> Iterator[None]:
+def aws(env: dict[str, str], no_network: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from moto import mock_aws
 
-    from local.aws import create_secrets, create_tables
-    from portal import aws_clients, dependencies, secret_store
+    from local.aws import create_kms_keys, create_secrets, create_tables
 
     with mock_aws():
-        aws_clients.reset()
-        dependencies.reset()
-        secret_store.forget()
+        _forget_caches()
         create_tables(ROOT / "template.yaml")
         create_secrets()
+        keys = create_kms_keys(ROOT / "template.yaml")
+        monkeypatch.setenv("ACTIVATION_KEY_SEALING_KEY_ID", keys["ActivationKeySealingKey"])
+        monkeypatch.setenv("LICENSE_SIGNING_KEY_IDS", keys["LicenseSigningKey"])
+        _forget_caches()
         yield
-        aws_clients.reset()
-        dependencies.reset()
-        secret_store.forget()
+        _forget_caches()
+
+
+def _forget_caches() -> None:
+    """Everything the portal caches per container (clients, settings, secrets, opened keys)."""
+    from portal import aws_clients, dependencies, license_files, sealing, secret_store
+
+    aws_clients.reset()
+    dependencies.reset()
+    secret_store.forget()
+    sealing.forget()
+    license_files.forget()
 
 
 @pytest.fixture
