@@ -18,7 +18,7 @@ PYTEST_WORKERS ?= 2
 ifeq ($(PYTEST_WORKERS),0)
 XDIST :=
 else
-XDIST := -n $(PYTEST_WORKERS)
+XDIST := -n $(PYTEST_WORKERS) --dist loadscope
 endif
 
 # The venv first on PATH in every recipe: `sam build` finds the venv's python3.13 there.

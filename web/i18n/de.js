@@ -78,7 +78,8 @@ export default {
   'licenses.details': 'Details',
   'licenses.detailsAria': 'Details: Lizenzdatei für {serial} herunterladen',
   'licenses.upgrade': 'Arbeitsplätze hinzufügen',
-  'licenses.upgradeAria': 'Arbeitsplätze zur Lizenz {serial} hinzufügen (öffnet in einem neuen Tab)',
+  'licenses.upgradeAria': 'Beim Support Arbeitsplätze für Lizenz {serial} anfragen',
+  'licenses.upgradeSubject': 'Arbeitsplätze zur Lizenz {serial} hinzufügen',
 
   'supports.caption': 'Support-Verträge',
   'supports.empty': 'Noch keine Support-Verträge',

@@ -79,7 +79,8 @@ export default {
   'licenses.details': 'Details',
   'licenses.detailsAria': 'Details: download the license file for {serial}',
   'licenses.upgrade': 'Add workstations',
-  'licenses.upgradeAria': 'Add workstations to license {serial} (opens in a new tab)',
+  'licenses.upgradeAria': 'Ask support to add workstations to license {serial}',
+  'licenses.upgradeSubject': 'Add workstations to license {serial}',
 
   'supports.caption': 'Supports',
   'supports.empty': 'No supports yet',

@@ -1,5 +1,6 @@
 // Home page: activation key, licenses and supports. The three API calls start at once and
 // each part renders as soon as its own answer arrives.
+import { SUPPORT_EMAIL } from './config.js';
 import { api, UnauthenticatedError } from './api.js';
 import { formatDate, formatNumber, isPast } from './format.js';
 import { t, getLanguage, onLanguageChange, useCustomerLanguage } from './i18n.js';
@@ -49,11 +50,12 @@ const licenses = createPagedTable({
       ? dateWithExpiry(l.support.until)
       : el('span', { className: 'no-support', role: 'img', 'aria-label': t('licenses.noSupport') }, 'X')),
     (l) => fileLink('licenses', l),
+    // Until the self-service upgrade page lands, the request goes to support by email.
     (l) => (l.upgradable
       ? el('a', {
-        href: `upgrade.html?license=${encodeURIComponent(l.id)}`,
-        target: '_blank',
-        rel: 'noopener',
+        href: `mailto:${SUPPORT_EMAIL}?subject=${encodeURIComponent(
+          t('licenses.upgradeSubject', { serial: l.serialNumber }),
+        )}`,
         'aria-label': t('licenses.upgradeAria', { serial: l.serialNumber }),
       }, t('licenses.upgrade'))
       : null),

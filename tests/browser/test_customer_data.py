@@ -1,0 +1,126 @@
+"""What a signed-in customer gets: only their own records (isolation), and license files."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.browser.ui import (
+    DEMO_EMAIL,
+    DEMO_LICENSES,
+    DEMO_ORDER,
+    SECOND_EMAIL,
+    SECOND_ORDER,
+    api_sign_in,
+    cell_texts,
+    collect_pages,
+    html_lang,
+    open_home,
+    open_sign_in,
+    serials,
+    sign_in,
+    wait_for_table,
+)
+
+pytestmark = pytest.mark.browser
+
+LICENSE_FORMAT = "customer-portal-license/1"
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def test_second_customer_sees_only_their_own_records(web_page, watch, catalogs):
+    page = web_page
+    open_sign_in(page)  # no language chosen: the account's language (de) applies after sign-in
+    sign_in(page, SECOND_EMAIL, SECOND_ORDER)
+    cat = catalogs["de"]
+    assert html_lang(page) == "de"
+
+    licenses = collect_pages(
+        page,
+        "licenses",
+        lambda p: zip(serials(p, "licenses"), cell_texts(p, "licenses-table"), strict=True),
+    )
+    assert [serial for serial, _ in licenses] == ["P71", "999999"]
+    by_serial = dict(licenses)
+    assert by_serial["999999"][0] == "Remote Work"
+    assert "SRV-TEST-RWORK" in by_serial["999999"][1]
+
+    remote = page.locator("#licenses-table tbody tr", has_text="Remote Work")
+    # until the self-service upgrade page lands, the Upgrade column asks support by email
+    upgrade = remote.locator('a[href^="mailto:"]')
+    assert upgrade.count() == 1
+    assert upgrade.text_content() == cat["licenses.upgrade"] == "Arbeitsplätze hinzufügen"
+    href = upgrade.get_attribute("href") or ""
+    assert "999999" in urllib.parse.unquote(href)
+    assert upgrade.get_attribute("aria-label") == cat["licenses.upgradeAria"].replace(
+        "{serial}", "999999"
+    )
+    p71 = page.locator("#licenses-table tbody tr", has_text="P71")
+    assert p71.locator('a[href^="mailto:"]').count() == 0
+
+    supports = collect_pages(page, "supports", lambda p: serials(p, "supports"))
+    assert sorted(supports) == ["999999", "P71"]
+    demo_serials = {s for s, _ in DEMO_LICENSES} | {"PF3"}
+    assert not demo_serials & set(supports)
+    shown = page.text_content("#licenses-table tbody") + page.text_content("#supports-table tbody")
+    assert not any(serial in shown for serial in demo_serials)
+
+    # Orders: only Ana's two; the demo customer's newest order is "not found" for her.
+    page.click("#nav-orders")
+    page.wait_for_url("**/orders.html")
+    wait_for_table(page, "orders")
+    wait_for_table(page, "billing")
+    refs = page.locator("#orders-table tbody tr").evaluate_all(
+        "trs => trs.map(tr => tr.dataset.reference)"
+    )
+    assert refs == ["JWT250312-0718-33904", "JWT241105-4410-77215"]
+    assert cell_texts(page, "billing-table")[0][1:] == ["Müller IT GmbH", "Deutschland", "München"]
+
+    watch.allow(404, "/api/orders/JWT190529-3058-61127")
+    page.goto("/order.html?ref=JWT190529-3058-61127")
+    page.wait_for_function(
+        "(text) => document.getElementById('order-not-found').textContent === text",
+        arg=cat["order.notFound"],
+    )
+    assert page.is_hidden("#order-content")
+    watch.assert_clean()
+
+
+def test_license_and_support_files_download(web_page, browser_context, portal, watch, catalogs):
+    page, cat = web_page, catalogs["en"]
+    api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
+    open_home(page, "en")
+
+    for kind, name in (("licenses", "license"), ("supports", "support")):
+        row = page.locator(f"#{kind}-table tbody tr").first
+        serial = row.locator(".serial").text_content()
+        link = row.locator("a[download]")
+        assert link.text_content() == cat[f"{kind}.details"]
+        assert link.get_attribute("aria-label") == cat[f"{kind}.detailsAria"].replace(
+            "{serial}", serial
+        )
+        with page.expect_download() as started:
+            link.click()
+        download = started.value
+        assert download.failure() is None
+        assert re.fullmatch(rf"{name}-{serial}-[0-9A-Z]{{6}}\.lic", download.suggested_filename), (
+            download.suggested_filename
+        )
+        envelope = json.loads(Path(download.path()).read_bytes())
+        assert envelope["format"] == LICENSE_FORMAT
+        payload = json.loads(_unb64(envelope["payload"]))
+        assert payload["kind"] == name
+        assert payload[name]["serialNumber"] == serial
+        assert _unb64(envelope["signature"])
+        if kind == "licenses":
+            assert serial == DEMO_LICENSES[0][0]
+    assert page.url.endswith("/home.html?lang=en")
+    watch.assert_clean()

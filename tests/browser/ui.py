@@ -1,0 +1,263 @@
+"""Helpers of the browser tests: the page watcher, catalogs, signing in, reading the tables, and
+expected strings computed with the browser's own Intl (as web/js/format.js does)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from local import demo_data
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+LANGUAGES = ("en", "de", "fr")
+
+DEMO_EMAIL = demo_data.DEMO_EMAIL
+DEMO_ORDER = demo_data.DEMO_ORDER
+SECOND_EMAIL = demo_data.SECOND_EMAIL
+SECOND_ORDER = demo_data.SECOND_ORDER
+
+# The user guide's licenses, newest purchase first, with their purchase dates (demo_data.py).
+DEMO_LICENSES = [
+    ("P30", "2025-01-27"),
+    ("P65", "2019-05-29"),
+    ("P24", "2018-10-19"),
+    ("P6E", "2017-09-25"),
+    ("P62", "2016-09-30"),
+]
+# Seven supports; P65 and PF3 share a purchase instant, so only the multiset is fixed.
+DEMO_SUPPORT_SERIALS = sorted(["P65", "PF3", "P30", "P65", "P24", "P24", "P62"])
+
+ACTIVATION_KEY = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){4}$")
+
+# Chromium's console text for a failed subresource, e.g.
+# "Failed to load resource: the server responded with a status of 401 (UNAUTHORIZED)".
+_RESOURCE_ERROR = re.compile(
+    r"Failed to load resource: the server responded with a status of (\d{3}) \([^)]*\)"
+)
+
+
+def page_size() -> int:
+    """PAGE_SIZE of web/js/config.js, the frontend's page size."""
+    found = re.search(r"export const PAGE_SIZE = (\d+);", (WEB / "js" / "config.js").read_text())
+    assert found, "web/js/config.js no longer exports PAGE_SIZE as a number"
+    return int(found.group(1))
+
+
+@dataclass
+class PageWatch:
+    """Collects what must not happen in a page: uncaught errors, CSP violations, console errors,
+    missing catalog keys. Resource errors are tolerated only for (status, path) pairs a test
+    declared with allow()."""
+
+    problems: list[str] = field(default_factory=list)
+    tolerated: list[str] = field(default_factory=list)
+    allowed: set[tuple[int, str]] = field(default_factory=set)
+    reported: int = 0  # problems already raised by assert_clean()
+
+    def allow(self, status: int, *paths: str) -> None:
+        for path in paths:
+            self.allowed.add((status, path))
+
+    def attach(self, page: Any) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", self._page_error)
+
+    def _console(self, message: Any) -> None:
+        text, url = message.text, (message.location or {}).get("url", "")
+        if message.type == "warning" and text.startswith("i18n: missing key"):
+            self.problems.append(f"missing catalog key: {text}")
+            return
+        if message.type != "error":
+            return
+        if "Content Security Policy" in text:
+            self.problems.append(f"CSP violation: {text} ({url})")
+            return
+        resource = _RESOURCE_ERROR.fullmatch(text)
+        if resource and (int(resource.group(1)), urlsplit(url).path) in self.allowed:
+            self.tolerated.append(f"{resource.group(1)} {urlsplit(url).path}")
+            return
+        self.problems.append(f"console error: {text} ({url})")
+
+    def _page_error(self, error: Any) -> None:
+        self.problems.append(f"uncaught page error: {error}")
+
+    def unreported(self) -> list[str]:
+        return self.problems[self.reported :]
+
+    def assert_clean(self) -> None:
+        self.reported = len(self.problems)
+        assert self.problems == [], "\n".join(self.problems)
+
+
+def load_catalogs(page: Any) -> dict[str, dict[str, Any]]:
+    """Import web/i18n/XX.js in the page (the portal's origin) and return the catalogs."""
+    page.goto("/")
+    return page.evaluate(
+        """async (langs) => {
+            const out = {};
+            for (const lang of langs) out[lang] = (await import(`/i18n/${lang}.js`)).default;
+            return out;
+        }""",
+        list(LANGUAGES),
+    )
+
+
+def norm(text: str) -> str:
+    """Collapse whitespace (Intl uses U+00A0 / U+202F) for comparisons."""
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ").replace("\u202f", " ")).strip()
+
+
+# --- Intl in the page, as web/js/format.js formats -----------------------------------------
+def intl_dates(page: Any, ymds: list[str], lang: str) -> list[str]:
+    return page.evaluate(
+        """([ymds, lang]) => ymds.map((ymd) => {
+            const [y, m, d] = ymd.split('-').map(Number);
+            return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' })
+                .format(new Date(Date.UTC(y, m - 1, d)));
+        })""",
+        [ymds, lang],
+    )
+
+
+def intl_date_time(page: Any, iso: str, lang: str) -> str:
+    return page.evaluate(
+        """([iso, lang]) => new Intl.DateTimeFormat(lang,
+            { dateStyle: 'medium', timeStyle: 'long', timeZone: 'UTC' }).format(Date.parse(iso))""",
+        [iso, lang],
+    )
+
+
+def intl_money(page: Any, amounts: list[tuple[str, str]], lang: str) -> list[str]:
+    return page.evaluate(
+        """([amounts, lang]) => amounts.map(([amount, currency]) =>
+            new Intl.NumberFormat(lang, { style: 'currency', currency }).format(amount))""",
+        [amounts, lang],
+    )
+
+
+def intl_country(page: Any, code: str, lang: str) -> str:
+    return page.evaluate(
+        "([code, lang]) => new Intl.DisplayNames(lang, { type: 'region' }).of(code)", [code, lang]
+    )
+
+
+# --- pages ----------------------------------------------------------------------------------
+def html_lang(page: Any) -> str:
+    return page.evaluate("document.documentElement.lang")
+
+
+def choose_language(page: Any, lang: str) -> None:
+    page.click(f"#lang-{lang}")
+    page.wait_for_function("(lang) => document.documentElement.lang === lang", arg=lang)
+
+
+def open_sign_in(page: Any, lang: str | None = None) -> None:
+    page.goto("/")
+    page.wait_for_selector("html:not(.i18n-pending)", state="attached")
+    if lang:
+        choose_language(page, lang)
+
+
+def sign_in(page: Any, email: str, order_number: str) -> None:
+    """Fill and submit the sign-in form, then wait for the home page to be loaded."""
+    page.fill("#email", email)
+    page.fill("#order-number", order_number)
+    page.click("#login-button")
+    page.wait_for_url("**/home.html")
+    wait_for_home(page)
+
+
+def api_sign_in(context: Any, base_url: str, email: str, order_number: str) -> None:
+    """Sign the context in through the API (as signin.js does), for tests about other pages."""
+    answer = context.request.post(
+        "/api/auth/login",
+        data={"email": email, "orderNumber": order_number},
+        headers={"Origin": base_url},
+    )
+    assert answer.status == 200, answer.text()
+
+
+def open_home(page: Any, lang: str | None = None) -> None:
+    """home.html of a signed-in context, in `lang` (?lang= records it as the user's choice)."""
+    page.goto(f"/home.html?lang={lang}" if lang else "/home.html")
+    wait_for_home(page)
+
+
+def wait_for_table(page: Any, name: str) -> None:
+    """Wait until #NAME-table finished a load (table.js sets aria-busy="false")."""
+    page.wait_for_selector(f'#{name}-table[aria-busy="false"]', state="attached")
+
+
+def wait_for_home(page: Any) -> None:
+    page.wait_for_selector("#activation-key:not([aria-busy])", state="attached")
+    wait_for_table(page, "licenses")
+    wait_for_table(page, "supports")
+
+
+def header_texts(page: Any, table: str) -> list[str]:
+    return [norm(t) for t in page.locator(f"#{table} thead th").all_text_contents()]
+
+
+def rows(page: Any, table: str) -> Any:
+    return page.locator(f"#{table} tbody tr")
+
+
+def cell_texts(page: Any, table: str) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        f"#{table} tbody tr",
+        """trs => trs.map(tr => [...tr.cells].map(
+            td => td.textContent.replace(/[ \\t\\r\\n]+/g, ' ').trim()))""",
+    )
+
+
+def serials(page: Any, name: str) -> list[str]:
+    return page.locator(f"#{name}-table tbody tr .serial").all_text_contents()
+
+
+def pager_state(page: Any, name: str) -> dict[str, Any]:
+    return {
+        "page": page.text_content(f"#{name}-page"),
+        "prev": page.is_disabled(f"#{name}-prev"),
+        "next": page.is_disabled(f"#{name}-next"),
+    }
+
+
+def turn_page(page: Any, name: str, direction: str) -> None:
+    """Click Next or Prev of a paged table and wait for the new page to be rendered."""
+    before = page.text_content(f"#{name}-page")
+    page.click(f"#{name}-{direction}")
+    wait_for_page_change(page, name, before)
+
+
+def wait_for_page_change(page: Any, name: str, before: str) -> None:
+    """Wait until #NAME-page no longer shows `before` and the new page is rendered."""
+    page.wait_for_function(
+        """([name, before]) => document.getElementById(`${name}-page`).textContent !== before
+            && document.getElementById(`${name}-table`).getAttribute('aria-busy') === 'false'""",
+        arg=[name, before],
+    )
+
+
+def collect_pages(page: Any, name: str, read: Any) -> list[Any]:
+    """read(page) on every page of a paged table, following Next until it is disabled."""
+    collected = list(read(page))
+    for _ in range(50):
+        if page.is_disabled(f"#{name}-next"):
+            return collected
+        turn_page(page, name, "next")
+        collected += read(page)
+    raise AssertionError(f"{name}: Next never became disabled")
