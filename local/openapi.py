@@ -12,11 +12,13 @@ models, so the document describes exactly what the code accepts and returns.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import inspect
 import json
 import re
 import sys
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,19 +51,16 @@ def _documented(func: Any, path: str) -> Any:
     ]
     query = getattr(func, "__portal_query__", None)
     if query is not None:
-        for name, field in query.model_fields.items():
-            constraints = {
-                key: getattr(meta, key)
-                for meta in field.metadata
-                for key in ("ge", "le", "min_length", "max_length")
-                if getattr(meta, key, None) is not None
-            }
-            annotation = Annotated[field.annotation, Query(**constraints)]  # type: ignore[name-defined]
+        hints = typing.get_type_hints(query)
+        for item in dataclasses.fields(query):
+            constraints = dict(item.metadata)  # the bounds PageQuery.parse enforces
+            kind = hints[item.name]
+            annotation = Annotated[kind, Query(**constraints)]  # type: ignore[valid-type]
             parameters.append(
                 inspect.Parameter(
-                    name,
+                    item.name,
                     inspect.Parameter.KEYWORD_ONLY,
-                    default=field.default,
+                    default=item.default,
                     annotation=annotation,
                 )
             )

@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies, http, license_files
-from portal.contract import PublicKeysOut
+from portal.contract.keys import PublicKeysOut
 from portal.observability import logger, metrics
 
 app = http.resolver()

@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies, http, licenses
-from portal.contract import LicensePage
+from portal.contract.licenses import LicensePage
 from portal.observability import logger, metrics
 from portal.pagination import PageQuery
 

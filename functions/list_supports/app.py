@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies, http, licenses
-from portal.contract import SupportPage
+from portal.contract.licenses import SupportPage
 from portal.observability import logger, metrics
 from portal.pagination import PageQuery
 

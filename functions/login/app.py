@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import auth, dependencies, http
-from portal.contract import CustomerSummary, LoginRequest, LoginResponse
+from portal.contract.sign_in import CustomerSummary, LoginRequest, LoginResponse
 from portal.observability import logger, metrics
 
 app = http.resolver()

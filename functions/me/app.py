@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import accounts, dependencies, http
-from portal.contract import MeResponse
+from portal.contract.sign_in import MeResponse
 from portal.observability import logger, metrics
 
 app = http.resolver()

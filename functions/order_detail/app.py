@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies, http, orders
-from portal.contract import OrderDetailOut
+from portal.contract.orders import OrderDetailOut
 from portal.observability import logger, metrics
 
 app = http.resolver()

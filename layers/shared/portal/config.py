@@ -1,28 +1,37 @@
-"""Settings: environment variables read once into a validated model.
+"""Settings: environment variables read once into a validated, frozen object.
 
 Nothing is read at import time; `get_settings()` reads on first use and caches, and tests call
 `get_settings.cache_clear()` (or build `Settings` directly) when they change the environment.
+A plain dataclass with explicit checks: no validation library on the cold-start path.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from functools import cache
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Any
 
 SESSION_COOKIE = "__Host-portal_session"
+STAGES = ("local", "dev", "prod", "test")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
+class InvalidSettings(ValueError):
+    """The environment does not describe a usable portal."""
 
-    table_name: str = Field(min_length=3, max_length=255)
-    stage: Literal["local", "dev", "prod", "test"] = "dev"
-    # The portal's own origin (scheme://host[:port]); state-changing calls must come from it.
-    portal_origin: str = Field(pattern=r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+
+def _bounded(minimum: int, maximum: int | None = None) -> dict[str, int | None]:
+    return {"min": minimum, "max": maximum}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    portal_origin: str
+    stage: str = "dev"
     secrets_prefix: str = "customer-portal/dev/"
     # Header carrying the viewer's address when behind CloudFront; empty = the TCP peer (sourceIp).
     client_ip_header: str = ""
@@ -34,22 +43,29 @@ class Settings(BaseModel):
     activation_key_sealing_key_id: str = ""
     license_signing_key_ids: str = ""
 
-    session_idle_seconds: int = Field(default=30 * 60, ge=60)
-    session_absolute_seconds: int = Field(default=12 * 60 * 60, ge=300)
-    login_window_seconds: int = Field(default=15 * 60, ge=60)
-    login_failures_per_account: int = Field(default=10, ge=1, le=100)
-    login_failures_per_ip: int = Field(default=100, ge=1, le=1000)
+    session_idle_seconds: int = field(default=30 * 60, metadata=_bounded(60))
+    session_absolute_seconds: int = field(default=12 * 60 * 60, metadata=_bounded(300))
+    login_window_seconds: int = field(default=15 * 60, metadata=_bounded(60))
+    login_failures_per_account: int = field(default=10, metadata=_bounded(1, 100))
+    login_failures_per_ip: int = field(default=100, metadata=_bounded(1, 1000))
+
+    def __post_init__(self) -> None:
+        if not 3 <= len(self.table_name) <= 255:
+            raise InvalidSettings("TABLE_NAME must be 3-255 characters")
+        if self.stage not in STAGES:
+            raise InvalidSettings(f"STAGE must be one of {', '.join(STAGES)}")
+        if not _ORIGIN.fullmatch(self.portal_origin):
+            raise InvalidSettings("PORTAL_ORIGIN must be scheme://host[:port]")
+        for item in fields(self):
+            bounds = item.metadata
+            if bounds:
+                value = getattr(self, item.name)
+                if value < bounds["min"] or (bounds["max"] is not None and value > bounds["max"]):
+                    raise InvalidSettings(f"{item.name} out of range")
 
     @property
     def signing_key_ids(self) -> list[str]:
         return [key.strip() for key in self.license_signing_key_ids.split(",") if key.strip()]
-
-    @field_validator("allow_test_orders", mode="before")
-    @classmethod
-    def _boolish(cls, value: object) -> object:
-        if isinstance(value, str):
-            return value.strip().lower() in {"1", "true", "yes"}
-        return value
 
 
 _ENV = {
@@ -67,8 +83,16 @@ _ENV = {
 
 
 def settings_from(env: Mapping[str, str]) -> Settings:
-    values = {field: env[name] for field, name in _ENV.items() if name in env}
-    return Settings.model_validate(values)
+    values: dict[str, Any] = {name: env[var] for name, var in _ENV.items() if var in env}
+    if "table_name" not in values or "portal_origin" not in values:
+        raise InvalidSettings("TABLE_NAME and PORTAL_ORIGIN are required")
+    if "allow_test_orders" in values:
+        values["allow_test_orders"] = values["allow_test_orders"].strip().lower() in {
+            "1",
+            "true",
+            "yes",
+        }
+    return Settings(**values)
 
 
 @cache

@@ -2,26 +2,26 @@
 contract's error shape, security headers on every response, the session cookie, CSRF (Origin)
 checks, the client address, and strict parsing of bodies and query strings.
 
-Handlers never enable Powertools' request validation: parsing goes through the contract's pydantic
-models here, so read handlers load no OpenAPI machinery. `documents(...)` records which models a
+Handlers never enable Powertools' request validation: parsing goes through the contract's
+`parse` classmethods here, so handlers load no OpenAPI machinery and no validation library.
+`documents(...)` records which models a
 route takes, and local/openapi.py turns that into docs/openapi.json.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import urllib.parse
 from collections.abc import Callable, Mapping
-from functools import cache
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
-from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from portal import auth, dependencies
+from portal import auth, dependencies, types, wire
 from portal.config import SESSION_COOKIE, Settings
-from portal.contract import ErrorBody, ErrorDetail
+from portal.contract.common import ErrorBody, ErrorDetail
 from portal.errors import (
     BadRequest,
     CsrfRejected,
@@ -33,9 +33,7 @@ from portal.errors import (
 )
 from portal.observability import logger
 from portal.pagination import PageQuery
-from portal.types import OrderReference
 
-M = TypeVar("M", bound=BaseModel)
 F = TypeVar("F", bound=Callable[..., Any])
 
 MAX_BODY_BYTES = 16 * 1024
@@ -54,10 +52,8 @@ SECURITY_HEADERS: Mapping[str, str] = {
 
 
 # ---------------------------------------------------------------- responses
-def ok(
-    model: BaseModel | None, *, status: int = 200, cookies: list[Cookie] | None = None
-) -> Response:
-    body = model.model_dump_json(by_alias=True) if model is not None else None
+def ok(model: object | None, *, status: int = 200, cookies: list[Cookie] | None = None) -> Response:
+    body = wire.dumps(model) if model is not None else None
     return Response(
         status_code=status, content_type=JSON if body else None, body=body, cookies=cookies
     )
@@ -81,7 +77,7 @@ def error_response(error: PortalError) -> Response:
     return Response(
         status_code=error.status,
         content_type=JSON,
-        body=body.model_dump_json(by_alias=True),
+        body=wire.dumps(body),
         headers=headers,
     )
 
@@ -176,7 +172,8 @@ def client_ip(app: APIGatewayHttpResolver, settings: Settings) -> str:
     return str(app.current_event.request_context.http.source_ip)
 
 
-def json_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
+def json_body(app: APIGatewayHttpResolver, model: Any) -> Any:
+    """`model.parse(...)` of the JSON body, after the content type and size checks."""
     event = app.current_event
     content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if content_type != JSON:
@@ -187,9 +184,10 @@ def json_body(app: APIGatewayHttpResolver, model: type[M]) -> M:
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     try:
-        return model.model_validate_json(raw)
-    except ValidationError as exc:
-        raise BadRequest(_describe(exc)) from None
+        data = json.loads(raw)
+    except ValueError:
+        raise BadRequest("The request body is not valid JSON.") from None
+    return model.parse(data)
 
 
 def raw_body(app: APIGatewayHttpResolver) -> bytes:
@@ -203,38 +201,19 @@ def raw_body(app: APIGatewayHttpResolver) -> bytes:
 
 
 def page_query(app: APIGatewayHttpResolver) -> PageQuery:
-    params = app.current_event.query_string_parameters or {}
-    try:
-        return PageQuery.model_validate(dict(params))
-    except ValidationError as exc:
-        raise BadRequest(_describe(exc)) from None
-
-
-@cache
-def _order_reference_adapter() -> TypeAdapter[str]:
-    return TypeAdapter(OrderReference)
+    return PageQuery.parse(app.current_event.query_string_parameters or {})
 
 
 def order_reference(raw: str) -> str:
     """A path parameter that must be an order reference (normalised), else 400."""
     try:
-        return _order_reference_adapter().validate_python(urllib.parse.unquote(raw))
-    except ValidationError:
+        return types.order_reference(urllib.parse.unquote(raw))
+    except ValueError:
         raise BadRequest("Invalid value for 'reference'.") from None
 
 
-def _describe(exc: ValidationError) -> str:
-    first = exc.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "__root__")
-    if first.get("type") == "json_invalid":
-        return "The request body is not valid JSON."
-    return f"Invalid value for '{where}'." if where else "The request body is malformed."
-
-
 # ---------------------------------------------------------------- documentation
-def documents(
-    *, body: type[BaseModel] | None = None, query: type[BaseModel] | None = None
-) -> Callable[[F], F]:
+def documents(*, body: type | None = None, query: type | None = None) -> Callable[[F], F]:
     """Record the models a route parses so the OpenAPI document can describe them."""
 
     def mark(func: F) -> F:
@@ -258,7 +237,7 @@ _ERROR_DESCRIPTIONS = {
 
 
 def returns(
-    model: type[BaseModel] | None,
+    model: type | None,
     *,
     status: int = 200,
     description: str = "OK",

@@ -1,6 +1,7 @@
-"""Opaque cursors. A cursor names the last item of a page by its public id only: the partition
-comes from the session, so a cursor can never reach another customer's records. Anything that
-does not decode to the expected shape is an InvalidCursor (400), never a 500."""
+"""Opaque cursors and the query string of every list. A cursor names the last item of a page by
+its public id only: the partition comes from the session, so a cursor can never reach another
+customer's records. Anything that does not decode to the expected shape is an InvalidCursor (400),
+never a 500."""
 
 from __future__ import annotations
 
@@ -8,25 +9,43 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from portal.errors import InvalidCursor
+from portal.errors import BadRequest, InvalidCursor
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_CURSOR_LENGTH = 512
 _CURSOR_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{1,512}$")
+_DIGITS = re.compile(r"^[0-9]{1,3}$")
 
 
-class PageQuery(BaseModel):
-    """The query string of every list endpoint."""
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    """`?limit=1..100&cursor=...`; the metadata documents the bounds (docs/openapi.json)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    limit: int = field(default=DEFAULT_LIMIT, metadata={"ge": 1, "le": MAX_LIMIT})
+    cursor: str | None = field(
+        default=None, metadata={"min_length": 1, "max_length": MAX_CURSOR_LENGTH}
+    )
 
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, min_length=1, max_length=MAX_CURSOR_LENGTH)
+    @classmethod
+    def parse(cls, params: Mapping[str, str]) -> PageQuery:
+        unknown = set(params) - {"limit", "cursor"}
+        if unknown:
+            raise BadRequest(f"Invalid value for '{sorted(unknown)[0]}'.")
+        limit = DEFAULT_LIMIT
+        if "limit" in params:
+            raw = params["limit"]
+            if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
+                raise BadRequest("Invalid value for 'limit'.")
+            limit = int(raw)
+        cursor = params.get("cursor")
+        if cursor is not None and not 1 <= len(cursor) <= MAX_CURSOR_LENGTH:
+            raise BadRequest("Invalid value for 'cursor'.")
+        return cls(limit=limit, cursor=cursor)
 
 
 def encode_cursor(position: dict[str, str]) -> str:

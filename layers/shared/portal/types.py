@@ -1,20 +1,23 @@
-"""Constrained types shared by every boundary, defined once.
+"""Constrained values shared by every boundary, defined once: normalisation and checks.
 
-Normalisation lives here too: emails are trimmed and case-folded, order references lose every
-space and are upper-cased, so "jwt160930-9510-42210 " and "JWT160930-9510-42210" are one order.
+Emails are trimmed and case-folded, order references lose every space and are upper-cased, so
+"jwt160930-9510-42210 " and "JWT160930-9510-42210" are one order. Plain functions (no pydantic),
+so the read handlers stay light at cold start; each raises ValueError on a bad value.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+EMAIL_MAX = 254
+ORDER_REFERENCE_MAX = 64
+COMPUTER_ID_MAX = 128
 
 _EMAIL_SHAPE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
 _REFERENCE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,63}$")
 _COMPUTER_ID_SHAPE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+SUPPORTED_LANGUAGES = ("en", "de", "fr")
 
 
 def normalize_email(value: str) -> str:
@@ -25,45 +28,28 @@ def normalize_order_reference(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-def _strip_then(normalize: Callable[[str], str]) -> Callable[[object], object]:
-    def run(value: object) -> object:
-        return normalize(value) if isinstance(value, str) else value
-
-    return run
-
-
-def _check(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
-    def run(value: str) -> str:
-        if not pattern.fullmatch(value):
-            raise ValueError(f"not a valid {what}")
-        return value
-
-    return run
+def email(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a valid email address")
+    normalized = normalize_email(value)
+    if not 3 <= len(normalized) <= EMAIL_MAX or not _EMAIL_SHAPE.fullmatch(normalized):
+        raise ValueError("not a valid email address")
+    return normalized
 
 
-Email = Annotated[
-    str,
-    BeforeValidator(_strip_then(normalize_email)),
-    StringConstraints(min_length=3, max_length=254),
-    AfterValidator(_check(_EMAIL_SHAPE, "email address")),
-]
+def order_reference(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("not a valid order number")
+    normalized = normalize_order_reference(value)
+    if not _REFERENCE_SHAPE.fullmatch(normalized):
+        raise ValueError("not a valid order number")
+    return normalized
 
-OrderReference = Annotated[
-    str,
-    BeforeValidator(_strip_then(normalize_order_reference)),
-    StringConstraints(min_length=1, max_length=64),
-    AfterValidator(_check(_REFERENCE_SHAPE, "order number")),
-]
 
-ComputerId = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=128),
-    AfterValidator(_check(_COMPUTER_ID_SHAPE, "computer id")),
-]
-
-Language = Annotated[str, StringConstraints(pattern=r"^(en|de|fr)$")]
-
-SUPPORTED_LANGUAGES = ("en", "de", "fr")
+def computer_id(value: object) -> str:
+    if not isinstance(value, str) or not _COMPUTER_ID_SHAPE.fullmatch(value):
+        raise ValueError("not a valid computer id")
+    return value
 
 
 def supported_language(value: str | None, default: str = "en") -> str:

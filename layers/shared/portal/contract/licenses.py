@@ -1,0 +1,94 @@
+"""Licenses and support contracts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from portal.contract.common import Wire
+from portal.models import License, Page, Support
+
+
+@dataclass(frozen=True)
+class SupportCoverageOut(Wire):
+    until: date
+    file_available: bool
+
+
+@dataclass(frozen=True)
+class LicenseOut(Wire):
+    id: str
+    software: str
+    serial_number: str
+    computer_name: str | None
+    days: int | None  # null for a perpetual license
+    users: int
+    edition: str | None
+    order_number: str | None
+    purchased_on: date
+    support: SupportCoverageOut | None
+    upgradable: bool
+
+    @classmethod
+    def of(cls, lic: License) -> LicenseOut:
+        support = lic.support
+        return cls(
+            id=lic.license_id,
+            software=lic.software,
+            serial_number=lic.serial_number,
+            computer_name=lic.computer_name,
+            days=lic.days,
+            users=lic.users,
+            edition=lic.edition,
+            order_number=lic.order_number,
+            purchased_on=lic.purchased_on,
+            support=SupportCoverageOut(support.until, support.file_available) if support else None,
+            upgradable=lic.upgradable,
+        )
+
+
+@dataclass(frozen=True)
+class LicensePage(Wire):
+    items: list[LicenseOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[License]) -> LicensePage:
+        return cls([LicenseOut.of(lic) for lic in page.items], page.next_cursor)
+
+
+@dataclass(frozen=True)
+class SupportOut(Wire):
+    id: str
+    software: str
+    serial_number: str
+    users: int
+    edition: str | None
+    order_number: str | None
+    purchased_on: date
+    duration_years: int
+    expires_on: date
+
+    @classmethod
+    def of(cls, sup: Support) -> SupportOut:
+        return cls(
+            id=sup.support_id,
+            software=sup.software,
+            serial_number=sup.serial_number,
+            users=sup.users,
+            edition=sup.edition,
+            order_number=sup.order_number,
+            purchased_on=sup.purchased_on,
+            duration_years=sup.duration_years,
+            expires_on=sup.expires_on,
+        )
+
+
+@dataclass(frozen=True)
+class SupportPage(Wire):
+    items: list[SupportOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Support]) -> SupportPage:
+        return cls([SupportOut.of(sup) for sup in page.items], page.next_cursor)

@@ -1,0 +1,98 @@
+"""The orders page and one order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from portal.contract.common import MoneyOut, Wire
+from portal.models import Contact, Order
+from portal.orders import OrdersPage
+
+Day = date  # a field named `date` would shadow the type inside its class
+
+
+@dataclass(frozen=True)
+class BillingOut(Wire):
+    date: Day | None
+    name: str | None
+    country: str | None
+    city: str | None
+
+
+@dataclass(frozen=True)
+class ContactOut(Wire):
+    date: Day | None
+    first_name: str | None
+    last_name: str | None
+    email: str | None
+
+    @classmethod
+    def of(cls, contact: Contact) -> ContactOut:
+        return cls(contact.date, contact.first_name, contact.last_name, contact.email)
+
+
+@dataclass(frozen=True)
+class OrderSummaryOut(Wire):
+    reference: str
+    date: Day
+    total: MoneyOut
+    status: str  # completed | refunded | partially_refunded
+
+
+@dataclass(frozen=True)
+class OrdersPageOut(Wire):
+    billing: BillingOut | None  # on the first page; null on later pages
+    contacts: list[ContactOut]  # on the first page; empty on later pages
+    items: list[OrderSummaryOut]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: OrdersPage) -> OrdersPageOut:
+        billing = page.billing
+        return cls(
+            billing=BillingOut(billing.date, billing.name, billing.country, billing.city)
+            if billing
+            else None,
+            contacts=[ContactOut.of(c) for c in page.contacts],
+            items=[
+                OrderSummaryOut(o.reference, o.placed_at.date(), MoneyOut.of(o.total), o.status)
+                for o in page.orders
+            ],
+            next_cursor=page.next_cursor,
+        )
+
+
+@dataclass(frozen=True)
+class OrderLineOut(Wire):
+    product: str
+    sku: str | None
+    quantity: int
+    subtotal: MoneyOut
+
+
+@dataclass(frozen=True)
+class OrderDetailOut(Wire):
+    reference: str
+    placed_at: datetime
+    total: MoneyOut
+    status: str
+    items: list[OrderLineOut]
+
+    @classmethod
+    def of(cls, order: Order) -> OrderDetailOut:
+        return cls(
+            reference=order.reference,
+            placed_at=order.placed_at,
+            total=MoneyOut.of(order.total),
+            status=order.status,
+            items=[
+                OrderLineOut(
+                    line.display or line.product,
+                    line.sku,
+                    line.quantity,
+                    MoneyOut.of(line.subtotal),
+                )
+                for line in order.items
+            ],
+        )
