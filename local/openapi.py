@@ -87,11 +87,15 @@ def build() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     combined = APIGatewayHttpResolver(enable_validation=True)
+    bodies: list[type] = []
     for module in _handler_modules():
         app = getattr(module, "app", None)
         if app is None:  # scheduled functions have no routes
             continue
         for route in app._static_routes + app._dynamic_routes:
+            body = getattr(route.func, "__portal_body__", None)
+            if body is not None:
+                bodies.append(body)
             combined.route(
                 route.path,
                 route.method,
@@ -113,10 +117,28 @@ def build() -> dict[str, Any]:
     schemas = spec.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    _copy_field_bounds(spec, bodies)
     spec.setdefault("components", {})["securitySchemes"] = {
         "session": {"type": "apiKey", "in": "cookie", "name": "__Host-portal_session"}
     }
     return spec
+
+
+_BOUNDS = {"min_length": "minLength", "max_length": "maxLength", "ge": "minimum", "le": "maximum"}
+
+
+def _copy_field_bounds(spec: dict[str, Any], bodies: list[type]) -> None:
+    """Contract dataclasses carry the bounds their `parse` enforces as field metadata (pydantic
+    does not read it): copy them into the component schemas."""
+    from portal.wire import camel
+
+    schemas = spec.get("components", {}).get("schemas", {})
+    for cls in bodies:
+        properties = schemas.get(cls.__name__, {}).get("properties", {})
+        for item in dataclasses.fields(cls):
+            target = properties.get(camel(item.name))
+            if target is not None:
+                target.update({_BOUNDS[k]: v for k, v in item.metadata.items() if k in _BOUNDS})
 
 
 def render() -> str:

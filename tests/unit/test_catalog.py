@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import ValidationError
 
 from portal.catalog import CATALOG_FILE, Catalog, default_catalog
+from portal.shapes import ShapeError
 
 
 @pytest.mark.parametrize(
@@ -57,5 +57,5 @@ def test_product_path_when_the_sku_is_null():
 def test_a_broken_catalog_fails_when_loaded(mutate):
     document = json.loads(CATALOG_FILE.read_text())
     mutate(document)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ShapeError):
         Catalog(document)

@@ -8,76 +8,67 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from portal.shapes import Reader, ShapeError
 
 CATALOG_FILE = Path(__file__).with_name("catalog.json")
 _GROUPS = {"users", "workstations", "years"}
+_KINDS = ("license", "support")
 
 
-class _Match(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    sku: str | None = None
-    product: str | None = None
-
-    @model_validator(mode="after")
-    def _one_pattern(self) -> _Match:
-        if (self.sku is None) == (self.product is None):
-            raise ValueError("match needs exactly one of sku / product")
-        pattern = re.compile(self.sku or self.product or "")
-        unknown = set(pattern.groupindex) - _GROUPS
-        if unknown:
-            raise ValueError(f"unknown named groups {sorted(unknown)}")
-        return self
+@dataclass(frozen=True, slots=True)
+class _Grants:
+    kind: str
+    software: str
+    edition: str | None
+    upgradable: bool
+    users: int | None
+    years: int | None
 
 
-class _Grants(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    kind: Literal["license", "support"]
-    software: str = Field(min_length=1, max_length=64)
-    edition: str | None = Field(default=None, max_length=64)
-    upgradable: bool = False
-    users: int | None = Field(default=None, ge=1, le=9999)
-    years: int | None = Field(default=None, ge=1, le=10)
-
-
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    name: str
-    match: _Match
-    grants: _Grants
-
-    @model_validator(mode="after")
-    def _complete(self) -> _Entry:
-        groups = set(re.compile(self.match.sku or self.match.product or "").groupindex)
-        if self.grants.users is None and not groups & {"users", "workstations"}:
-            raise ValueError(f"{self.name}: users or workstations must come from the match")
-        if self.grants.kind == "support" and self.grants.years is None and "years" not in groups:
-            raise ValueError(f"{self.name}: a support needs years")
-        return self
-
-
-class _Catalog(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    version: Literal[1]
-    description: str = ""
-    entries: list[_Entry] = Field(min_length=1)
-
-    @field_validator("entries")
-    @classmethod
-    def _unique_names(cls, entries: list[_Entry]) -> list[_Entry]:
-        names = [entry.name for entry in entries]
-        if len(names) != len(set(names)):
-            raise ValueError("entry names must be unique")
-        return entries
+def _entry(r: Reader) -> tuple[str, re.Pattern[str] | None, re.Pattern[str] | None, _Grants]:
+    name = r.required_text("name", min_len=1, max_len=200)
+    match = r.child("match", required=True)
+    assert match is not None
+    unknown_keys = set(match.data) - {"sku", "product"}
+    sku, product = match.text("sku", max_len=500), match.text("product", max_len=500)
+    if unknown_keys or (sku is None) == (product is None):
+        raise ShapeError(f"{name}: match needs exactly one of sku / product")
+    try:
+        pattern = re.compile(sku or product or "")
+    except re.error as exc:
+        raise ShapeError(f"{name}: bad pattern ({exc})") from None
+    if set(pattern.groupindex) - _GROUPS:
+        raise ShapeError(
+            f"{name}: unknown named groups {sorted(set(pattern.groupindex) - _GROUPS)}"
+        )
+    g = r.child("grants", required=True)
+    assert g is not None
+    if set(g.data) - {"kind", "software", "edition", "upgradable", "users", "years"}:
+        raise ShapeError(f"{name}: unknown grant fields")
+    grants = _Grants(
+        kind=g.required_text("kind", max_len=16),
+        software=g.required_text("software", min_len=1, max_len=64),
+        edition=g.text("edition", max_len=64),
+        upgradable=g.boolean("upgradable"),
+        users=g.integer("users", low=1, high=9999),
+        years=g.integer("years", low=1, high=10),
+    )
+    if grants.kind not in _KINDS:
+        raise ShapeError(f"{name}: kind must be license or support")
+    groups = set(pattern.groupindex)
+    if grants.users is None and not groups & {"users", "workstations"}:
+        raise ShapeError(f"{name}: users or workstations must come from the match")
+    if grants.kind == "support" and grants.years is None and "years" not in groups:
+        raise ShapeError(f"{name}: a support needs years")
+    return name, (pattern if sku else None), (pattern if product else None), grants
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
     """What one unit of an order line grants."""
 
-    kind: Literal["license", "support"]
+    kind: str  # license | support
     software: str
     edition: str | None
     users: int
@@ -86,16 +77,16 @@ class Grant:
 
 
 class Catalog:
-    def __init__(self, document: dict[str, object]) -> None:
-        parsed = _Catalog.model_validate(document)
-        self._entries = [
-            (
-                re.compile(e.match.sku) if e.match.sku else None,
-                re.compile(e.match.product) if e.match.product else None,
-                e.grants,
-            )
-            for e in parsed.entries
-        ]
+    def __init__(self, document: object) -> None:
+        """Validate the whole document; a broken catalog fails here, at load (ShapeError)."""
+        root = Reader(document, "catalog")
+        if root.data.get("version") != 1 or set(root.data) - {"version", "description", "entries"}:
+            raise ShapeError("catalog: version must be 1")
+        entries = [_entry(r) for r in root.children("entries", min_items=1, max_items=1000)]
+        names = [name for name, *_ in entries]
+        if len(names) != len(set(names)):
+            raise ShapeError("catalog: entry names must be unique")
+        self._entries = [(by_sku, by_product, grants) for _, by_sku, by_product, grants in entries]
 
     def grant_for(self, sku: str | None, product: str | None) -> Grant | None:
         for by_sku, by_product, grants in self._entries:

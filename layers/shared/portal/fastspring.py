@@ -7,17 +7,18 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
 from portal.config import Settings
 from portal.secret_store import SecretMissing, get_secret
+from portal.shapes import Reader, ShapeError
 
 WEBHOOK_SECRET = "fastspring-webhook"  # noqa: S105 - a secret's name
 API_SECRET = "fastspring-api"  # noqa: S105 - a secret's name
@@ -63,98 +64,195 @@ def loads(raw: bytes | str) -> Any:
 
 
 # ---------------------------------------------------------------- event shapes
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+_EVENT_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_ZERO = Decimal("0")
 
 
-class Event(_Model):
-    id: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_\-]+$")
-    type: str = Field(min_length=1, max_length=128)
-    live: bool = False
-    created: int | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    type: str
+    live: bool
+    created: int | None
+    data: dict[str, Any]
 
-
-class Batch(_Model):
-    events: list[dict[str, Any]] = Field(max_length=500)
-
-
-class Person(_Model):
-    first: str | None = Field(default=None, max_length=200)
-    last: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
-    company: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=64)
-
-
-class Address(_Model):
-    country: str | None = Field(default=None, max_length=64)
-    city: str | None = Field(default=None, max_length=200)
-    display: str | None = Field(default=None, max_length=500)
-
-
-class Account(_Model):
-    id: str | None = None
-    contact: Person | None = None
-    address: Address | None = None
-    language: str | None = None
-    country: str | None = None
-
-
-class Line(_Model):
-    product: str = Field(min_length=1, max_length=256)
-    display: str | None = Field(default=None, max_length=500)
-    quantity: int = Field(ge=1, le=10_000)
-    sku: str | None = Field(default=None, max_length=128)
-    subtotal: Decimal = Field(ge=0, max_digits=18, decimal_places=4)
-    attributes: dict[str, Any] | None = None
-
-
-class OrderCompleted(_Model):
-    id: str = Field(min_length=1, max_length=128)
-    reference: str = Field(min_length=1, max_length=64)
-    changed: int | None = None
-    language: str | None = None
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    total: Decimal = Field(ge=0, max_digits=18, decimal_places=4)
-    invoice_url: str | None = Field(default=None, alias="invoiceUrl", max_length=2048)
-    live: bool = False
-    account: str | Account | None = None
-    customer: Person | None = None
-    address: Address | None = None
-    items: list[Line] = Field(min_length=1, max_length=50)
-    tags: dict[str, Any] | None = None
-
-    @field_validator("currency", mode="before")
     @classmethod
-    def _upper(cls, value: object) -> object:
-        return value.upper() if isinstance(value, str) else value
+    def parse(cls, raw: Any) -> Event:
+        r = Reader(raw, "event")
+        return cls(
+            id=r.required_text("id", min_len=1, max_len=128, pattern=_EVENT_ID),
+            type=r.required_text("type", min_len=1, max_len=128),
+            live=r.boolean("live"),
+            created=r.integer("created"),
+            data=r.mapping("data") or {},
+        )
+
+
+def parse_batch(raw: Any) -> list[Any]:
+    """The `events` of a webhook body (each parsed on its own, so one bad event is not all)."""
+    batch = Reader(raw, "body")
+    events = batch.data.get("events")
+    if not isinstance(events, list) or len(events) > 500:
+        raise ShapeError("body.events: a list of at most 500 events")
+    return events
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    first: str | None = None
+    last: str | None = None
+    email: str | None = None
+    company: str | None = None
+    phone: str | None = None
+
+    @classmethod
+    def parse(cls, r: Reader | None) -> Person | None:
+        if r is None:
+            return None
+        return cls(
+            first=r.text("first", max_len=200),
+            last=r.text("last", max_len=200),
+            email=r.text("email", max_len=254),
+            company=r.text("company", max_len=200),
+            phone=r.text("phone", max_len=64),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    country: str | None = None
+    city: str | None = None
+
+    @classmethod
+    def parse(cls, r: Reader | None) -> Address | None:
+        if r is None:
+            return None
+        return cls(country=r.text("country", max_len=64), city=r.text("city", max_len=200))
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    contact: Person | None
+    address: Address | None
+    language: str | None
+    country: str | None
+
+    @classmethod
+    def parse(cls, r: Reader) -> Account:
+        return cls(
+            contact=Person.parse(r.child("contact")),
+            address=Address.parse(r.child("address")),
+            language=r.text("language", max_len=16),
+            country=r.text("country", max_len=64),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    product: str
+    display: str | None
+    quantity: int
+    sku: str | None
+    subtotal: Decimal
+    attributes: dict[str, Any] | None
+
+    @classmethod
+    def parse(cls, r: Reader) -> Line:
+        quantity = r.integer("quantity", required=True, low=1, high=10_000)
+        subtotal = r.decimal("subtotal", required=True, low=_ZERO)
+        assert quantity is not None and subtotal is not None
+        return cls(
+            product=r.required_text("product", min_len=1, max_len=256),
+            display=r.text("display", max_len=500),
+            quantity=quantity,
+            sku=r.text("sku", max_len=128),
+            subtotal=subtotal,
+            attributes=r.mapping("attributes"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OrderCompleted:
+    id: str
+    reference: str
+    changed: int | None
+    language: str | None
+    currency: str
+    total: Decimal
+    invoice_url: str | None
+    account: Account | None  # None also when FastSpring sent only the account id
+    customer: Person | None
+    address: Address | None
+    items: list[Line]
+
+    @classmethod
+    def parse(cls, raw: Any) -> OrderCompleted:
+        r = Reader(raw, "data")
+        currency = (r.required_text("currency", min_len=3, max_len=3)).upper()
+        if not _CURRENCY.fullmatch(currency):
+            raise ShapeError("data.currency: a three-letter code")
+        total = r.decimal("total", required=True, low=_ZERO)
+        assert total is not None
+        account_value = r.data.get("account")
+        account = (
+            Account.parse(Reader(account_value, "data.account"))
+            if isinstance(account_value, dict)
+            else None
+        )
+        if account_value is not None and not isinstance(account_value, str | dict):
+            raise ShapeError("data.account: an id or an object")
+        return cls(
+            id=r.text("id", max_len=128) or r.required_text("order", min_len=1, max_len=128),
+            reference=r.required_text("reference", min_len=1, max_len=64),
+            changed=r.integer("changed"),
+            language=r.text("language", max_len=16),
+            currency=currency,
+            total=total,
+            invoice_url=r.text("invoiceUrl", max_len=2048),
+            account=account,
+            customer=Person.parse(r.child("customer")),
+            address=Address.parse(r.child("address")),
+            items=[Line.parse(item) for item in r.children("items", min_items=1, max_items=50)],
+        )
 
     @property
     def contact(self) -> Person:
-        expanded = self.account if isinstance(self.account, Account) else None
-        return self.customer or (expanded.contact if expanded else None) or Person()
+        return self.customer or (self.account.contact if self.account else None) or Person()
 
 
-class ReturnedLine(_Model):
-    product: str | None = Field(default=None, max_length=256)
-    sku: str | None = Field(default=None, max_length=128)
-    quantity: int = Field(default=1, ge=1, le=10_000)
+@dataclass(frozen=True, slots=True)
+class ReturnedLine:
+    product: str | None
+    sku: str | None
+    quantity: int
 
 
-class Original(_Model):
-    id: str | None = None
-    order: str | None = None
-    reference: str | None = Field(default=None, max_length=64)
+@dataclass(frozen=True, slots=True)
+class ReturnCreated:
+    id: str | None
+    reference: str | None
+    original_reference: str | None
+    items: list[ReturnedLine]
 
-
-class ReturnCreated(_Model):
-    id: str | None = Field(default=None, max_length=128)
-    reference: str | None = Field(default=None, max_length=64)
-    original: Original
-    items: list[ReturnedLine] = Field(default_factory=list, max_length=50)
-    reason: str | None = None
-    total_return: Decimal | None = Field(default=None, alias="totalReturn")
+    @classmethod
+    def parse(cls, raw: Any) -> ReturnCreated:
+        r = Reader(raw, "data")
+        original = r.child("original", required=True)
+        assert original is not None
+        return cls(
+            id=r.text("id", max_len=128),
+            reference=r.text("reference", max_len=64),
+            original_reference=original.text("reference", max_len=64),
+            items=[
+                ReturnedLine(
+                    product=item.text("product", max_len=256),
+                    sku=item.text("sku", max_len=128),
+                    quantity=item.integer("quantity", low=1, high=10_000) or 1,
+                )
+                for item in r.children("items", max_items=50)
+            ],
+        )
 
 
 # ---------------------------------------------------------------- API client (reconciliation)

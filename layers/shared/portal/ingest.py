@@ -19,8 +19,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from portal import accounts, keys
 from portal.catalog import Catalog, Grant, default_catalog
 from portal.clock import SYSTEM_CLOCK, Clock
@@ -50,6 +48,7 @@ from portal.records import (
     order_to_item,
     support_from_item,
 )
+from portal.shapes import ShapeError
 from portal.store import ConditionFailed, Item, Store
 from portal.types import normalize_email, normalize_order_reference, supported_language
 
@@ -90,8 +89,8 @@ def process_batch(events: Sequence[Any], ctx: Context) -> list[Outcome]:
 
 def process_event(raw: Any, ctx: Context) -> Outcome:
     try:
-        event = Event.model_validate(raw)
-    except ValidationError:
+        event = Event.parse(raw)
+    except ShapeError:
         logger.error("webhook event without a usable envelope")
         count("WebhookEventMalformed")
         return Outcome(None, "failed")
@@ -186,9 +185,9 @@ def _part_pk(part: Part) -> str:
 # ---------------------------------------------------------------- order.completed
 def _order_completed(event: Event, ctx: Context) -> str:
     try:
-        data = OrderCompleted.model_validate(event.data)
-    except ValidationError as exc:
-        raise Rejected(_validation_summary(exc)) from None
+        data = OrderCompleted.parse(event.data)
+    except ShapeError as exc:
+        raise Rejected(str(exc)) from None
     email = normalize_email(data.contact.email or "")
     reference = normalize_order_reference(data.reference)
     if "@" not in email or not reference:
@@ -425,7 +424,7 @@ def _customer_after(
     placed_at: datetime,
 ) -> Customer:
     contact = data.contact
-    account = data.account if not isinstance(data.account, str) else None
+    account = data.account
     address = data.address or (account.address if account else None)
     full_name = " ".join(part for part in (contact.first, contact.last) if part) or email
     country = (address.country if address else None) or (account.country if account else None)
@@ -481,21 +480,13 @@ def _customer_update_parts(customer: Customer, store: Store) -> list[Part]:
     ]
 
 
-def _validation_summary(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_url=False, include_input=False)[:5]:
-        where = ".".join(str(p) for p in error.get("loc", ()))
-        parts.append(f"{where}: {error.get('msg')}")
-    return "; ".join(parts)
-
-
 # ---------------------------------------------------------------- return.created
 def _return_created(event: Event, ctx: Context) -> str:
     try:
-        data = ReturnCreated.model_validate(event.data)
-    except ValidationError as exc:
-        raise Rejected(_validation_summary(exc)) from None
-    original = normalize_order_reference(data.original.reference or "")
+        data = ReturnCreated.parse(event.data)
+    except ShapeError as exc:
+        raise Rejected(str(exc)) from None
+    original = normalize_order_reference(data.original_reference or "")
     if not original:
         raise Rejected("refund without the original order reference")
     return_id = data.id or data.reference or event.id

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any
-
-from annotated_types import MaxLen, MinLen
+from dataclasses import dataclass, field
+from typing import Any
 
 from portal import types
 from portal.accounts import Me
@@ -15,8 +13,9 @@ from portal.errors import BadRequest
 
 @dataclass(frozen=True)
 class LoginRequest(Wire):
-    email: Annotated[str, MinLen(3), MaxLen(types.EMAIL_MAX)]
-    order_number: Annotated[str, MinLen(1), MaxLen(types.ORDER_REFERENCE_MAX)]
+    # metadata: the bounds `parse` enforces, copied into docs/openapi.json by local/openapi.py
+    email: str = field(metadata={"min_length": 3, "max_length": types.EMAIL_MAX})
+    order_number: str = field(metadata={"min_length": 1, "max_length": types.ORDER_REFERENCE_MAX})
 
     @classmethod
     def parse(cls, data: Any) -> LoginRequest:
