@@ -34,14 +34,17 @@ def test_layer_holds_portal_at_python_root(built: Path) -> None:
 
 
 def test_layer_dependencies_are_arm64(built: Path) -> None:
+    """Any compiled library in the layer is built for arm64 (today the layer has none: its only
+    dependency is pure-Python Powertools; the layer's requirements say which packages those are)."""
     (layer,) = _built(built, LAYER)
+    installed = {p.name.split("-")[0].lower() for p in layer.path.glob("python/*.dist-info")}
+    assert "aws_lambda_powertools" in installed
     machines = {}
     for library in layer.path.rglob("*.so*"):
         if library.is_file() and not library.is_symlink():
             header = library.read_bytes()[:20]
             if header[:4] == b"\x7fELF":
                 machines[library.name] = int.from_bytes(header[18:20], "little")
-    assert machines, "the layer should hold compiled dependencies (pydantic-core, cryptography)"
     assert {name for name, machine in machines.items() if machine != ELF_AARCH64} == set()
 
 
