@@ -1,0 +1,63 @@
+"""Web page weight (PERFORMANCE.md): bytes of HTML + JS + CSS a browser loads for the sign-in page
+and the home page, uncompressed, following <script src>, <link href> and ES-module imports
+(static and dynamic: every language catalog counts, although a page loads only one).
+
+    python bench/page_weight.py
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+BUDGET = 100 * 1024
+_HTML_REFS = re.compile(r"""<(?:script|link)\b[^>]*?(?:src|href)="([^"#?]+)""", re.I)
+_JS_IMPORTS = re.compile(
+    r"""(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*[`'"]([^`'"$]+)"""
+)
+
+
+def assets(page: str) -> dict[Path, int]:
+    seen: dict[Path, int] = {}
+    todo = [WEB / page]
+    while todo:
+        path = todo.pop().resolve()
+        if path in seen or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        seen[path] = len(text.encode("utf-8"))
+        if path.suffix == ".html":
+            refs = _HTML_REFS.findall(text)
+        elif path.suffix == ".js":
+            refs = [a or b for a, b in _JS_IMPORTS.findall(text)]
+            if "i18n/${" in text or "`../i18n/" in text:  # a catalog chosen at run time
+                refs += [f"../i18n/{p.name}" for p in (WEB / "i18n").glob("*.js")]
+        else:
+            refs = []
+        for ref in refs:
+            if ref.startswith(("http:", "https:", "//", "data:")):
+                continue
+            base = WEB if ref.startswith("/") else path.parent
+            todo.append(base / ref.lstrip("/"))
+    return {p: n for p, n in seen.items() if p.suffix in {".html", ".js", ".css"}}
+
+
+def weight(page: str) -> int:
+    return sum(assets(page).values())
+
+
+def main() -> int:
+    failed = False
+    for page in ("index.html", "home.html"):
+        files = assets(page)
+        total = sum(files.values())
+        failed |= total > BUDGET
+        verdict = "ok" if total <= BUDGET else "OVER"
+        print(f"{page:12s} {total / 1024:6.1f} KB in {len(files)} files (budget 100 KB) {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
