@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from portal.accounts import new_customer
+from portal.clock import plus_years
 from portal.config import Settings
 from portal.ids import new_ulid
 from portal.models import (
@@ -56,13 +57,6 @@ class Line:
 
 def _at(day: str, time: str = "10:00:00") -> datetime:
     return datetime.fromisoformat(f"{day}T{time}+00:00").astimezone(UTC)
-
-
-def _plus_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _sku(line: Line) -> str:
@@ -159,7 +153,7 @@ def _support(line: Line, reference: str, bought: datetime) -> Support:
         order_number=reference,
         purchased_on=bought.date(),
         duration_years=line.years,
-        expires_on=_plus_years(bought.date(), line.years),
+        expires_on=plus_years(bought.date(), line.years),
     )
 
 

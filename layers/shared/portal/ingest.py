@@ -21,7 +21,7 @@ from typing import Any
 
 from portal import accounts, keys
 from portal.catalog import Catalog, Grant, default_catalog
-from portal.clock import SYSTEM_CLOCK, Clock
+from portal.clock import SYSTEM_CLOCK, Clock, plus_years
 from portal.config import Settings
 from portal.fastspring import Event, OrderCompleted, ReturnCreated
 from portal.ids import new_serial_number, new_ulid
@@ -405,15 +405,8 @@ def _support(
         order_number=reference,
         purchased_on=placed_at.date(),
         duration_years=grant.years,
-        expires_on=_plus_years(start, grant.years),
+        expires_on=plus_years(start, grant.years),
     )
-
-
-def _plus_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _customer_after(
