@@ -38,6 +38,12 @@ class Unauthenticated(PortalError):
     message = "Please sign in."
 
 
+class BadSignature(PortalError):
+    status = 401
+    code = "invalid_signature"
+    message = "The webhook signature is missing or wrong."
+
+
 class CsrfRejected(PortalError):
     status = 403
     code = "forbidden_origin"
@@ -76,3 +82,11 @@ class ServiceUnavailable(PortalError):
     status = 503
     code = "service_unavailable"
     message = "The service is busy. Please try again in a moment."
+
+
+class WebhookNotConfigured(ServiceUnavailable):
+    message = "Webhooks cannot be accepted right now."
+
+
+class NothingCommitted(ServiceUnavailable):
+    message = "No event could be processed; please retry."

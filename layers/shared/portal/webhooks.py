@@ -8,31 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.errors import BadRequest, PayloadTooLarge, PortalError
+from portal.errors import (
+    BadRequest,
+    BadSignature,
+    NothingCommitted,
+    PayloadTooLarge,
+    WebhookNotConfigured,
+)
 from portal.fastspring import loads, parse_batch, signature_valid, webhook_secrets
 from portal.ingest import Context, Outcome, process_batch
 from portal.observability import count, logger
 from portal.secret_store import SecretMissing
 
 MAX_WEBHOOK_BYTES = 5 * 1024 * 1024
-
-
-class BadSignature(PortalError):
-    status = 401
-    code = "invalid_signature"
-    message = "The webhook signature is missing or wrong."
-
-
-class WebhookNotConfigured(PortalError):
-    status = 503
-    code = "service_unavailable"
-    message = "Webhooks cannot be accepted right now."
-
-
-class NothingCommitted(PortalError):
-    status = 503
-    code = "service_unavailable"
-    message = "No event could be processed; please retry."
 
 
 @dataclass(frozen=True, slots=True)
