@@ -154,7 +154,7 @@ def _record_event(
     return status
 
 
-def _commit(parts: list[Part], ctx: Context, event: Event) -> str | None:
+def _commit(parts: list[Part], ctx: Context) -> str | None:
     """Run the transaction; None when done, else what the failed conditions mean."""
     try:
         ctx.store.transact(parts)
@@ -206,7 +206,7 @@ def _order_completed(event: Event, ctx: Context) -> str:
             if profile is None:
                 raise Rejected("email lookup without a customer profile")
         parts = _order_parts(event, data, email, reference, profile, ctx)
-        meaning = _commit(parts, ctx, event)
+        meaning = _commit(parts, ctx)
         if meaning is None:
             count("OrderIngested")
             return "processed"
@@ -522,7 +522,7 @@ def _return_created(event: Event, ctx: Context) -> str:
         ),
     ]
     parts += _revoke_parts(customer_id, revoked, ctx, reason=f"refund {return_id}")
-    meaning = _commit(parts, ctx, event)
+    meaning = _commit(parts, ctx)
     if meaning is None:
         count("OrderRefunded")
         return "processed"

@@ -54,6 +54,15 @@ def _page(
     return Page(items=[to_model(row) for row in rows], next_cursor=next_cursor)
 
 
+def _owned(store: Store, key: keys.Key, record_id: str) -> Item:
+    """The customer's record at `key` (the key holds the session's customer id), else NotFound:
+    another customer's id and a malformed one answer exactly like a missing one."""
+    item = store.get(key) if is_ulid(record_id) else None
+    if item is None:
+        raise NotFound()
+    return item
+
+
 def license_file(
     customer_id: str,
     license_id: str,
@@ -63,10 +72,7 @@ def license_file(
     clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[str, bytes]:
     """(file name, signed .lic bytes) of one of the customer's licenses."""
-    item = store.get(keys.license_key(customer_id, license_id)) if is_ulid(license_id) else None
-    if item is None:
-        raise NotFound()
-    lic = license_from_item(item)
+    lic = license_from_item(_owned(store, keys.license_key(customer_id, license_id), license_id))
     now = clock.now()
     document = {
         "kind": "license",
@@ -103,10 +109,7 @@ def support_file(
 ) -> tuple[str, bytes]:
     """(file name, signed .lic bytes) of one of the customer's support contracts; the file
     expires when the support does."""
-    item = store.get(keys.support_key(customer_id, support_id)) if is_ulid(support_id) else None
-    if item is None:
-        raise NotFound()
-    sup = support_from_item(item)
+    sup = support_from_item(_owned(store, keys.support_key(customer_id, support_id), support_id))
     document = {
         "kind": "support",
         "support": {
