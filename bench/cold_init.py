@@ -84,7 +84,7 @@ if app_path:
     module = importlib.util.module_from_spec(spec)
     sys.modules["app"] = module
     spec.loader.exec_module(module)
-    from portal import aws_clients
+    from portal.aws import clients as aws_clients
     aws_clients.dynamodb()
     assert callable(getattr(module, attribute)), attribute
 else:

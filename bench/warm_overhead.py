@@ -30,8 +30,9 @@ os.environ.update(
 
 from botocore.stub import Stubber  # noqa: E402
 
-from portal import aws_clients, keys  # noqa: E402
-from portal.store import to_attributes  # noqa: E402
+from portal.aws import clients as aws_clients  # noqa: E402
+from portal.data import keys  # noqa: E402
+from portal.data.store import to_attributes  # noqa: E402
 from tests.support import Context, event  # noqa: E402
 
 TOKEN = "A" * 43

@@ -1,7 +1,7 @@
 """Demo data: the user guide's customer (its five licenses, seven supports and six orders) and a
-second customer so isolation is visible. Written through portal.purchases, the same path as the
-FastSpring webhook. Purchases from 2020 in the guide are moved to 2025-2026 so their supports are
-current; the 2016-2019 orders keep the guide's dates, totals and items."""
+second customer so isolation is visible. Written through portal.orders.purchases, the same path
+as the FastSpring webhook. Purchases from 2020 in the guide are moved to 2025-2026 so their
+supports are current; the 2016-2019 orders keep the guide's dates, totals and items."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from portal.accounts import new_customer
+from portal.accounts.customers import new_customer
 from portal.clock import plus_years
 from portal.config import Settings
+from portal.data.store import Store
 from portal.ids import new_ulid
 from portal.models import (
     BillingDetails,
@@ -24,8 +25,7 @@ from portal.models import (
     Support,
     SupportCoverage,
 )
-from portal.purchases import record_purchase
-from portal.store import Store
+from portal.orders.purchases import record_purchase
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_ORDER = "JWT160930-9510-42210"

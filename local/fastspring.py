@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from portal.fastspring import signature
+from portal.fastspring.signatures import signature
 
 PRICES = {  # list prices for realistic lines, per user / workstation
     "T-ENT": Decimal("60.18"),

@@ -1,6 +1,6 @@
 """Generate docs/openapi.json from the handlers themselves (Powertools' OpenAPI generator).
 
-Handlers parse requests through portal.http (no runtime validation machinery), and mark with
+Handlers parse requests through portal.edge.http (no runtime validation machinery), and mark with
 `http.documents(body=..., query=...)` which contract models a route reads. Here every handler's
 routes are registered again on one validation-enabled resolver, with a signature built from those
 models, so the document describes exactly what the code accepts and returns.
@@ -130,7 +130,7 @@ _BOUNDS = {"min_length": "minLength", "max_length": "maxLength", "ge": "minimum"
 def _copy_field_bounds(spec: dict[str, Any], bodies: list[type]) -> None:
     """Contract dataclasses carry the bounds their `parse` enforces as field metadata (pydantic
     does not read it): copy them into the component schemas."""
-    from portal.wire import camel
+    from portal.edge.wire import camel
 
     schemas = spec.get("components", {}).get("schemas", {})
     for cls in bodies:

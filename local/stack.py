@@ -15,7 +15,6 @@ import errno
 import http.client
 import importlib
 import logging
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -30,15 +29,6 @@ from local.api import DEFAULT_TEMPLATE, DEFAULT_WEB_DIR, build_local_api
 
 LOG = logging.getLogger(__name__)
 HTTP_LOG = logging.getLogger("local.http")
-
-# Caches the portal keeps per "container"; emptied when the endpoint changes.
-_PORTAL_CACHES = [
-    ("portal.aws_clients", "reset"),
-    ("portal.dependencies", "reset"),
-    ("portal.secret_store", "forget"),
-    ("portal.sealing", "forget"),
-    ("portal.license_files", "forget"),
-]
 
 
 class _RequestLog(WSGIRequestHandler):
@@ -57,10 +47,8 @@ def _not_started(environ: Any, start_response: Any) -> list[bytes]:
 
 
 def _forget_portal_caches() -> None:
-    for module_name, function in _PORTAL_CACHES:
-        module = sys.modules.get(module_name)
-        if module is not None and hasattr(module, function):
-            getattr(module, function)()
+    """Forget the portal's per-container caches (clients, settings, secrets...)."""
+    importlib.import_module("portal.dependencies").reset()
 
 
 def _seed(table_name: str, environment: dict[str, str]) -> list[dict[str, str]]:
@@ -72,7 +60,7 @@ def _seed(table_name: str, environment: dict[str, str]) -> list[dict[str, str]]:
             raise
         LOG.info("local/demo_data.py not found: starting without demo data")
         return []
-    store = importlib.import_module("portal.store").Store(table_name)
+    store = importlib.import_module("portal.data.store").Store(table_name)
     settings = importlib.import_module("portal.config").settings_from(environment)
     demo.seed(store, settings)
     return list(getattr(demo, "DEMO_SIGN_INS", []))

@@ -82,13 +82,9 @@ def aws(env: dict[str, str], no_network: None, monkeypatch: pytest.MonkeyPatch) 
 
 def _forget_caches() -> None:
     """Everything the portal caches per container (clients, settings, secrets, opened keys)."""
-    from portal import aws_clients, dependencies, license_files, sealing, secret_store
+    from portal import dependencies
 
-    aws_clients.reset()
     dependencies.reset()
-    secret_store.forget()
-    sealing.forget()
-    license_files.forget()
 
 
 @pytest.fixture

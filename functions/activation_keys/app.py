@@ -4,8 +4,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies, http, license_files
-from portal.contract.keys import PublicKeysOut
+from portal import dependencies
+from portal.edge import http
+from portal.edge.contract.keys import PublicKeysOut
+from portal.licensing import license_files
 from portal.observability import logger, metrics
 
 app = http.resolver()

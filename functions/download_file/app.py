@@ -4,7 +4,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies, http, licenses
+from portal import dependencies
+from portal.edge import http
+from portal.licensing import licenses
 from portal.observability import count, logger, metrics
 
 app = http.resolver()

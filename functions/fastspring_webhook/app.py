@@ -4,8 +4,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies, http, ingest, webhooks
-from portal.fastspring import SIGNATURE_HEADER
+from portal import dependencies
+from portal.edge import http
+from portal.fastspring import ingest, webhook
+from portal.fastspring.signatures import SIGNATURE_HEADER
 from portal.observability import logger, metrics
 
 app = http.resolver()
@@ -17,7 +19,7 @@ app = http.resolver()
 )
 def fastspring_webhook() -> Response:
     event = app.current_event
-    answer = webhooks.receive(
+    answer = webhook.receive(
         http.raw_body(app),
         event.headers.get(SIGNATURE_HEADER),
         ingest.Context(

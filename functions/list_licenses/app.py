@@ -4,10 +4,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies, http, licenses
-from portal.contract.licenses import LicensePage
+from portal import dependencies
+from portal.data.cursors import PageQuery
+from portal.edge import http
+from portal.edge.contract.licenses import LicensePage
+from portal.licensing import licenses
 from portal.observability import logger, metrics
-from portal.pagination import PageQuery
 
 app = http.resolver()
 

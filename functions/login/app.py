@@ -4,8 +4,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import auth, dependencies, http
-from portal.contract.sign_in import CustomerSummary, LoginRequest, LoginResponse
+from portal import dependencies
+from portal.accounts import sign_in
+from portal.edge import http
+from portal.edge.contract.sign_in import CustomerSummary, LoginRequest, LoginResponse
 from portal.observability import logger, metrics
 
 app = http.resolver()
@@ -19,7 +21,7 @@ def login() -> Response:
     settings = dependencies.settings()
     http.require_same_origin(app, settings)
     request = http.json_body(app, LoginRequest)
-    signed = auth.sign_in(
+    signed = sign_in.sign_in(
         request.email,
         request.order_number,
         http.client_ip(app, settings),

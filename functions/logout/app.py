@@ -4,7 +4,9 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import auth, dependencies, http
+from portal import dependencies
+from portal.accounts import sessions
+from portal.edge import http
 from portal.observability import logger, metrics
 
 app = http.resolver()
@@ -16,7 +18,7 @@ app = http.resolver()
 )
 def logout() -> Response:
     http.require_same_origin(app, dependencies.settings())
-    auth.sign_out(http.session_token(app), store=dependencies.store())
+    sessions.sign_out(http.session_token(app), store=dependencies.store())
     return http.ok(None, status=204, cookies=[http.expired_session_cookie()])
 
 

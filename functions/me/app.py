@@ -4,8 +4,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import accounts, dependencies, http
-from portal.contract.sign_in import MeResponse
+from portal import dependencies
+from portal.accounts import customers
+from portal.edge import http
+from portal.edge.contract.sign_in import MeResponse
 from portal.observability import logger, metrics
 
 app = http.resolver()
@@ -14,7 +16,7 @@ app = http.resolver()
 @app.get("/api/me", responses=http.returns(MeResponse))
 def me() -> Response:
     customer_id = http.signed_in_customer(app)
-    found = accounts.me(customer_id, store=dependencies.store(), settings=dependencies.settings())
+    found = customers.me(customer_id, store=dependencies.store(), settings=dependencies.settings())
     return http.ok(MeResponse.of(found))
 
 

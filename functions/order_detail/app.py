@@ -4,9 +4,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies, http, orders
-from portal.contract.orders import OrderDetailOut
+from portal import dependencies
+from portal.edge import http
+from portal.edge.contract.orders import OrderDetailOut
 from portal.observability import logger, metrics
+from portal.orders import orders
 
 app = http.resolver()
 

@@ -5,8 +5,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies, ingest, reconciliation
-from portal.fastspring import FastSpringApi
+from portal import dependencies
+from portal.fastspring import ingest, reconciliation
+from portal.fastspring.api import FastSpringApi
 from portal.observability import logger, metrics
 
 

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from portal.fastspring import FastSpringApi
+from portal.fastspring.api import FastSpringApi
 
 pytestmark = pytest.mark.integration
 

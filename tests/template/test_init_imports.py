@@ -43,6 +43,6 @@ def test_read_handlers_load_no_idempotency_parser_or_openapi(
 def test_the_probe_sees_what_a_handler_loads(loaded: dict[Function, Probe]) -> None:
     """Guards against a probe that could never fail: the handler's own modules are there."""
     for function, result in loaded.items():
-        assert "portal.aws_clients" in result.modules, function.logical_id
+        assert "portal.aws.clients" in result.modules, function.logical_id
         if function.methods:  # an HTTP handler
             assert "aws_lambda_powertools.event_handler.api_gateway" in result.modules

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from portal.catalog import CATALOG_FILE, Catalog, default_catalog
+from portal.orders.catalog import CATALOG_FILE, Catalog, default_catalog
 from portal.shapes import ShapeError
 
 

@@ -46,7 +46,7 @@ def test_a_route_the_function_does_not_serve_is_404_in_contract_shape(seeded):
 
 
 def test_an_unexpected_failure_is_a_500_without_internals(seeded, monkeypatch):
-    from portal import licenses
+    from portal.licensing import licenses
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals: table PortalTable pk=CUST#")

@@ -102,7 +102,8 @@ def test_a_tampered_file_never_verifies(seeded):
 
 
 def test_rotation_keeps_old_files_verifying_during_the_overlap(seeded, monkeypatch):
-    from portal import aws_clients, dependencies
+    from portal import dependencies
+    from portal.aws import clients as aws_clients
 
     token = sign_in(DEMO)
     lic = listed("licenses", token)[0]

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal import ids, rate_limit, types
+from portal import ids, types
+from portal.accounts import rate_limit
+from portal.data.cursors import decode_cursor, encode_cursor
 from portal.errors import InvalidCursor
-from portal.pagination import decode_cursor, encode_cursor
 from portal.types import supported_language
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from local import fastspring as fs
-from portal import ingest, reconciliation
+from portal.fastspring import ingest, reconciliation
 from tests.support import event, invoke
 
 

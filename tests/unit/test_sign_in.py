@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from portal import dependencies, keys
+from portal import dependencies
 from portal.clock import FixedClock
+from portal.data import keys
 from tests.support import body_of, event, invoke, session_token
 
 DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from local import fastspring as fs
-from portal import keys
-from portal.fastspring import signature
+from portal.data import keys
+from portal.fastspring.signatures import signature
 from tests.support import body_of, event, invoke, session_token
 
 SECRET = "local-development-fastspring-webhook-secret"
@@ -117,10 +117,10 @@ def test_bad_signatures_are_401_and_write_nothing(seeded, store, case):
 
 
 def test_missing_secret_fails_closed(seeded, monkeypatch, store):
-    from portal import secret_store
+    from portal.aws import secrets as secret_store
 
     secret_store.forget()
-    store_client = __import__("portal.aws_clients", fromlist=["x"]).secretsmanager()
+    store_client = __import__("portal.aws.clients", fromlist=["x"]).secretsmanager()
     store_client.delete_secret(
         SecretId="customer-portal/local/fastspring-webhook", ForceDeleteWithoutRecovery=True
     )
@@ -131,7 +131,8 @@ def test_missing_secret_fails_closed(seeded, monkeypatch, store):
 
 
 def test_rotation_accepts_old_and_new_secret(seeded, store):
-    from portal import aws_clients, secret_store
+    from portal.aws import clients as aws_clients
+    from portal.aws import secrets as secret_store
 
     aws_clients.secretsmanager().put_secret_value(
         SecretId="customer-portal/local/fastspring-webhook",
@@ -167,7 +168,7 @@ def test_same_order_10_times_same_id_and_3_times_new_ids_is_one_order(seeded, st
 def test_a_fault_in_the_middle_of_a_batch_is_not_200_and_redelivery_completes_once(
     seeded, store, monkeypatch
 ):
-    from portal import ingest
+    from portal.fastspring import ingest
 
     events = [fs.order_completed(email=f"buyer{i}@example.com", skus=["T-ENT-5"]) for i in range(3)]
     real = ingest._order_parts
@@ -192,7 +193,7 @@ def test_a_fault_in_the_middle_of_a_batch_is_not_200_and_redelivery_completes_on
 
 
 def test_nothing_committed_is_5xx(seeded, monkeypatch):
-    from portal import ingest
+    from portal.fastspring import ingest
 
     monkeypatch.setattr(ingest, "_order_parts", lambda *a, **k: (_ for _ in ()).throw(OSError()))
     response = deliver(fs.batch(fs.order_completed(**NEW)))

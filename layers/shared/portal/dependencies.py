@@ -1,13 +1,26 @@
 """Production defaults for what the domain functions take as parameters: settings, the store and
-the clock. Built on first use and cached per container; tests pass their own instead."""
+the clock. Built on first use and cached per container; tests pass their own instead.
+
+`reset()` is the one place that knows every per-container cache of the portal (clients, settings,
+store, secrets, opened activation keys, public keys): tests and the local stack call it whenever
+the environment or the AWS endpoint changes."""
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 
 from portal.clock import SYSTEM_CLOCK, Clock
 from portal.config import Settings, get_settings
-from portal.store import Store
+from portal.data.store import Store
+
+# (module, function) of every cache kept per container; modules not imported yet hold nothing.
+_CACHES = (
+    ("portal.aws.clients", "reset"),
+    ("portal.aws.secrets", "forget"),
+    ("portal.aws.sealing", "forget"),
+    ("portal.aws.signing", "forget"),
+)
 
 
 def settings() -> Settings:
@@ -24,6 +37,10 @@ def clock() -> Clock:
 
 
 def reset() -> None:
-    """Forget cached settings and store (tests that change the environment)."""
+    """Forget every per-container cache (when the environment or the AWS endpoint changes)."""
     get_settings.cache_clear()
     store.cache_clear()
+    for module_name, function in _CACHES:
+        module = sys.modules.get(module_name)
+        if module is not None:
+            getattr(module, function)()

@@ -1,4 +1,4 @@
-"""Typed domain errors. Each carries a stable code and HTTP status; `portal.http` maps them to
+"""Typed domain errors. Each carries a stable code and HTTP status; `portal.edge.http` maps them to
 responses in one place. Messages are fixed texts: never internals, never matched on."""
 
 from __future__ import annotations

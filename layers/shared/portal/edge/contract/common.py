@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from portal.edge.wire import camel
 from portal.models import Money
-from portal.wire import camel
 
 
 class Wire:

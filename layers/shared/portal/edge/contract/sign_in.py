@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from portal import types
-from portal.accounts import Me
-from portal.contract.common import Wire
+from portal.accounts.customers import Me
+from portal.edge.contract.common import Wire
 from portal.errors import BadRequest
 
 

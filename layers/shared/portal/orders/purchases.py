@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from portal import accounts
+from portal.accounts import customers
+from portal.data.items import license_to_item, order_reference_item, order_to_item, support_to_item
+from portal.data.store import Store
 from portal.models import Customer, License, Order, Support
-from portal.records import license_to_item, order_reference_item, order_to_item, support_to_item
-from portal.store import Store
 
 Part = tuple[str, dict[str, Any]]
 
@@ -59,6 +59,6 @@ def record_purchase(
     """new_customer: (customer with sealed key, activation key in clear) when creating one."""
     parts: list[Part] = []
     if new_customer is not None:
-        parts += accounts.create_customer_parts(new_customer[0], new_customer[1], store)
+        parts += customers.create_customer_parts(new_customer[0], new_customer[1], store)
     parts += purchase_parts(customer_id, order, licenses, supports, store)
     store.transact(parts)

@@ -1,7 +1,7 @@
 """Sealing of values the customer must see again but that must not sit in the table in clear
 (activation keys): KMS Encrypt under the portal's symmetric key, with the customer id as
 encryption context (a sealed value moved to another customer never opens). Lookups use a SHA-256
-digest instead (portal.keys), so the sealed form is only ever opened for display. Opened values
+digest instead (portal.data.keys), so the sealed form is only ever opened for display. Opened values
 are cached per container (a customer's key never changes), so a warm `me` costs no KMS call."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections import OrderedDict
 
-from portal import aws_clients
+from portal.aws import clients as aws_clients
 from portal.config import Settings
 
 _VERSION = "kms1"

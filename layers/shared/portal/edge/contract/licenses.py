@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal.contract.common import Wire
+from portal.edge.contract.common import Wire
 from portal.models import License, Page, Support
 
 

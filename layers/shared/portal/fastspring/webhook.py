@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.aws.secrets import SecretMissing
 from portal.errors import (
     BadRequest,
     BadSignature,
@@ -15,10 +16,10 @@ from portal.errors import (
     PayloadTooLarge,
     WebhookNotConfigured,
 )
-from portal.fastspring import loads, parse_batch, signature_valid, webhook_secrets
-from portal.ingest import Context, Outcome, process_batch
+from portal.fastspring.events import loads, parse_batch
+from portal.fastspring.ingest import Context, Outcome, process_batch
+from portal.fastspring.signatures import signature_valid, webhook_secrets
 from portal.observability import count, logger
-from portal.secret_store import SecretMissing
 
 MAX_WEBHOOK_BYTES = 5 * 1024 * 1024
 

@@ -1,5 +1,5 @@
 """Data access: the only module that speaks DynamoDB. Items go in and out as plain dicts of Python
-values (numbers as Decimal); keys come from portal.keys; expressions use placeholders only."""
+values (numbers as Decimal); keys come from portal.data.keys; expressions use placeholders only."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from portal import aws_clients
-from portal.keys import Key
+from portal.aws import clients as aws_clients
+from portal.data.keys import Key
 
 Item = dict[str, Any]
 

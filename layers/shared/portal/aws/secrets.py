@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from portal import aws_clients
+from portal.aws import clients as aws_clients
 
 CACHE_SECONDS = 300.0
 _cache: dict[str, tuple[float, str]] = {}

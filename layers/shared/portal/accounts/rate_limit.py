@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from portal import keys
-from portal.store import Item
+from portal.data import keys
+from portal.data.store import Item
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from portal.contract.common import MoneyOut, Wire
+from portal.edge.contract.common import MoneyOut, Wire
 from portal.models import Contact, Order
-from portal.orders import OrdersPage
+from portal.orders.orders import OrdersPage
 
 Day = date  # a field named `date` would shadow the type inside its class
 

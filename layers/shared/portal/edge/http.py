@@ -19,9 +19,12 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
-from portal import auth, dependencies, types, wire
+from portal import dependencies, types
+from portal.accounts import sessions
 from portal.config import SESSION_COOKIE, Settings
-from portal.contract.common import ErrorBody, ErrorDetail
+from portal.data.cursors import PageQuery
+from portal.edge import wire
+from portal.edge.contract.common import ErrorBody, ErrorDetail
 from portal.errors import (
     BadRequest,
     CsrfRejected,
@@ -32,7 +35,6 @@ from portal.errors import (
     UnsupportedMediaType,
 )
 from portal.observability import logger
-from portal.pagination import PageQuery
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -147,7 +149,7 @@ def session_token(app: APIGatewayHttpResolver) -> str | None:
 
 def signed_in_customer(app: APIGatewayHttpResolver) -> str:
     """The customer id of the request's session (never from the request itself)."""
-    return auth.authenticate(
+    return sessions.authenticate(
         session_token(app),
         store=dependencies.store(),
         settings=dependencies.settings(),

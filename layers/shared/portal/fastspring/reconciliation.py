@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from portal.fastspring import FastSpringApi
-from portal.ingest import Context, process_batch
+from portal.fastspring.api import FastSpringApi
+from portal.fastspring.ingest import Context, process_batch
 from portal.observability import count, logger
 
 MAX_ROUNDS = 20  # 25 events per round

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.contract.common import Wire
-from portal.license_files import PublicKey
+from portal.edge.contract.common import Wire
+from portal.licensing.license_files import PublicKey
 
 
 @dataclass(frozen=True)

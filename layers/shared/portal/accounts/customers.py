@@ -5,19 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from portal import keys
+from portal.aws.sealing import seal, unseal
 from portal.config import Settings
-from portal.errors import NotFound
-from portal.ids import new_activation_key
-from portal.models import Customer
-from portal.records import (
+from portal.data import keys
+from portal.data.items import (
     activation_key_item,
     customer_from_item,
     customer_to_item,
     email_lookup_item,
 )
-from portal.sealing import seal, unseal
-from portal.store import Store
+from portal.data.store import Store
+from portal.errors import NotFound
+from portal.ids import new_activation_key
+from portal.models import Customer
 
 
 @dataclass(frozen=True, slots=True)

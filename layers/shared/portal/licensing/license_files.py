@@ -18,16 +18,13 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-from portal import aws_clients
+from portal.aws import signing
 from portal.config import Settings
 
 FORMAT = "customer-portal-license/1"
 ALGORITHM = "PS256"  # RSASSA-PSS, SHA-256, MGF1-SHA-256
-KMS_ALGORITHM = "RSASSA_PSS_SHA_256"
-KMS_MAX_MESSAGE = 4096
 LICENSE_FILE_VALIDITY = timedelta(days=365)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9\-]+")
 
@@ -64,33 +61,19 @@ def sign(
         separators=(",", ":"),
         ensure_ascii=False,
     ).encode("utf-8")
-    if len(payload) > KMS_MAX_MESSAGE:  # documents are small; KMS signs up to 4 KiB raw
-        raise ValueError("license document too large to sign")
-    answer = aws_clients.kms().sign(
-        KeyId=key_id, Message=payload, MessageType="RAW", SigningAlgorithm=KMS_ALGORITHM
-    )
-    signed = {"format": FORMAT, "payload": _b64(payload), "signature": _b64(answer["Signature"])}
+    signature = signing.sign(key_id, payload)  # documents are small: well under KMS's 4 KiB
+    signed = {"format": FORMAT, "payload": _b64(payload), "signature": _b64(signature)}
     return (json.dumps(signed, indent=2) + "\n").encode("ascii")
 
 
 def public_keys(settings: Settings) -> list[PublicKey]:
-    return [_public_key(key_id) for key_id in settings.signing_key_ids]
-
-
-@cache
-def _public_key(key_id: str) -> PublicKey:
-    der = aws_clients.kms().get_public_key(KeyId=key_id)["PublicKey"]
-    body = base64.encodebytes(bytes(der)).decode("ascii").replace("\n", "")
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    pem = "-----BEGIN PUBLIC KEY-----\n" + "\n".join(lines) + "\n-----END PUBLIC KEY-----\n"
-    return PublicKey(kid=kid_of(key_id), public_key_pem=pem)
+    return [
+        PublicKey(kid_of(key_id), signing.public_key_pem(key_id))
+        for key_id in settings.signing_key_ids
+    ]
 
 
 def file_name(kind: str, serial: str, record_id: str) -> str:
     """A safe attachment name: letters, digits and dashes only."""
     stem = _SAFE_NAME.sub("", serial)[:32] or record_id[-8:]
     return f"{kind}-{stem}-{record_id[-6:]}.lic"
-
-
-def forget() -> None:
-    _public_key.cache_clear()

@@ -6,15 +6,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import TypeVar
 
-from portal import keys, license_files
 from portal.clock import SYSTEM_CLOCK, Clock
 from portal.config import Settings
+from portal.data import keys
+from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
+from portal.data.items import license_from_item, support_from_item
+from portal.data.store import Item, Store
 from portal.errors import NotFound
 from portal.ids import ULID_SHAPE, is_ulid
+from portal.licensing import license_files
 from portal.models import License, Page, Support
-from portal.pagination import PageQuery, decode_cursor, encode_cursor
-from portal.records import license_from_item, support_from_item
-from portal.store import Item, Store
 
 T = TypeVar("T")
 _CURSOR_FIELDS = {"after": ULID_SHAPE}

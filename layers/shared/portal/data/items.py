@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from portal import keys
+from portal.data import keys
+from portal.data.store import Item
 from portal.models import (
     BillingDetails,
     Contact,
@@ -18,7 +19,6 @@ from portal.models import (
     Support,
     SupportCoverage,
 )
-from portal.store import Item
 
 
 def _date(value: Any) -> date | None:

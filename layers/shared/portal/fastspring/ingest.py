@@ -19,11 +19,22 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from portal import accounts, keys
-from portal.catalog import Catalog, Grant, default_catalog
+from portal.accounts import customers
 from portal.clock import SYSTEM_CLOCK, Clock, plus_years
 from portal.config import Settings
-from portal.fastspring import Event, OrderCompleted, ReturnCreated
+from portal.data import keys
+from portal.data.items import (
+    customer_from_item,
+    customer_to_item,
+    email_lookup_item,
+    license_from_item,
+    license_to_item,
+    order_from_item,
+    order_to_item,
+    support_from_item,
+)
+from portal.data.store import ConditionFailed, Item, Store
+from portal.fastspring.events import Event, OrderCompleted, ReturnCreated
 from portal.ids import new_serial_number, new_ulid
 from portal.models import (
     BillingDetails,
@@ -37,19 +48,9 @@ from portal.models import (
     SupportCoverage,
 )
 from portal.observability import count, logger
-from portal.purchases import Part, purchase_parts
-from portal.records import (
-    customer_from_item,
-    customer_to_item,
-    email_lookup_item,
-    license_from_item,
-    license_to_item,
-    order_from_item,
-    order_to_item,
-    support_from_item,
-)
+from portal.orders.catalog import Catalog, Grant, default_catalog
+from portal.orders.purchases import Part, purchase_parts
 from portal.shapes import ShapeError
-from portal.store import ConditionFailed, Item, Store
 from portal.types import normalize_email, normalize_order_reference, supported_language
 
 MAX_STORED_PAYLOAD = 300_000
@@ -305,8 +306,8 @@ def _order_parts(
     ]
     customer = _customer_after(existing, customer_id, email, data, placed_at)
     if existing is None:
-        parts += accounts.create_customer_parts(
-            *accounts.new_customer(customer, ctx.settings), store
+        parts += customers.create_customer_parts(
+            *customers.new_customer(customer, ctx.settings), store
         )
     else:
         parts += _customer_update_parts(customer, store)

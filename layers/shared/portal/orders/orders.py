@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from portal import keys
+from portal.data import keys
+from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
+from portal.data.items import customer_from_item, order_from_item
+from portal.data.store import Store
 from portal.errors import NotFound
 from portal.models import BillingDetails, Contact, Order
-from portal.pagination import PageQuery, decode_cursor, encode_cursor
-from portal.records import customer_from_item, order_from_item
-from portal.store import Store
 
 _CURSOR_FIELDS = {
     "at": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"),

@@ -1,30 +1,28 @@
-"""Sign-in with email + order number, and server-side sessions.
+"""Sign-in with email + order number.
 
 - Every failure (unknown email, wrong order, another customer's order) raises the same
   InvalidCredentials; both lookups are always read, and compared in constant time.
-- Failed attempts are limited per email and per source IP (portal.rate_limit), checked and
-  reserved BEFORE the credentials are looked at.
-- Session tokens: 256 bits from `secrets`; only their SHA-256 is stored (portal.keys.session_key).
-  Idle and absolute timeouts are enforced from stored timestamps on every request, in the same
-  conditional UpdateItem that refreshes the idle timer (one round trip).
+- Failed attempts are limited per email and per source IP (portal.accounts.rate_limit), checked
+  and reserved BEFORE the credentials are looked at.
+- A success creates a session (portal.accounts.sessions) in the same transaction that gives the
+  reserved attempt back.
 """
 
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
-from portal import keys, rate_limit
+from portal.accounts import rate_limit
+from portal.accounts.sessions import session_item
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from portal.config import Settings
-from portal.errors import InvalidCredentials, TooManyAttempts, Unauthenticated
+from portal.data import keys
+from portal.data.store import ConditionFailed, Store
+from portal.errors import InvalidCredentials, TooManyAttempts
 from portal.observability import count, logger
-from portal.store import ConditionFailed, Store
 
-TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{43}$")
 _NOBODY = "-" * 26  # stands in for a missing customer id so both paths compare the same way
 _RESERVE_TRIES = 3
 
@@ -90,7 +88,7 @@ def sign_in(
         raise InvalidCredentials()
 
     token = secrets.token_urlsafe(32)
-    session = _session_item(token, str(owner), epoch_seconds(now), settings)
+    session = session_item(token, str(owner), epoch_seconds(now), settings)
     put = store.put_request(session, condition="attribute_not_exists(pk)")
     releases = [
         ("Update", store.update_request(**rate_limit.release_request(r)))
@@ -110,47 +108,3 @@ def sign_in(
         name=str(by_email.get("name") or ""),
         language=str(by_email.get("language") or "en"),
     )
-
-
-def _session_item(token: str, customer_id: str, now: int, settings: Settings) -> dict[str, Any]:
-    return {
-        **keys.session_key(token),
-        "type": "session",
-        "customerId": customer_id,
-        "createdAt": now,
-        "lastSeenAt": now,
-        # TTL is clean-up only (it can lag 48 h); the timeouts are checked in authenticate().
-        "expiresAt": now + settings.session_absolute_seconds + 86400,
-    }
-
-
-def authenticate(
-    token: str | None, *, store: Store, settings: Settings, clock: Clock = SYSTEM_CLOCK
-) -> str:
-    """The customer id of a live session, refreshing its idle timer; else Unauthenticated."""
-    if not token or not TOKEN_SHAPE.fullmatch(token):
-        raise Unauthenticated()
-    now = epoch_seconds(clock.now())
-    try:
-        item = store.update(
-            keys.session_key(token),
-            update="SET lastSeenAt = :now",
-            condition="attribute_exists(pk) AND lastSeenAt > :idle AND createdAt > :absolute",
-            values={
-                ":now": now,
-                ":idle": now - settings.session_idle_seconds,
-                ":absolute": now - settings.session_absolute_seconds,
-            },
-            return_new=True,
-        )
-    except ConditionFailed:
-        raise Unauthenticated() from None
-    if not item or not item.get("customerId"):
-        raise Unauthenticated()
-    return str(item["customerId"])
-
-
-def sign_out(token: str | None, *, store: Store) -> None:
-    if token and TOKEN_SHAPE.fullmatch(token):
-        store.delete(keys.session_key(token))
-        count("SignedOut")

@@ -1,61 +1,16 @@
-"""FastSpring: webhook signatures, the shapes of the events we use, and the API client used by
-reconciliation. Facts in ../shared/docs/FASTSPRING.md; amounts are Decimal, never float."""
+"""The shapes of the FastSpring events the portal uses (../shared/docs/FASTSPRING.md): a webhook
+batch, its event envelopes, `order.completed` and `return.created`. Amounts are Decimal, never
+float."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import re
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from portal.config import Settings
-from portal.secret_store import SecretMissing, get_secret
 from portal.shapes import Reader, ShapeError
-
-WEBHOOK_SECRET = "fastspring-webhook"  # noqa: S105 - a secret's name
-API_SECRET = "fastspring-api"  # noqa: S105 - a secret's name
-SIGNATURE_HEADER = "x-fs-signature"
-
-
-# ---------------------------------------------------------------- signatures
-def signature(secret: str, raw_body: bytes) -> str:
-    digest = hmac.new(secret.encode("utf-8"), raw_body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
-
-
-def signature_valid(raw_body: bytes, header: str | None, secrets: Iterable[str]) -> bool:
-    """Constant-time check against every accepted secret (current and, during a rotation,
-    previous). No secret at all never verifies: fail closed."""
-    if not header:
-        return False
-    presented = header.strip().encode("ascii", "replace")
-    valid = False
-    for secret in secrets:
-        if secret:
-            expected = signature(secret, raw_body).encode("ascii")
-            valid |= hmac.compare_digest(expected, presented)
-    return valid
-
-
-def webhook_secrets(settings: Settings) -> list[str]:
-    """The accepted webhook secrets. The secret holds either the secret itself or
-    {"current": "...", "previous": "..."} while a rotation is under way."""
-    raw = get_secret(settings.secrets_prefix + WEBHOOK_SECRET)
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        return [raw]
-    if isinstance(parsed, dict):
-        return [str(v) for k in ("current", "previous") if (v := parsed.get(k))]
-    return [raw]
 
 
 def loads(raw: bytes | str) -> Any:
@@ -63,7 +18,6 @@ def loads(raw: bytes | str) -> Any:
     return json.loads(raw, parse_float=Decimal)
 
 
-# ---------------------------------------------------------------- event shapes
 _EVENT_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _ZERO = Decimal("0")
@@ -253,48 +207,3 @@ class ReturnCreated:
                 for item in r.children("items", max_items=50)
             ],
         )
-
-
-# ---------------------------------------------------------------- API client (reconciliation)
-class FastSpringApi:
-    """The two calls reconciliation needs, over HTTPS with Basic auth (credentials from Secrets
-    Manager: {"username": ..., "password": ...})."""
-
-    def __init__(self, base_url: str, username: str, password: str, timeout: float = 10) -> None:
-        if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise ValueError("FastSpring API base must be https")
-        self.base_url = base_url.rstrip("/")
-        token = base64.b64encode(f"{username}:{password}".encode()).decode()
-        self._headers = {
-            "Authorization": f"Basic {token}",
-            "Accept": "application/json",
-            "User-Agent": "customer-portal/1.0",
-        }
-        self.timeout = timeout
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> FastSpringApi:
-        try:
-            creds = json.loads(get_secret(settings.secrets_prefix + API_SECRET))
-            return cls(settings.fastspring_api_base, creds["username"], creds["password"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SecretMissing(API_SECRET) from exc
-
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        headers = dict(self._headers)
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
-            self.base_url + path, data=data, method=method, headers=headers
-        )
-        with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-            return loads(answer.read())
-
-    def unprocessed_events(self, days: int = 3) -> tuple[list[dict[str, Any]], bool]:
-        """(events, more): at most 25 per call; `more` says another call would return more."""
-        answer = self._call("GET", f"/events/unprocessed?days={int(days)}")
-        return list(answer.get("events") or []), bool(answer.get("more"))
-
-    def mark_processed(self, event_id: str) -> None:
-        self._call("POST", f"/events/{urllib.parse.quote(event_id, safe='')}", {"processed": True})
