@@ -6,7 +6,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies
 from portal.edge import http
-from portal.licensing import licenses
+from portal.licensing import licenses, supports
 from portal.observability import count, logger, metrics
 
 app = http.resolver()
@@ -30,7 +30,7 @@ def license_file(license_id: str) -> Response:
 @app.get("/api/supports/<support_id>/file", responses=http.returns(None, errors=(401, 404)) | FILE)
 def support_file(support_id: str) -> Response:
     customer_id = http.signed_in_customer(app)
-    name, content = licenses.support_file(
+    name, content = supports.support_file(
         customer_id,
         support_id,
         store=dependencies.store(),

@@ -8,7 +8,7 @@ from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import http
 from portal.edge.contract.licenses import SupportPage
-from portal.licensing import licenses
+from portal.licensing import supports
 from portal.observability import logger, metrics
 
 app = http.resolver()
@@ -18,7 +18,7 @@ app = http.resolver()
 @http.documents(query=PageQuery)
 def list_supports() -> Response:
     customer_id = http.signed_in_customer(app)
-    page = licenses.list_supports(customer_id, http.page_query(app), store=dependencies.store())
+    page = supports.list_supports(customer_id, http.page_query(app), store=dependencies.store())
     return http.ok(SupportPage.of(page))
 
 

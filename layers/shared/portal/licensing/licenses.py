@@ -1,35 +1,31 @@
-"""The customer's licenses and support contracts: one Query each, newest purchase first."""
+"""The customer's licenses: a page of them (one Query, newest purchase first) and the signed file
+of one."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
 from typing import TypeVar
 
 from portal.clock import SYSTEM_CLOCK, Clock
 from portal.config import Settings
 from portal.data import keys
 from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
-from portal.data.items import license_from_item, support_from_item
+from portal.data.items import license_from_item
 from portal.data.store import Item, Store
 from portal.errors import NotFound
 from portal.ids import ULID_SHAPE, is_ulid
 from portal.licensing import license_files
-from portal.models import License, Page, Support
+from portal.models import License, Page
 
 T = TypeVar("T")
 _CURSOR_FIELDS = {"after": ULID_SHAPE}
 
 
 def list_licenses(customer_id: str, query: PageQuery, *, store: Store) -> Page[License]:
-    return _page(customer_id, keys.LICENSE_PREFIX, query, store, license_from_item, "licenseId")
+    return page_of(customer_id, keys.LICENSE_PREFIX, query, store, license_from_item, "licenseId")
 
 
-def list_supports(customer_id: str, query: PageQuery, *, store: Store) -> Page[Support]:
-    return _page(customer_id, keys.SUPPORT_PREFIX, query, store, support_from_item, "supportId")
-
-
-def _page(
+def page_of(
     customer_id: str,
     prefix: str,
     query: PageQuery,
@@ -55,7 +51,7 @@ def _page(
     return Page(items=[to_model(row) for row in rows], next_cursor=next_cursor)
 
 
-def _owned(store: Store, key: keys.Key, record_id: str) -> Item:
+def owned(store: Store, key: keys.Key, record_id: str) -> Item:
     """The customer's record at `key` (the key holds the session's customer id), else NotFound:
     another customer's id and a malformed one answer exactly like a missing one."""
     item = store.get(key) if is_ulid(record_id) else None
@@ -73,7 +69,7 @@ def license_file(
     clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[str, bytes]:
     """(file name, signed .lic bytes) of one of the customer's licenses."""
-    lic = license_from_item(_owned(store, keys.license_key(customer_id, license_id), license_id))
+    lic = license_from_item(owned(store, keys.license_key(customer_id, license_id), license_id))
     now = clock.now()
     document = {
         "kind": "license",
@@ -98,37 +94,3 @@ def license_file(
         settings=settings,
     )
     return license_files.file_name("license", lic.serial_number, lic.license_id), signed
-
-
-def support_file(
-    customer_id: str,
-    support_id: str,
-    *,
-    store: Store,
-    settings: Settings,
-    clock: Clock = SYSTEM_CLOCK,
-) -> tuple[str, bytes]:
-    """(file name, signed .lic bytes) of one of the customer's support contracts; the file
-    expires when the support does."""
-    sup = support_from_item(_owned(store, keys.support_key(customer_id, support_id), support_id))
-    document = {
-        "kind": "support",
-        "support": {
-            "id": sup.support_id,
-            "software": sup.software,
-            "serialNumber": sup.serial_number,
-            "users": sup.users,
-            "edition": sup.edition,
-            "orderNumber": sup.order_number,
-            "purchasedOn": sup.purchased_on.isoformat(),
-            "durationYears": sup.duration_years,
-            "expiresOn": sup.expires_on.isoformat(),
-        },
-    }
-    signed = license_files.sign(
-        document,
-        issued_at=clock.now(),
-        expires_at=datetime.combine(sup.expires_on, time(23, 59, 59), tzinfo=UTC),
-        settings=settings,
-    )
-    return license_files.file_name("support", sup.serial_number, sup.support_id), signed
