@@ -41,6 +41,22 @@ def epoch_millis(at: datetime) -> int:
     return int(at.timestamp() * 1000)
 
 
+UTC_TEXT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_text(at: datetime) -> str:
+    """A timestamp as the contract and the table write it: ISO 8601 UTC to the second, with Z."""
+    return at.astimezone(UTC).strftime(UTC_TEXT)
+
+
+def from_utc_text(text: str) -> datetime:
+    """The inverse of utc_text (any ISO 8601 with an offset or Z is accepted)."""
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise ValueError("a timestamp needs its offset")
+    return at.astimezone(UTC)
+
+
 def plus_years(day: date, years: int) -> date:
     """The same calendar day `years` later (29 February becomes 28 February)."""
     try:

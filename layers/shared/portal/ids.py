@@ -11,6 +11,8 @@ import re
 import secrets
 from datetime import datetime
 
+from portal.clock import epoch_millis
+
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 ULID_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 ACTIVATION_KEY_SHAPE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){4}$")
@@ -26,7 +28,7 @@ def _encode(value: int, length: int) -> str:
 
 
 def new_ulid(at: datetime) -> str:
-    millis = int(at.timestamp() * 1000)
+    millis = epoch_millis(at)
     if not 0 <= millis < 1 << 48:
         raise ValueError("time out of ULID range")
     return _encode(millis, 10) + _encode(secrets.randbits(80), 16)

@@ -6,9 +6,9 @@ are cached per container (a customer's key never changes), so a warm `me` costs 
 
 from __future__ import annotations
 
-import base64
 from collections import OrderedDict
 
+from portal import base64url
 from portal.aws import clients as aws_clients
 from portal.config import Settings
 
@@ -23,7 +23,7 @@ def seal(plaintext: str, settings: Settings, *, context: str) -> str:
         Plaintext=plaintext.encode("utf-8"),
         EncryptionContext={"customerId": context},
     )
-    return f"{_VERSION}.{base64.urlsafe_b64encode(answer['CiphertextBlob']).decode()}"
+    return f"{_VERSION}.{base64url.encode(answer['CiphertextBlob'])}"
 
 
 def unseal(token: str, settings: Settings, *, context: str) -> str:
@@ -35,7 +35,7 @@ def unseal(token: str, settings: Settings, *, context: str) -> str:
     if version != _VERSION:
         raise ValueError("unknown sealing version")
     answer = aws_clients.kms().decrypt(
-        CiphertextBlob=base64.urlsafe_b64decode(body),
+        CiphertextBlob=base64url.decode(body),
         EncryptionContext={"customerId": context},
         KeyId=settings.activation_key_sealing_key_id,
     )
