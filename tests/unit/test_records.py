@@ -11,6 +11,11 @@ from portal.data.cursors import PageQuery
 from portal.errors import InvalidCursor, NotFound
 
 
+def asked(limit: int, cursor: str | None = None) -> PageQuery:
+    """The query string of a list, parsed as the edge parses it."""
+    return PageQuery.parse({"limit": str(limit), **({"cursor": cursor} if cursor else {})})
+
+
 def demo_customer(store) -> str:
     item = store.get(keys.email_lookup("demo@example.com"))
     return str(item["customerId"])
@@ -25,7 +30,7 @@ def test_page_of_serves_licenses_and_supports_one_query_each(seeded, store, call
     # when every page of 3 is read, following the cursor
     while True:
         calls.clear()
-        page = records.page_of(store, kind, customer, PageQuery(limit=3, cursor=cursor), dict)
+        page = records.page_of(store, kind, customer, asked(3, cursor), dict)
         # then each page is one Query that examined exactly what it returned (limit + 1 at most)
         assert calls.operations == ["Query"]
         assert all(scanned == count <= 4 for scanned, count in calls.query_counts)
@@ -41,7 +46,7 @@ def test_owned_record_answers_not_found_for_a_malformed_id_without_a_call(seeded
     # given a malformed id and another customer's real license id
     customer = demo_customer(store)
     other = str(store.get(keys.email_lookup("ana.mueller@example.de"))["customerId"])
-    theirs = records.page_of(store, records.LICENSES, other, PageQuery(limit=1), dict).items[0]
+    theirs = records.page_of(store, records.LICENSES, other, asked(1), dict).items[0]
     calls.clear()
     # when either is asked for under the demo customer, then NotFound (the malformed: no call)
     with pytest.raises(NotFound):
@@ -57,8 +62,8 @@ def test_orders_page_carries_the_profile_on_the_first_page_only(seeded, store, c
     customer = demo_customer(store)
     calls.clear()
     # when the first page of 4 and then the next are read
-    first = records.orders_page(store, customer, PageQuery(limit=4))
-    second = records.orders_page(store, customer, PageQuery(limit=4, cursor=first.next_cursor))
+    first = records.orders_page(store, customer, asked(4))
+    second = records.orders_page(store, customer, asked(4, first.next_cursor))
     # then one Query each, the profile only on the first, and six distinct orders newest first
     assert calls.operations == ["Query", "Query"]
     assert first.profile is not None and first.profile["sk"] == keys.PROFILE_SK
@@ -70,6 +75,6 @@ def test_orders_page_carries_the_profile_on_the_first_page_only(seeded, store, c
 def test_a_licenses_cursor_is_refused_by_the_orders_page(seeded, store):
     # given a cursor of the licenses page, when it is used on the orders page, then InvalidCursor
     customer = demo_customer(store)
-    cursor = records.page_of(store, records.LICENSES, customer, PageQuery(limit=1), dict)
+    cursor = records.page_of(store, records.LICENSES, customer, asked(1), dict)
     with pytest.raises(InvalidCursor):
-        records.orders_page(store, customer, PageQuery(limit=4, cursor=cursor.next_cursor))
+        records.orders_page(store, customer, asked(4, cursor.next_cursor))
