@@ -7,8 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from portal import dependencies
+from portal.accounts import sign_in
+from portal.accounts.rate_limit import Reservation
 from portal.clock import FixedClock
 from portal.data import keys
+from portal.data import sign_in as attempts
+from portal.errors import InvalidCredentials
 from tests.support import body_of, event, invoke, session_token
 
 DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
@@ -147,3 +151,66 @@ def test_sign_in_from_another_origin_is_refused(seeded, origin):
     response = login(DEMO, origin=origin)
     assert response["statusCode"] == 403
     assert body_of(response)["error"]["code"] == "forbidden_origin"
+
+
+# ---------------------------------------------------------------- parallel attempts
+def test_a_parallel_guess_cannot_take_the_last_attempt_twice(seeded, clock, store, settings):
+    """Reserve before check: a slot read free is taken only if it is still free."""
+    # given nine failures for the demo email: one attempt left in its window
+    for attempt in range(9):
+        assert login({"email": DEMO["email"], "orderNumber": f"JWT3{attempt}"})["statusCode"] == 401
+    # and a wrong guess that lands between this sign-in's read and its reservation
+    guesses: list[type[Exception]] = []
+
+    def parallel_guess(**_: object) -> None:
+        if guesses:
+            return
+        guesses.append(Exception)
+        try:
+            sign_in.sign_in(
+                DEMO["email"], "JWT399", "198.51.100.1", store=store, settings=settings, clock=clock
+            )
+        except InvalidCredentials as failed:
+            guesses[0] = type(failed)
+
+    events = store.client.meta.events
+    events.register("before-call.dynamodb.TransactWriteItems", parallel_guess, unique_id="race")
+    try:
+        # when the customer signs in with the right order number
+        response = login(DEMO)
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="race")
+    # then the guess took the last attempt and failed, and the sign-in, which had read that
+    # attempt free, read again and is refused like any limited one
+    assert guesses == [InvalidCredentials]
+    assert response["statusCode"] == 429
+    assert body_of(response)["error"]["code"] == "too_many_attempts"
+
+
+def test_a_slot_reused_before_the_commit_stays_counted_and_the_sign_in_still_succeeds(
+    seeded, clock, store
+):
+    # given a parallel attempt that reuses this sign-in's email slot after its reservation
+    window = keys.rate_limit_key("EMAIL", DEMO["email"])
+    seen: list[int] = []
+    reused: list[int] = []
+
+    def reuse_before_commit(**_: object) -> None:
+        seen.append(1)
+        if len(seen) == 2:  # the second transaction of the sign-in: its commit
+            mine = int(store.get(window, consistent=True)["s0"])
+            claim = Reservation("EMAIL", DEMO["email"], "s0", previous=mine, mine=mine + 1)
+            assert attempts.reserve_sign_in_slots(store, [claim], expires_at=1)
+            reused.append(claim.mine)
+
+    events = store.client.meta.events
+    events.register("before-call.dynamodb.TransactWriteItems", reuse_before_commit, unique_id="x")
+    try:
+        # when the customer signs in
+        response = login(DEMO)
+    finally:
+        events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="x")
+    # then the session was created on its own and works, and the reused slot was not given back
+    assert response["statusCode"] == 200
+    assert invoke("me", event("me", token=session_token(response)))["statusCode"] == 200
+    assert reused and store.get(window, consistent=True)["s0"] == reused[0]

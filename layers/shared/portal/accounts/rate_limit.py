@@ -7,6 +7,9 @@ with a conditional write: when every slot is younger than the window, the limit 
 the attempt is refused without looking at the credentials (so parallel guesses cannot overshoot).
 A successful sign-in gives its slot back; a failed one leaves it, which records the failure.
 Retry-After is exact: the moment the oldest recent slot leaves the window.
+
+This module is the arithmetic only; the reads and the conditional writes are
+portal.data.sign_in's (`read_sign_in`, `reserve_sign_in_slots`, `commit_sign_in`).
 """
 
 from __future__ import annotations
@@ -16,9 +19,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from portal.data import keys
 from portal.data.store import Item
 
 
@@ -31,7 +32,10 @@ class Limit:
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    key: keys.Key
+    """The slot an attempt takes in the window of (kind, subject), what it held, and its stamp."""
+
+    kind: str
+    subject: str
     slot: str
     previous: int | None
     mine: int
@@ -64,48 +68,14 @@ def evaluate(
                 free = (name, value)
         else:
             values.append((value, name))
-    key = keys.rate_limit_key(limit.kind, limit.subject)
     if free is not None:
-        return Reservation(key=key, slot=free[0], previous=free[1], mine=stamp(now)), 0
+        reservation = Reservation(
+            kind=limit.kind, subject=limit.subject, slot=free[0], previous=free[1], mine=stamp(now)
+        )
+        return reservation, 0
     oldest_ms = min(values)[0] // 1000
     retry_ms = oldest_ms + window_seconds * 1000 - int(now.timestamp() * 1000)
     return None, max(1, math.ceil(retry_ms / 1000))
-
-
-def reserve_request(reservation: Reservation, expires_at: int) -> dict[str, Any]:
-    """Update parts: take the slot only if it still holds what we read."""
-    names = {"#slot": reservation.slot}
-    values: dict[str, Any] = {":mine": reservation.mine, ":ttl": expires_at}
-    if reservation.previous is None:
-        condition = "attribute_not_exists(#slot)"
-    else:
-        condition = "#slot = :previous"
-        values[":previous"] = reservation.previous
-    return {
-        "key": reservation.key,
-        "update": "SET #slot = :mine, expiresAt = :ttl",
-        "names": names,
-        "values": values,
-        "condition": condition,
-    }
-
-
-def release_request(reservation: Reservation) -> dict[str, Any]:
-    """Give the slot back after a success, only if nobody has taken it since."""
-    names = {"#slot": reservation.slot}
-    values: dict[str, Any] = {":mine": reservation.mine}
-    if reservation.previous is None:
-        update = "REMOVE #slot"
-    else:
-        update = "SET #slot = :previous"
-        values[":previous"] = reservation.previous
-    return {
-        "key": reservation.key,
-        "update": update,
-        "names": names,
-        "values": values,
-        "condition": "#slot = :mine",
-    }
 
 
 def retry_after_of(results: Sequence[tuple[Reservation | None, int]]) -> int:

@@ -1,33 +1,33 @@
 """Server-side sessions: 256-bit tokens from `secrets`, only their SHA-256 stored
 (portal.data.keys.session_key). Idle and absolute timeouts are enforced from stored timestamps on
-every request, in the same conditional UpdateItem that refreshes the idle timer (one round trip).
+every request, in the same conditional UpdateItem that refreshes the idle timer (one round trip:
+portal.data.sessions.touch_session).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+import secrets
 
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from portal.config import Settings
-from portal.data import keys
-from portal.data.store import ConditionFailed, Store
+from portal.data import sessions as stored
+from portal.data.store import Store
 from portal.errors import Unauthenticated
 from portal.observability import count
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{43}$")
+_TTL_MARGIN = 86400  # the item outlives its absolute timeout by a day; TTL is clean-up only
 
 
-def session_item(token: str, customer_id: str, now: int, settings: Settings) -> dict[str, Any]:
-    return {
-        **keys.session_key(token),
-        "type": "session",
-        "customerId": customer_id,
-        "createdAt": now,
-        "lastSeenAt": now,
-        # TTL is clean-up only (it can lag 48 h); the timeouts are checked in authenticate().
-        "expiresAt": now + settings.session_absolute_seconds + 86400,
-    }
+def new_session(customer_id: str, now: int, settings: Settings) -> stored.NewSession:
+    """A fresh token (a new one at each sign-in) for `customer_id`, created at `now`."""
+    return stored.NewSession(
+        token=secrets.token_urlsafe(32),
+        customer_id=customer_id,
+        created_at=now,
+        expires_at=now + settings.session_absolute_seconds + _TTL_MARGIN,
+    )
 
 
 def authenticate(
@@ -36,27 +36,19 @@ def authenticate(
     """The customer id of a live session, refreshing its idle timer; else Unauthenticated."""
     if not token or not TOKEN_SHAPE.fullmatch(token):
         raise Unauthenticated()
-    now = epoch_seconds(clock.now())
-    try:
-        item = store.update(
-            keys.session_key(token),
-            update="SET lastSeenAt = :now",
-            condition="attribute_exists(pk) AND lastSeenAt > :idle AND createdAt > :absolute",
-            values={
-                ":now": now,
-                ":idle": now - settings.session_idle_seconds,
-                ":absolute": now - settings.session_absolute_seconds,
-            },
-            return_new=True,
-        )
-    except ConditionFailed:
-        raise Unauthenticated() from None
-    if not item or not item.get("customerId"):
+    customer_id = stored.touch_session(
+        store,
+        token,
+        now=epoch_seconds(clock.now()),
+        idle_seconds=settings.session_idle_seconds,
+        absolute_seconds=settings.session_absolute_seconds,
+    )
+    if customer_id is None:
         raise Unauthenticated()
-    return str(item["customerId"])
+    return customer_id
 
 
 def sign_out(token: str | None, *, store: Store) -> None:
     if token and TOKEN_SHAPE.fullmatch(token):
-        store.delete(keys.session_key(token))
+        stored.delete_session(store, token)
         count("SignedOut")

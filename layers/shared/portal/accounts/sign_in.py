@@ -6,20 +6,22 @@
   and reserved BEFORE the credentials are looked at.
 - A success creates a session (portal.accounts.sessions) in the same transaction that gives the
   reserved attempt back.
+
+Its DynamoDB calls (one read, one reservation, one commit) are portal.data.sign_in's.
 """
 
 from __future__ import annotations
 
 import hmac
-import secrets
 from dataclasses import dataclass
 
 from portal.accounts import rate_limit
-from portal.accounts.sessions import session_item
+from portal.accounts.sessions import new_session
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from portal.config import Settings
-from portal.data import keys
-from portal.data.store import ConditionFailed, Store
+from portal.data import sessions as stored_sessions
+from portal.data import sign_in as attempts
+from portal.data.store import Store
 from portal.errors import InvalidCredentials, TooManyAttempts
 from portal.observability import count, logger
 
@@ -50,35 +52,28 @@ def sign_in(
         rate_limit.Limit("EMAIL", email, settings.login_failures_per_account),
         rate_limit.Limit("IP", client_ip, settings.login_failures_per_ip),
     ]
-    wanted = [keys.rate_limit_key(lim.kind, lim.subject) for lim in limits] + [
-        keys.email_lookup(email),
-        keys.order_reference_lookup(order_reference),
-    ]
     for _ in range(_RESERVE_TRIES):
         now = clock.now()
-        *rate_items, by_email, by_reference = store.get_many(wanted)
+        read = attempts.read_sign_in(
+            store, windows=limits, email=email, order_reference=order_reference
+        )
         results = [
             rate_limit.evaluate(lim, item, now, settings.login_window_seconds)
-            for lim, item in zip(limits, rate_items, strict=True)
+            for lim, item in zip(limits, read.windows, strict=True)
         ]
-        reservations = [reservation for reservation, _ in results]
-        if any(reservation is None for reservation in reservations):
+        reservations = [reservation for reservation, _ in results if reservation is not None]
+        if len(reservations) < len(limits):
             count("SignInThrottled")
             raise TooManyAttempts(rate_limit.retry_after_of(results))
         expires = epoch_seconds(now) + settings.login_window_seconds + 3600
-        try:
-            store.transact(
-                ("Update", store.update_request(**rate_limit.reserve_request(r, expires)))
-                for r in reservations
-                if r is not None
-            )
+        if attempts.reserve_sign_in_slots(store, reservations, expires_at=expires):
             break
-        except ConditionFailed:
-            continue  # a parallel attempt took the slot we read: read again
+        # a parallel attempt took a slot we read: read again
     else:
         count("SignInThrottled")
         raise TooManyAttempts(1)
 
+    by_email, by_reference = read.by_email, read.by_reference
     owner = (by_email or {}).get("customerId", _NOBODY)
     claimed = (by_reference or {}).get("customerId", _NOBODY[::-1])
     matches = hmac.compare_digest(str(owner).encode(), str(claimed).encode())
@@ -87,22 +82,13 @@ def sign_in(
         logger.info("sign-in failed", extra={"reason": "invalid_credentials"})
         raise InvalidCredentials()
 
-    token = secrets.token_urlsafe(32)
-    session = session_item(token, str(owner), epoch_seconds(now), settings)
-    put = store.put_request(session, condition="attribute_not_exists(pk)")
-    releases = [
-        ("Update", store.update_request(**rate_limit.release_request(r)))
-        for r in reservations
-        if r is not None
-    ]
-    try:
-        store.transact([("Put", put), *releases])
-    except ConditionFailed:
+    session = new_session(str(owner), epoch_seconds(now), settings)
+    if not attempts.commit_sign_in(store, session, reservations):
         # A slot was reused by a parallel attempt: keep it counted (the safe side), still sign in.
-        store.put(session, condition="attribute_not_exists(pk)")
+        stored_sessions.create_session(store, session)
     count("SignInSucceeded")
     return SignedIn(
-        token=token,
+        token=session.token,
         customer_id=str(owner),
         email=str(by_email["email"]),
         name=str(by_email.get("name") or ""),

@@ -188,7 +188,7 @@ def support_to_item(customer_id: str, sup: Support) -> Item:
         "expiresOn": sup.expires_on.isoformat(),
         # supports by expiry date (reminder job): one Query per due date
         "gsi1pk": keys.support_expiry_gsi(sup.expires_on.isoformat()),
-        "gsi1sk": f"{customer_id}#{sup.support_id}",
+        "gsi1sk": keys.support_expiry_gsi_sort(customer_id, sup.support_id),
     }
 
 

@@ -8,6 +8,7 @@ Secrets that serve as lookups (session tokens, activation keys) and personal dat
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 Key = dict[str, str]
 
@@ -48,6 +49,52 @@ def order_key(customer_id: str, reference: str) -> Key:
 
 def order_lsi_sort(placed_at_iso: str, reference: str) -> str:
     return f"{ORDERS_LSI_PREFIX}{placed_at_iso}#{reference}"
+
+
+def support_expiry_gsi_sort(customer_id: str, support_id: str) -> str:
+    """gsi1sk of a support: the supports due on one date, grouped by customer."""
+    return f"{customer_id}#{support_id}"
+
+
+# --- the Queries of the portal's pages: key condition, and where a next page starts ---------
+@dataclass(frozen=True, slots=True)
+class KeyCondition:
+    """`partition[0] = partition[1] AND begins_with(sort_prefix[0], sort_prefix[1])` on `index`
+    (None: the table). Never a filter: every Query returns what it examines."""
+
+    partition: tuple[str, str]
+    sort_prefix: tuple[str, str]
+    index: str | None = None
+
+
+def licenses_of(customer_id: str) -> KeyCondition:
+    return KeyCondition(("pk", customer_pk(customer_id)), ("sk", LICENSE_PREFIX))
+
+
+def supports_of(customer_id: str) -> KeyCondition:
+    return KeyCondition(("pk", customer_pk(customer_id)), ("sk", SUPPORT_PREFIX))
+
+
+def orders_page_of(customer_id: str) -> KeyCondition:
+    """The profile (lsi1sk ORDERS#~) and the order headers (ORDERS#<placedAt>#<ref>) on lsi1."""
+    return KeyCondition(("pk", customer_pk(customer_id)), ("lsi1sk", ORDERS_LSI_PREFIX), LSI1)
+
+
+def license_page_start(customer_id: str, after_license_id: str) -> Key:
+    """A licenses Query resumes after this key: the license the previous page ended with."""
+    return license_key(customer_id, after_license_id)
+
+
+def support_page_start(customer_id: str, after_support_id: str) -> Key:
+    return support_key(customer_id, after_support_id)
+
+
+def orders_page_start(customer_id: str, placed_at_iso: str, reference: str) -> Key:
+    """An lsi1 Query resumes after this key: the table key and the index key of the last order."""
+    return {
+        **order_key(customer_id, reference),
+        "lsi1sk": order_lsi_sort(placed_at_iso, reference),
+    }
 
 
 # --- unique lookups (conditional puts keep them unique) --------------------------------------

@@ -3,6 +3,8 @@ values (numbers as Decimal); keys come from portal.data.keys; expressions use pl
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -56,6 +58,40 @@ class ConditionFailed(Exception):
         self.reasons = list(reasons)
 
 
+class BatchIncomplete(RuntimeError):
+    """BatchGetItem still left keys unprocessed after every attempt (throttling that outlasted
+    the backoff): the request fails rather than answering from part of what it needs."""
+
+    def __init__(self, unprocessed: int, attempts: int) -> None:
+        super().__init__(
+            f"BatchGetItem left {unprocessed} key(s) unprocessed after {attempts} attempts"
+        )
+        self.unprocessed = unprocessed
+        self.attempts = attempts
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with full jitter between re-asks of unprocessed keys: before retry n
+    (1, 2, ...) wait `jitter() * min(cap, base * 2 ** (n - 1))` seconds. `sleep` and `jitter`
+    are injectable so a test can record the waits without waiting."""
+
+    attempts: int = 5  # the first ask included
+    base_seconds: float = 0.05
+    cap_seconds: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random  # uniform in [0, 1)
+
+    def ceiling(self, retry: int) -> float:
+        return min(self.cap_seconds, self.base_seconds * 2 ** (retry - 1))
+
+    def wait(self, retry: int) -> None:
+        self.sleep(self.jitter() * self.ceiling(retry))
+
+
+BACKOFF = Backoff()
+
+
 @dataclass(frozen=True, slots=True)
 class QueryResult:
     items: list[Item]
@@ -65,9 +101,16 @@ class QueryResult:
 class Store:
     """One table. `client` is a factory so the boto3 client is built lazily, once per container."""
 
-    def __init__(self, table_name: str, client: Callable[[], Any] = aws_clients.dynamodb) -> None:
+    def __init__(
+        self,
+        table_name: str,
+        client: Callable[[], Any] = aws_clients.dynamodb,
+        *,
+        backoff: Backoff = BACKOFF,
+    ) -> None:
         self.table_name = table_name
         self._client = client
+        self.backoff = backoff
 
     @property
     def client(self) -> Any:
@@ -81,21 +124,26 @@ class Store:
         return from_attributes(answer["Item"]) if "Item" in answer else None
 
     def get_many(self, keys: Sequence[Key], *, consistent: bool = True) -> list[Item | None]:
-        """BatchGetItem of up to 100 distinct keys, in the order asked (None = missing)."""
+        """BatchGetItem of up to 100 distinct keys, in the order asked (None = missing).
+
+        DynamoDB may leave some keys unprocessed (throttling, the 16 MB answer limit): only those
+        are asked again, after a wait that grows exponentially with full jitter (`Backoff`); still
+        unprocessed after `backoff.attempts` asks is BatchIncomplete."""
         wanted = [to_attributes(key) for key in keys]
         found: dict[tuple[str, str], Item] = {}
         request: dict[str, Any] = {self.table_name: {"Keys": wanted, "ConsistentRead": consistent}}
-        for _ in range(5):
+        for attempt in range(1, self.backoff.attempts + 1):
+            if attempt > 1:
+                self.backoff.wait(attempt - 1)
             answer = self.client.batch_get_item(RequestItems=request)
             for raw in answer.get("Responses", {}).get(self.table_name, []):
                 item = from_attributes(raw)
                 found[(item["pk"], item["sk"])] = item
             request = answer.get("UnprocessedKeys") or {}
             if not request:
-                break
-        else:
-            raise RuntimeError("BatchGetItem left keys unprocessed")
-        return [found.get((key["pk"], key["sk"])) for key in keys]
+                return [found.get((key["pk"], key["sk"])) for key in keys]
+        left = len(request.get(self.table_name, {}).get("Keys", []))
+        raise BatchIncomplete(left, self.backoff.attempts)
 
     def query(
         self,

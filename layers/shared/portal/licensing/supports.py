@@ -7,17 +7,16 @@ from datetime import UTC, datetime, time
 
 from portal.clock import SYSTEM_CLOCK, Clock
 from portal.config import Settings
-from portal.data import keys
+from portal.data import records
 from portal.data.cursors import PageQuery
 from portal.data.items import support_from_item
 from portal.data.store import Store
 from portal.licensing import license_files
-from portal.licensing.licenses import owned, page_of
 from portal.models import Page, Support
 
 
 def list_supports(customer_id: str, query: PageQuery, *, store: Store) -> Page[Support]:
-    return page_of(customer_id, keys.SUPPORT_PREFIX, query, store, support_from_item, "supportId")
+    return records.page_of(store, records.SUPPORTS, customer_id, query, support_from_item)
 
 
 def support_file(
@@ -30,7 +29,7 @@ def support_file(
 ) -> tuple[str, bytes]:
     """(file name, signed .lic bytes) of one of the customer's support contracts; the file
     expires when the support does."""
-    sup = support_from_item(owned(store, keys.support_key(customer_id, support_id), support_id))
+    sup = support_from_item(records.owned_record(store, records.SUPPORTS, customer_id, support_id))
     document = {
         "kind": "support",
         "support": {

@@ -1,0 +1,133 @@
+"""Reads of one customer's own records, always under the partition of the session's customer id
+(so another customer's record is unreachable by construction):
+
+- `page_of`: a page of licenses or supports, one Query newest first, `limit + 1` items so the
+  same round trip tells whether a next page exists;
+- `owned_record`: one license or support by id, one GetItem, else NotFound;
+- `orders_page`: the profile and the order headers, one Query on lsi1;
+- `owned_order`: one order by reference, one GetItem, else NotFound.
+
+A cursor names the last item of a page by its public ids only (portal.data.cursors); where a next
+page starts is built from them by portal.data.keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from portal.data import keys
+from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
+from portal.data.store import Item, Store
+from portal.errors import NotFound
+from portal.ids import ULID_SHAPE, is_ulid
+from portal.models import Page
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RecordKind:
+    """A kind of record kept under the customer's partition and listed by a page."""
+
+    where: Callable[[str], keys.KeyCondition]  # customer id -> the Query's key condition
+    key: Callable[[str, str], keys.Key]  # (customer id, record id) -> its key
+    start: Callable[[str, str], keys.Key]  # (customer id, last id of a page) -> ExclusiveStartKey
+    id_field: str  # the attribute holding the record's public id (a ULID)
+
+
+LICENSES = RecordKind(keys.licenses_of, keys.license_key, keys.license_page_start, "licenseId")
+SUPPORTS = RecordKind(keys.supports_of, keys.support_key, keys.support_page_start, "supportId")
+
+_AFTER = {"after": ULID_SHAPE}
+_ORDERS_AFTER = {
+    "at": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"),
+    "ref": re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,63}$"),
+}
+
+
+def page_of(
+    store: Store,
+    kind: RecordKind,
+    customer_id: str,
+    query: PageQuery,
+    to_model: Callable[[Item], T],
+) -> Page[T]:
+    """One Query: `pk = CUST#<id> AND begins_with(sk, <prefix>)`, newest first, after the
+    cursor's record; a cursor that does not decode is InvalidCursor (400)."""
+    start = None
+    if query.cursor:
+        start = kind.start(customer_id, decode_cursor(query.cursor, _AFTER)["after"])
+    where = kind.where(customer_id)
+    # One item more than asked tells whether a next page exists, in the same round trip.
+    result = store.query(
+        partition=where.partition,
+        sort_prefix=where.sort_prefix,
+        index=where.index,
+        limit=query.limit + 1,
+        newest_first=True,
+        start_key=start,
+    )
+    rows = result.items[: query.limit]
+    more = len(result.items) > query.limit
+    next_cursor = encode_cursor({"after": str(rows[-1][kind.id_field])}) if more and rows else None
+    return Page(items=[to_model(row) for row in rows], next_cursor=next_cursor)
+
+
+def _owned(store: Store, key: keys.Key) -> Item:
+    item = store.get(key)
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def owned_record(store: Store, kind: RecordKind, customer_id: str, record_id: str) -> Item:
+    """The customer's license or support `record_id`, one GetItem; else NotFound: another
+    customer's id and a malformed one answer exactly like a missing one (a malformed one costs
+    no call)."""
+    if not is_ulid(record_id):
+        raise NotFound()
+    return _owned(store, kind.key(customer_id, record_id))
+
+
+def owned_order(store: Store, customer_id: str, reference: str) -> Item:
+    """The customer's order (reference normalised), items inside, one GetItem; else NotFound."""
+    return _owned(store, keys.order_key(customer_id, reference))
+
+
+@dataclass(frozen=True, slots=True)
+class OrdersRows:
+    profile: Item | None  # on the first page only: billing details and contacts
+    orders: list[Item]  # order headers, newest first, at most `limit`
+    next_cursor: str | None
+
+
+def orders_page(store: Store, customer_id: str, query: PageQuery) -> OrdersRows:
+    """One Query on lsi1: `pk = CUST#<id> AND begins_with(lsi1sk, "ORDERS#")`, descending. The
+    profile's lsi1sk `ORDERS#~` sorts after every order, so the first page starts with it (one
+    item more asked); later pages start after the cursor's order and carry orders only."""
+    start = None
+    if query.cursor:
+        position = decode_cursor(query.cursor, _ORDERS_AFTER)
+        start = keys.orders_page_start(customer_id, position["at"], position["ref"])
+    where = keys.orders_page_of(customer_id)
+    result = store.query(
+        partition=where.partition,
+        sort_prefix=where.sort_prefix,
+        index=where.index,
+        limit=query.limit + 1 + (0 if start else 1),
+        newest_first=True,
+        start_key=start,
+    )
+    rows = result.items
+    profile = None
+    if rows and rows[0]["sk"] == keys.PROFILE_SK:
+        profile, rows = rows[0], rows[1:]
+    orders = rows[: query.limit]
+    next_cursor = None
+    if len(rows) > query.limit and orders:
+        last = orders[-1]
+        next_cursor = encode_cursor({"at": str(last["placedAt"]), "ref": str(last["reference"])})
+    return OrdersRows(profile=profile, orders=orders, next_cursor=next_cursor)
