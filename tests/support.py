@@ -205,8 +205,9 @@ def login(body: Any, **event_kwargs: Any) -> dict[str, Any]:
     return invoke("login", event("login", body=body, **event_kwargs))
 
 
-def sign_in(who: Who = DEMO, **event_kwargs: Any) -> str:
-    """Sign in through the login handler; the session token (fails the test unless 200)."""
+def sign_in(who: Who, **event_kwargs: Any) -> str:
+    """Sign in through the login handler as `who` (DEMO, SECOND, a sign-in body or a made
+    customer); the session token (fails the test unless 200)."""
     response = login(credentials(who), **event_kwargs)
     assert response["statusCode"] == 200, response
     return session_token(response)
@@ -264,7 +265,7 @@ class HttpClient:
         return response
 
 
-def signed_in_client(base_url: str, who: Who = DEMO) -> HttpClient:
+def signed_in_client(base_url: str, who: Who) -> HttpClient:
     """An HttpClient of the portal at `base_url`, signed in as `who` (fails unless 200)."""
     client = HttpClient(base_url)
     body = credentials(who)
@@ -301,7 +302,9 @@ def deliver_raw(
     base64_body: bool = False,
 ) -> dict[str, Any]:
     """POST /api/webhooks/fastspring through the handler with exactly this body and signature
-    header (None: no header), the body base64-encoded by API Gateway if base64_body."""
+    header (None: no header), the body base64-encoded by API Gateway if base64_body. For a
+    tampered or foreign body: deliver_raw(body, fs.signature(WEBHOOK_SECRET, body)); to send
+    events, use deliver()."""
     ev = event("fastspring_webhook", origin=None)
     ev["headers"].pop("x-fs-signature", None)
     ev["body"] = base64.b64encode(body).decode() if base64_body else body.decode()
