@@ -79,7 +79,7 @@ print(f"invalidated CloudFront distribution {distribution}")
 endef
 export UPLOAD_WEB
 
-.PHONY: help install run order test lint build deploy bench openapi openapi-check lock clean distclean \
+.PHONY: help install run order refund test lint build deploy bench openapi openapi-check lock clean distclean \
         browser-deps
 
 help: ## List the targets
@@ -126,6 +126,11 @@ order: export PYTHONPATH := layers/shared:.
 order: install ## Send a signed FastSpring order to the running portal: EMAIL=... SKUS="T-ENT-10 S1Y-T-ENT-10" [SERIAL=P65]
 	@test -n "$(EMAIL)" -a -n "$(SKUS)" || { echo 'usage: make order EMAIL=you@example.com SKUS="T-ENT-10 S1Y-T-ENT-10" [SERIAL=P65]' >&2; exit 2; }
 	python -m local.fastspring order --email "$(EMAIL)" $(foreach sku,$(SKUS),--sku $(sku)) $(if $(SERIAL),--serial $(SERIAL))
+
+refund: export PYTHONPATH := layers/shared:.
+refund: install ## Send a signed FastSpring refund of an order to the running portal: REFERENCE=... [SKUS="S1Y-T-ENT-10"]
+	@test -n "$(REFERENCE)" || { echo 'usage: make refund REFERENCE=JWT261127-1234-56789 [SKUS="S1Y-T-ENT-10"]' >&2; exit 2; }
+	python -m local.fastspring refund --reference "$(REFERENCE)" $(foreach sku,$(SKUS),--sku $(sku))
 
 test: export PYTHONPATH := layers/shared:.
 test: export POWERTOOLS_METRICS_DISABLED := true

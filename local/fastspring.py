@@ -4,10 +4,13 @@ and posts them to the running portal, so a person can watch an order appear.
     python -m local.fastspring order --email new@example.com --sku T-ENT-10 --sku S1Y-T-ENT-10
     python -m local.fastspring order --email demo@example.com --sku S1Y-T-ENT-10 --serial P65
     python -m local.fastspring refund --reference JWT261127-1234-56789
-    make order EMAIL=... SKUS="T-ENT-10 S1Y-T-ENT-10"
+    make order EMAIL=... SKUS="T-ENT-10 S1Y-T-ENT-10"   /   make refund REFERENCE=...
 
 The secret is the local development default (local/aws.py DEV_SECRETS "fastspring-webhook",
-overridable with PORTAL_DEV_FASTSPRING_WEBHOOK_SECRET). Tests build their events here too.
+overridable with PORTAL_DEV_FASTSPRING_WEBHOOK_SECRET). The tests build and sign their events
+here too: order_completed() / return_created() make events, signed_batch() is the one builder of
+a signed delivery (this command, the unit tests through the handler, the integration tests over
+HTTP), post() sends one.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import secrets
 import sys
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,6 +38,8 @@ PRICES = {  # list prices for realistic lines, per user / workstation
 
 
 def dev_webhook_secret() -> str:
+    """The webhook secret of the local stack and the unit tests' moto: the documented default of
+    local/aws.py DEV_SECRETS, or PORTAL_DEV_FASTSPRING_WEBHOOK_SECRET when set."""
     from local.aws import dev_secret_values
 
     return next(v for k, v in dev_secret_values().items() if k.endswith("fastspring-webhook"))
@@ -44,11 +50,16 @@ def new_reference(at: datetime | None = None) -> str:
     return f"JWT{at:%y%m%d}-{secrets.randbelow(10_000):04d}-{secrets.randbelow(100_000):05d}"
 
 
+def invoice_url(reference: str) -> str:
+    return f"https://example.onfastspring.com/account/order/{reference}/invoice"
+
+
 def new_id() -> str:
     return secrets.token_urlsafe(16).replace("-", "A").replace("_", "B")
 
 
-def _price(sku: str) -> Decimal:
+def list_price(sku: str) -> Decimal:
+    """A realistic subtotal for one line of `sku` (PRICES per user or workstation, per year)."""
     base, _, count = sku.rpartition("-")
     per = PRICES.get(base) or PRICES.get(base.replace("S2Y", "S1Y").replace("S3Y", "S1Y"))
     years = int(base[1]) if base.startswith("S") and base[1].isdigit() else 1
@@ -56,11 +67,12 @@ def _price(sku: str) -> Decimal:
     return ((per or Decimal("50")) * units * years).quantize(Decimal("0.01"))
 
 
-def _display(sku: str) -> str:
+def display_name(sku: str) -> str:
+    """The product name FastSpring shows for `sku`, e.g. "TSplus Enterprise edition - 10 users"."""
     base, _, count = sku.rpartition("-")
     if base.startswith("S") and "Y-" in base:
         years, _, product = base[1:].partition("Y-")
-        what = _display(f"{product}-{count}")
+        what = display_name(f"{product}-{count}")
         return f"Update/Support services for {what} - {years} year{'s' if years != '1' else ''}"
     if base == "RW":
         return f"TSplus Remote Work - {count} workstations"
@@ -97,11 +109,11 @@ def order_completed(
     for sku in skus:
         item: dict[str, Any] = {
             "product": sku.lower(),
-            "display": _display(sku),
+            "display": display_name(sku),
             "quantity": 1,
             "sku": sku,
-            "subtotal": _price(sku),
-            "subtotalDisplay": f"{_price(sku)} {currency}",
+            "subtotal": list_price(sku),
+            "subtotalDisplay": f"{list_price(sku)} {currency}",
             "attributes": {"serialNumber": serial} if serial and sku.startswith("S") else {},
             "fulfillments": {},
         }
@@ -142,7 +154,7 @@ def order_completed(
             "total": subtotal + tax,
             "subtotal": subtotal,
             "tax": tax,
-            "invoiceUrl": f"https://example.onfastspring.com/account/order/{reference}/invoice",
+            "invoiceUrl": invoice_url(reference),
             "customer": contact,
             "address": address,
             "items": items,
@@ -186,6 +198,7 @@ def return_created(
 
 
 def batch(*events: dict[str, Any]) -> bytes:
+    """The raw body of a delivery: {"events": [...]}, amounts as JSON numbers like FastSpring's."""
     return json.dumps({"events": list(events)}, default=_json_default).encode("utf-8")
 
 
@@ -195,13 +208,31 @@ def _json_default(value: Any) -> Any:
     raise TypeError(type(value))
 
 
-def signed_headers(body: bytes, secret: str) -> dict[str, str]:
-    return {"Content-Type": "application/json", "X-FS-Signature": signature(secret, body)}
+@dataclass(frozen=True)
+class SignedBatch:
+    """One webhook delivery as FastSpring sends it: the raw body and its X-FS-Signature."""
+
+    body: bytes
+    signature: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Content-Type": "application/json", "X-FS-Signature": self.signature}
 
 
-def post(url: str, body: bytes, secret: str) -> tuple[int, str]:
+def signed_batch(*events: dict[str, Any], secret: str | None = None) -> SignedBatch:
+    """The events as one delivery, signed as FastSpring signs: base64(HMAC-SHA256(secret, body)).
+
+    secret: the webhook secret to sign with; None = dev_webhook_secret(), the one the local stack
+    and the unit tests' moto hold. Pass another to forge a delivery the portal must refuse."""
+    body = batch(*events)
+    return SignedBatch(body, signature(dev_webhook_secret() if secret is None else secret, body))
+
+
+def post(url: str, delivery: SignedBatch) -> tuple[int, str]:
+    """POST one delivery to the webhook at `url`; (HTTP status, body text)."""
     request = urllib.request.Request(  # noqa: S310 - a local URL given by the user
-        url, data=body, method="POST", headers=signed_headers(body, secret)
+        url, data=delivery.body, method="POST", headers=delivery.headers
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
@@ -211,7 +242,9 @@ def post(url: str, body: bytes, secret: str) -> tuple[int, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m local.fastspring", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--url", default=os.environ.get("PORTAL_URL", "http://127.0.0.1:3000"))
     sub = parser.add_subparsers(dest="command", required=True)
     order = sub.add_parser("order", help="send a signed order.completed")
@@ -242,11 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         event = return_created(reference=args.reference, skus=args.sku)
         print(f"refund of {args.reference}: {', '.join(args.sku or ['every line'])}")
-    status, text = post(
-        args.url.rstrip("/") + "/api/webhooks/fastspring",
-        batch(event),
-        os.environ.get("PORTAL_DEV_FASTSPRING_WEBHOOK_SECRET") or dev_webhook_secret(),
-    )
+    url = args.url.rstrip("/") + "/api/webhooks/fastspring"
+    try:
+        status, text = post(url, signed_batch(event))
+    except urllib.error.URLError as error:
+        print(
+            f"Cannot reach the portal at {url} ({error.reason}): is `make run` going?",
+            file=sys.stderr,
+        )
+        return 1
     print(f"-> {status} {text.strip()}")
     return 0 if status in (200, 202) else 1
 

@@ -1,11 +1,12 @@
 """`python -m local.run` (from the repository root): the whole portal at http://127.0.0.1:3000.
 
-PORT changes the port. Prints the demo sign-ins (local/demo_data.py), then serves until Ctrl-C or
-SIGTERM and shuts moto and the HTTP server down cleanly.
+--port (or the PORT variable) changes the port. Prints the demo sign-ins (local/demo_data.py),
+then serves until Ctrl-C or SIGTERM and shuts moto and the HTTP server down cleanly.
 """
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import signal
@@ -25,9 +26,19 @@ def _quiet_logging() -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m local.run",
+        description="The whole portal on this machine (local AWS, API, web/, demo data).",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT") or 3000),
+        help="default: PORT or 3000",
+    )
+    port = parser.parse_args(argv).port
     _quiet_logging()
-    port = int(os.environ.get("PORT") or 3000)
     stopping = threading.Event()
 
     def on_sigterm(*_: Any) -> None:

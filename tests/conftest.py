@@ -1,5 +1,15 @@
 """Fixtures for every test floor. Unit tests run against moto in-process with the network
-blocked; the portal table is created from template.yaml by the same code the local stack uses."""
+blocked; the portal table is created from template.yaml by the same code the local stack uses.
+
+    aws            moto in-process: the template's table, secrets and KMS keys; network blocked
+    store          the portal's Store on that table          settings   the portal's Settings
+    seeded         the demo data (local/demo_data.py) written: the module, for its constants
+    make_customer  tests.factories.make_customer with store and settings given:
+                   `customer = make_customer(licenses=[("TSplus", "Enterprise", 10)])`
+    clock          every handler's "now" fixed at tests.support.FIXED_NOW; clock.advance(...)
+    calls          the DynamoDB operations issued (tests.support.CallLog)
+
+The helpers (sign_in, deliver, the demo constants...) are in tests/support.py."""
 
 from __future__ import annotations
 
@@ -10,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import ROOT, TEST_ENV, CallLog, recording
+from tests import factories
+from tests.support import ROOT, TEST_ENV, CallLog, fix_clock, recording
 
 # As in Lambda, Powertools' settings are in the environment before any handler module is
 # imported (its Logger and Metrics read them when they are created).
@@ -107,6 +118,18 @@ def seeded(store: Any, settings: Any) -> Any:
 
     demo_data.seed(store, settings)
     return demo_data
+
+
+@pytest.fixture
+def make_customer(store: Any, settings: Any) -> factories.CustomerFactory:
+    """`make_customer(email=..., licenses=[...], supports=[...], orders=[...])` -> MadeCustomer."""
+    return factories.factory(store, settings)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The FixedClock every handler reads (tests.support.fix_clock), at FIXED_NOW."""
+    return fix_clock(monkeypatch)
 
 
 @pytest.fixture

@@ -1,17 +1,50 @@
-"""Test support shared by every test floor: the environment, the portal table created from
-template.yaml, handler invocation with events from events/, and a DynamoDB call recorder."""
+"""Test support shared by every test floor: import from here rather than copying a constant or a
+helper into a test file. Customers with purchases are made by tests/factories.py (fixture
+`make_customer`); the fixtures themselves (`aws`, `store`, `settings`, `seeded`, `clock`,
+`make_customer`, `calls`) are in tests/conftest.py.
+
+What is here, by section:
+
+- Paths and environment: ROOT, EVENTS, ORIGIN, TEST_ENV.
+- The demo data of local/demo_data.py, as the user guide shows it: DEMO / SECOND (sign-in bodies),
+  DEMO_EMAIL, DEMO_ORDER, SECOND_EMAIL, SECOND_ORDER, DEMO_LICENSES, DEMO_SUPPORT_SERIALS,
+  DEMO_ORDER_REFERENCES, SECOND_*. Use them where the point of the test is the guide's data;
+  otherwise make the customer the test needs with the factory, so no total depends on the demo.
+- Handlers in-process: handler(name), event(name, ...), invoke(name, event), body_of(response),
+  session_token(response), Context.
+- Signing in through the handler: login(body) -> response, sign_in(who) -> session token,
+  listed(kind, token) -> the first page's items, call(name, token) -> response,
+  order_detail(token, reference) -> response.
+- Over HTTP (integration tests): HttpClient (keeps the __Host- cookie), signed_in_client().
+- The clock: FIXED_NOW and fix_clock(monkeypatch) -> FixedClock (the `clock` fixture).
+- FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
+  builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries.
+- DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture).
+"""
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib.util
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+import requests
+
+from local import demo_data
+from local import fastspring as fs
+
+if TYPE_CHECKING:
+    import pytest
+
+    from portal.clock import FixedClock
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -33,6 +66,40 @@ TEST_ENV = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 
+# ---------------------------------------------------------------- the demo data (the user guide)
+DEMO_EMAIL = demo_data.DEMO_EMAIL  # Camille Martin, the guide's customer
+DEMO_ORDER = demo_data.DEMO_ORDER
+SECOND_EMAIL = demo_data.SECOND_EMAIL  # Ana Müller, the second customer
+SECOND_ORDER = demo_data.SECOND_ORDER
+DEMO = {"email": DEMO_EMAIL, "orderNumber": DEMO_ORDER}  # a sign-in body, as the API takes it
+SECOND = {"email": SECOND_EMAIL, "orderNumber": SECOND_ORDER}
+
+# What the guide shows, written out by hand (not computed from demo_data.py, so a change there is
+# noticed). The guide's licenses, newest purchase first, with their purchase dates:
+DEMO_LICENSES = [
+    ("P30", "2025-01-27"),
+    ("P65", "2019-05-29"),
+    ("P24", "2018-10-19"),
+    ("P6E", "2017-09-25"),
+    ("P62", "2016-09-30"),
+]
+# Its seven supports; P65 and PF3 share a purchase instant, so only the multiset is fixed.
+DEMO_SUPPORT_SERIALS = sorted(["P65", "PF3", "P30", "P65", "P24", "P24", "P62"])
+# Its six orders, newest first.
+DEMO_ORDER_REFERENCES = [
+    "JWT190529-3058-61127",
+    "JWT181106-7745-20418",
+    "JWT181019-1187-55302",
+    "JWT171011-6402-30915",
+    "JWT170925-2231-18874",
+    "JWT160930-9510-42210",
+]
+DEMO_NEWEST_ORDER = DEMO_ORDER_REFERENCES[0]
+# The second customer's licenses (newest first) and orders (newest first).
+SECOND_LICENSE_SERIALS = ["P71", "999999"]
+SECOND_ORDER_REFERENCES = ["JWT250312-0718-33904", "JWT241105-4410-77215"]
+
+# ---------------------------------------------------------------- handlers in-process
 _handlers: dict[str, ModuleType] = {}
 
 
@@ -76,7 +143,8 @@ def event(
     ip: str = "203.0.113.24",
     origin: str | None = ORIGIN,
 ) -> dict[str, Any]:
-    """The sample event of function `name`, adapted: session token, body, query, headers."""
+    """The sample event of function `name` (events/<name>.json), adapted: session token, body,
+    query, headers, viewer address, Origin (None removes it)."""
     ev = copy.deepcopy(sample_event(name))
     ev["headers"]["cloudfront-viewer-address"] = f"{ip}:443"
     if "origin" in ev["headers"] or origin != ORIGIN:
@@ -96,6 +164,7 @@ def event(
 
 
 def invoke(name: str, ev: dict[str, Any]) -> dict[str, Any]:
+    """Run functions/<name>/app.py's lambda_handler on `ev`; its v2 response."""
     return handler(name).lambda_handler(ev, Context())
 
 
@@ -104,6 +173,7 @@ def body_of(response: dict[str, Any]) -> Any:
 
 
 def session_token(response: dict[str, Any]) -> str:
+    """The session token a sign-in response set in its __Host- cookie (fails the test if none)."""
     for cookie in response.get("cookies", []):
         name, _, rest = cookie.partition("=")
         if name == "__Host-portal_session":
@@ -111,6 +181,150 @@ def session_token(response: dict[str, Any]) -> str:
     raise AssertionError(f"no session cookie in {response.get('cookies')}")
 
 
+# ---------------------------------------------------------------- signing in through the handler
+class HasCredentials(Protocol):
+    """Anything that knows its sign-in body, e.g. tests.factories.MadeCustomer."""
+
+    @property
+    def credentials(self) -> dict[str, str]: ...
+
+
+Who = Mapping[str, str] | HasCredentials
+
+
+def credentials(who: Who) -> dict[str, str]:
+    """The sign-in body {"email", "orderNumber"} of a mapping or a made customer."""
+    return dict(who) if isinstance(who, Mapping) else who.credentials
+
+
+def login(body: Any, **event_kwargs: Any) -> dict[str, Any]:
+    """POST /api/auth/login with `body` (a mapping, a made customer or raw text); the response.
+    event_kwargs go to event(): ip=, origin=, headers=."""
+    if not isinstance(body, str | Mapping):
+        body = credentials(body)
+    return invoke("login", event("login", body=body, **event_kwargs))
+
+
+def sign_in(who: Who, **event_kwargs: Any) -> str:
+    """Sign in through the login handler as `who` (DEMO, SECOND, a sign-in body or a made
+    customer); the session token (fails the test unless 200)."""
+    response = login(credentials(who), **event_kwargs)
+    assert response["statusCode"] == 200, response
+    return session_token(response)
+
+
+def call(name: str, token: str | None, query: dict[str, str] | None = None) -> dict[str, Any]:
+    """GET through handler `name` with the session `token` and `query`; the response."""
+    return invoke(name, event(name, token=token, query=query if query is not None else {}))
+
+
+def order_detail(token: str | None, reference: str) -> dict[str, Any]:
+    """GET /api/orders/<reference> through the order_detail handler; the response."""
+    ev = event("order_detail", token=token)
+    ev["pathParameters"] = {"reference": reference}
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/orders/{reference}"
+    return invoke("order_detail", ev)
+
+
+def listed(kind: str, token: str, query: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The items of GET /api/<kind> (licenses, supports, orders) for the session: first page."""
+    response = call(f"list_{kind}", token, query)
+    assert response["statusCode"] == 200, response
+    return list(body_of(response)["items"])
+
+
+# ---------------------------------------------------------------- over HTTP
+class HttpClient:
+    """A browser-like client of a running portal: keeps the __Host- cookie itself (requests will
+    not send a Secure cookie over http://127.0.0.1) and sends the portal's Origin on
+    state-changing calls."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.token: str | None = None
+
+    def call(self, method: str, path: str, **kw: Any) -> requests.Response:
+        headers = kw.pop("headers", {})
+        if self.token:
+            headers["Cookie"] = f"__Host-portal_session={self.token}"
+        if method != "GET":
+            headers.setdefault("Origin", self.base)
+        return requests.request(method, self.base + path, headers=headers, timeout=30, **kw)
+
+    def get_json(self, path: str) -> Any:
+        """GET `path`, which must answer 200; its JSON."""
+        response = self.call("GET", path)
+        assert response.status_code == 200, (path, response.status_code, response.text)
+        return response.json()
+
+    def login(self, email: str, order: str) -> requests.Response:
+        response = self.call("POST", "/api/auth/login", json={"email": email, "orderNumber": order})
+        cookie = response.headers.get("Set-Cookie", "")
+        if response.status_code == 200:
+            self.token = cookie.split(";")[0].split("=", 1)[1]
+        return response
+
+
+def signed_in_client(base_url: str, who: Who) -> HttpClient:
+    """An HttpClient of the portal at `base_url`, signed in as `who` (fails unless 200)."""
+    client = HttpClient(base_url)
+    body = credentials(who)
+    response = client.login(body["email"], body["orderNumber"])
+    assert response.status_code == 200, response.text
+    return client
+
+
+# ---------------------------------------------------------------- the clock
+FIXED_NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def fix_clock(monkeypatch: pytest.MonkeyPatch, at: datetime = FIXED_NOW) -> FixedClock:
+    """Every handler's "now" (portal.dependencies.clock) becomes a FixedClock at `at`, for this
+    test; move it with clock.advance(minutes=...). The `clock` fixture is fix_clock(monkeypatch)."""
+    from portal import dependencies
+    from portal.clock import FixedClock
+
+    fixed = FixedClock(at)
+    monkeypatch.setattr(dependencies, "clock", lambda: fixed)
+    return fixed
+
+
+# ---------------------------------------------------------------- FastSpring webhooks
+# The secret the portal's webhook checks in the unit tests' moto and in the local stack.
+WEBHOOK_SECRET = fs.dev_webhook_secret()
+
+
+def deliver_raw(
+    body: bytes,
+    signature: str | None,
+    *,
+    header: str = "x-fs-signature",
+    base64_body: bool = False,
+) -> dict[str, Any]:
+    """POST /api/webhooks/fastspring through the handler with exactly this body and signature
+    header (None: no header), the body base64-encoded by API Gateway if base64_body. For a
+    tampered or foreign body: deliver_raw(body, fs.signature(WEBHOOK_SECRET, body)); to send
+    events, use deliver()."""
+    ev = event("fastspring_webhook", origin=None)
+    ev["headers"].pop("x-fs-signature", None)
+    ev["body"] = base64.b64encode(body).decode() if base64_body else body.decode()
+    ev["isBase64Encoded"] = base64_body
+    if signature is not None:
+        ev["headers"][header] = signature
+    return invoke("fastspring_webhook", ev)
+
+
+def deliver(
+    *events: dict[str, Any], secret: str = WEBHOOK_SECRET, **raw_kwargs: Any
+) -> dict[str, Any]:
+    """Deliver FastSpring events (local.fastspring.order_completed(), return_created()) as ONE
+    batch, signed by local.fastspring.signed_batch() with `secret`, through the webhook handler;
+    the response. raw_kwargs go to deliver_raw(): header=, base64_body=."""
+    delivery = fs.signed_batch(*events, secret=secret)
+    return deliver_raw(delivery.body, delivery.signature, **raw_kwargs)
+
+
+# ---------------------------------------------------------------- DynamoDB call recorder
 @dataclass
 class CallLog:
     """DynamoDB operations issued, in order, recorded by botocore event hooks."""

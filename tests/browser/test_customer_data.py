@@ -10,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from product_sdk.verify_license import verify
 from tests.browser.ui import (
-    DEMO_EMAIL,
-    DEMO_LICENSES,
-    DEMO_ORDER,
-    SECOND_EMAIL,
-    SECOND_ORDER,
     api_sign_in,
     cell_texts,
     collect_pages,
@@ -25,6 +21,16 @@ from tests.browser.ui import (
     serials,
     sign_in,
     wait_for_table,
+)
+from tests.support import (
+    DEMO_EMAIL,
+    DEMO_LICENSES,
+    DEMO_NEWEST_ORDER,
+    DEMO_ORDER,
+    SECOND_EMAIL,
+    SECOND_LICENSE_SERIALS,
+    SECOND_ORDER,
+    SECOND_ORDER_REFERENCES,
 )
 
 pytestmark = pytest.mark.browser
@@ -37,18 +43,22 @@ def _unb64(text: str) -> bytes:
 
 
 def test_second_customer_sees_only_their_own_records(web_page, watch, catalogs):
+    # given the second customer, who chose no language on the sign-in page
     page = web_page
-    open_sign_in(page)  # no language chosen: the account's language (de) applies after sign-in
+    open_sign_in(page)
+
+    # when they sign in, then the account's language (de) applies
     sign_in(page, SECOND_EMAIL, SECOND_ORDER)
     cat = catalogs["de"]
     assert html_lang(page) == "de"
 
+    # then their licenses are theirs only
     licenses = collect_pages(
         page,
         "licenses",
         lambda p: zip(serials(p, "licenses"), cell_texts(p, "licenses-table"), strict=True),
     )
-    assert [serial for serial, _ in licenses] == ["P71", "999999"]
+    assert [serial for serial, _ in licenses] == SECOND_LICENSE_SERIALS
     by_serial = dict(licenses)
     assert by_serial["999999"][0] == "Remote Work"
     assert "SRV-TEST-RWORK" in by_serial["999999"][1]
@@ -67,13 +77,14 @@ def test_second_customer_sees_only_their_own_records(web_page, watch, catalogs):
     assert p71.locator('a[href^="mailto:"]').count() == 0
 
     supports = collect_pages(page, "supports", lambda p: serials(p, "supports"))
-    assert sorted(supports) == ["999999", "P71"]
+    assert sorted(supports) == sorted(SECOND_LICENSE_SERIALS)  # one support per license
     demo_serials = {s for s, _ in DEMO_LICENSES} | {"PF3"}
     assert not demo_serials & set(supports)
     shown = page.text_content("#licenses-table tbody") + page.text_content("#supports-table tbody")
     assert not any(serial in shown for serial in demo_serials)
 
-    # Orders: only Ana's two; the demo customer's newest order is "not found" for her.
+    # when they open the Orders page, then only Ana's two orders are there, and the demo
+    # customer's newest order is "not found" for her
     page.click("#nav-orders")
     page.wait_for_url("**/orders.html")
     wait_for_table(page, "orders")
@@ -81,11 +92,11 @@ def test_second_customer_sees_only_their_own_records(web_page, watch, catalogs):
     refs = page.locator("#orders-table tbody tr").evaluate_all(
         "trs => trs.map(tr => tr.dataset.reference)"
     )
-    assert refs == ["JWT250312-0718-33904", "JWT241105-4410-77215"]
+    assert refs == SECOND_ORDER_REFERENCES
     assert cell_texts(page, "billing-table")[0][1:] == ["Müller IT GmbH", "Deutschland", "München"]
 
-    watch.allow(404, "/api/orders/JWT190529-3058-61127")
-    page.goto("/order.html?ref=JWT190529-3058-61127")
+    watch.allow(404, f"/api/orders/{DEMO_NEWEST_ORDER}")
+    page.goto(f"/order.html?ref={DEMO_NEWEST_ORDER}")
     page.wait_for_function(
         "(text) => document.getElementById('order-not-found').textContent === text",
         arg=cat["order.notFound"],
@@ -95,10 +106,14 @@ def test_second_customer_sees_only_their_own_records(web_page, watch, catalogs):
 
 
 def test_license_and_support_files_download(web_page, browser_context, portal, watch, catalogs):
+    # given the guide's customer on the home page, and the portal's published keys
     page, cat = web_page, catalogs["en"]
     api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
     open_home(page, "en")
+    published = browser_context.request.get("/api/activation/keys").json()["keys"]
+    keys = {k["kid"]: k["publicKey"] for k in published}
 
+    # when they click the first license's and the first support's download link
     for kind, name in (("licenses", "license"), ("supports", "support")):
         row = page.locator(f"#{kind}-table tbody tr").first
         serial = row.locator(".serial").text_content()
@@ -110,16 +125,20 @@ def test_license_and_support_files_download(web_page, browser_context, portal, w
         with page.expect_download() as started:
             link.click()
         download = started.value
+
+        # then the browser saved a signed file of that record, which verifies
         assert download.failure() is None
         assert re.fullmatch(rf"{name}-{serial}-[0-9A-Z]{{6}}\.lic", download.suggested_filename), (
             download.suggested_filename
         )
-        envelope = json.loads(Path(download.path()).read_bytes())
+        content = Path(download.path()).read_bytes()
+        envelope = json.loads(content)
         assert envelope["format"] == LICENSE_FORMAT
         payload = json.loads(_unb64(envelope["payload"]))
         assert payload["kind"] == name
         assert payload[name]["serialNumber"] == serial
         assert _unb64(envelope["signature"])
+        assert verify(content, keys) == payload
         if kind == "licenses":
             assert serial == DEMO_LICENSES[0][0]
     assert page.url.endswith("/home.html?lang=en")

@@ -8,8 +8,6 @@ import pytest
 
 from local.demo_data import DEMO_ORDERS, _product, _sku
 from tests.browser.ui import (
-    DEMO_EMAIL,
-    DEMO_ORDER,
     api_sign_in,
     cell_texts,
     collect_pages,
@@ -23,6 +21,7 @@ from tests.browser.ui import (
     open_home,
     wait_for_table,
 )
+from tests.support import DEMO_EMAIL, DEMO_NEWEST_ORDER, DEMO_ORDER, DEMO_ORDER_REFERENCES
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +36,7 @@ ORDERS = [
     )
     for reference, placed, currency, lines in sorted(DEMO_ORDERS, key=lambda o: o[1], reverse=True)
 ]
-NEWEST = "JWT190529-3058-61127"
+NEWEST = DEMO_NEWEST_ORDER
 
 # Human-checked: what the page must show in each language.
 COUNTRY = {"en": "France", "de": "Frankreich", "fr": "France"}
@@ -69,8 +68,11 @@ def _order_rows(page) -> list[tuple[str, list[str]]]:
 
 @pytest.mark.parametrize("lang", ["en", "de"])
 def test_orders_and_one_order(web_page, browser_context, portal, watch, catalogs, lang):
+    # given the guide's customer, signed in
     page, cat = web_page, catalogs[lang]
     api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
+
+    # when they open the Orders page in `lang`, then it shows the guide's Orders page
     _open_orders(page, lang)
     assert html_lang(page) == lang
     assert page.title() == cat["orders.pageTitle"]
@@ -102,7 +104,7 @@ def test_orders_and_one_order(web_page, browser_context, portal, watch, catalogs
     ]
     first_page = page.locator("#orders-table tbody tr").count()
     listed = collect_pages(page, "orders", _order_rows)
-    assert [ref for ref, _ in listed] == [o[0] for o in ORDERS]
+    assert [ref for ref, _ in listed] == [o[0] for o in ORDERS] == DEMO_ORDER_REFERENCES
     dates = intl_dates(page, [o[1][:10] for o in ORDERS], lang)
     totals = intl_money(page, [(o[2], o[3]) for o in ORDERS], lang)
     assert [cells for _, cells in listed] == [
@@ -111,7 +113,7 @@ def test_orders_and_one_order(web_page, browser_context, portal, watch, catalogs
     ]
     assert norm(totals[0]) == NEWEST_TOTAL[lang]
 
-    # --- the newest order's Details link -------------------------------------------------
+    # --- when they follow the newest order's Details link, then its details and items ------
     if first_page < len(ORDERS):  # paged: come back to the page holding the newest order
         page.goto("/orders.html")
         wait_for_table(page, "orders")
@@ -148,7 +150,7 @@ def test_orders_and_one_order(web_page, browser_context, portal, watch, catalogs
     page.wait_for_url("**/orders.html")
     wait_for_table(page, "orders")
 
-    # --- a reference that is not the customer's: "not found" -----------------------------
+    # --- when they ask for a reference that is not theirs, then "not found" ---------------
     watch.allow(404, "/api/orders/NOPE-0000")
     page.goto("/order.html?ref=NOPE-0000")
     page.wait_for_function(
@@ -164,11 +166,16 @@ def test_orders_and_one_order(web_page, browser_context, portal, watch, catalogs
 def test_malformed_order_reference_is_not_found_without_asking_the_api(
     web_page, browser_context, portal, watch, catalogs
 ):
+    # given a signed-in customer, and every request the page makes to /api/orders recorded
     page = web_page
     api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/api/orders" in r.url else None)
+
+    # when the order page is opened with markup as the reference
     page.goto("/order.html?ref=%3Cimg%20src%3Dx%3E&lang=en")
+
+    # then "not found", no injected image, and the API was never asked
     page.wait_for_function(
         "(text) => document.getElementById('order-not-found').textContent === text",
         arg=catalogs["en"]["order.notFound"],

@@ -13,12 +13,15 @@ pytestmark = pytest.mark.browser
 def test_watch_reports_csp_violations_page_errors_and_unexpected_resource_errors(
     browser_context,
 ):
+    # given a watcher on a page of the sign-in screen, which has nothing to report
     watcher = PageWatch()
     page = browser_context.new_page()
     watcher.attach(page)
     page.goto("/")
     page.wait_for_selector("html:not(.i18n-pending)", state="attached")
     assert watcher.problems == []
+
+    # when problems are provoked one by one, then each is reported
 
     # An inline script: the portal's CSP (script-src from default-src 'self') must block it.
     with page.expect_console_message(lambda m: "Content Security Policy" in m.text):

@@ -15,10 +15,6 @@ import re
 import pytest
 
 from tests.browser.ui import (
-    DEMO_EMAIL,
-    DEMO_LICENSES,
-    DEMO_ORDER,
-    DEMO_SUPPORT_SERIALS,
     api_sign_in,
     collect_pages,
     norm,
@@ -31,18 +27,17 @@ from tests.browser.ui import (
     wait_for_page_change,
     wait_for_table,
 )
+from tests.support import (
+    DEMO_EMAIL,
+    DEMO_LICENSES,
+    DEMO_ORDER,
+    DEMO_ORDER_REFERENCES,
+    DEMO_SUPPORT_SERIALS,
+)
 
 pytestmark = pytest.mark.browser
 
 SMALL = 3
-ORDER_REFERENCES = [
-    "JWT190529-3058-61127",
-    "JWT181106-7745-20418",
-    "JWT181019-1187-55302",
-    "JWT171011-6402-30915",
-    "JWT170925-2231-18874",
-    "JWT160930-9510-42210",
-]
 
 
 def _with_page_size(context, size: int) -> None:
@@ -70,11 +65,14 @@ def _state(page, name: str) -> tuple[str, bool, bool, str, str]:
 
 
 def test_default_page_size_everything_on_one_page(web_page, browser_context, portal, watch):
+    # given the guide's customer and the frontend's page size
     page = web_page
     size = page_size()
     api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
+
+    # when home opens, then each table shows a page of rows and Next only if there are more
     open_home(page, "en")
-    for name, total in (("licenses", len(DEMO_LICENSES)), ("supports", 7)):
+    for name, total in (("licenses", len(DEMO_LICENSES)), ("supports", len(DEMO_SUPPORT_SERIALS))):
         more = total > size
         assert rows(page, f"{name}-table").count() == min(total, size)
         assert _state(page, name) == ("1", True, not more, "true", str(not more).lower())
@@ -83,13 +81,17 @@ def test_default_page_size_everything_on_one_page(web_page, browser_context, por
 
 def test_small_pages_prev_next_and_disabled_states(web_page, browser_context, portal, watch,
                                                    catalogs):  # fmt: skip
+    # given pages of three rows and the guide's customer (5 licenses, 7 supports, 6 orders)
     page, cat = web_page, catalogs["en"]
     _with_page_size(browser_context, SMALL)
     api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
-    open_home(page, "en")
     all_serials = [s for s, _ in DEMO_LICENSES]
+    assert (len(all_serials), len(DEMO_SUPPORT_SERIALS), len(DEMO_ORDER_REFERENCES)) == (5, 7, 6)
 
-    # --- licenses: 5 = 3 + 2 -------------------------------------------------------------
+    # when home opens
+    open_home(page, "en")
+
+    # --- then licenses: 5 = 3 + 2, Next and Prev move between the two pages ---------------
     assert serials(page, "licenses") == all_serials[:3]
     assert _state(page, "licenses") == ("1", True, False, "true", "false")
     assert norm(page.text_content("#licenses-next")) == cat["pager.next"]
@@ -102,7 +104,7 @@ def test_small_pages_prev_next_and_disabled_states(web_page, browser_context, po
     assert serials(page, "licenses") == all_serials[:3]
     assert _state(page, "licenses") == ("1", True, False, "true", "false")
 
-    # --- supports: 7 = 3 + 3 + 1, with the keyboard --------------------------------------
+    # --- supports: 7 = 3 + 3 + 1, with the keyboard ---------------------------------------
     # Enter on a focused Next that ends up disabled on the last page moves focus to Prev.
     seen = list(serials(page, "supports"))
     assert _state(page, "supports") == ("1", True, False, "true", "false")
@@ -118,7 +120,7 @@ def test_small_pages_prev_next_and_disabled_states(web_page, browser_context, po
     assert page.evaluate("document.activeElement.id") == "supports-prev"
     assert sorted(seen) == DEMO_SUPPORT_SERIALS
 
-    # --- orders: 6 = 3 + 3, and no empty third page --------------------------------------
+    # --- when they open Orders, then 6 = 3 + 3, and no empty third page ---------------------
     page.click("#nav-orders")
     page.wait_for_url("**/orders.html")
     wait_for_table(page, "orders")
@@ -130,7 +132,7 @@ def test_small_pages_prev_next_and_disabled_states(web_page, browser_context, po
             "trs => trs.map(tr => tr.dataset.reference)"
         ),
     )
-    assert references == ORDER_REFERENCES
+    assert references == DEMO_ORDER_REFERENCES
     assert _state(page, "orders") == ("2", False, True, "false", "true")
     assert rows(page, "orders-table").count() == SMALL
     watch.assert_clean()

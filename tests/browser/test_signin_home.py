@@ -6,10 +6,6 @@ import pytest
 
 from tests.browser.ui import (
     ACTIVATION_KEY,
-    DEMO_EMAIL,
-    DEMO_LICENSES,
-    DEMO_ORDER,
-    DEMO_SUPPORT_SERIALS,
     api_sign_in,
     collect_pages,
     header_texts,
@@ -22,6 +18,7 @@ from tests.browser.ui import (
     sign_in,
     wait_for_home,
 )
+from tests.support import DEMO_EMAIL, DEMO_LICENSES, DEMO_ORDER, DEMO_SUPPORT_SERIALS
 
 pytestmark = pytest.mark.browser
 
@@ -89,10 +86,11 @@ def _purchase_dates(page, table: str, column: int) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("lang", ["en", "de", "fr"])
 def test_sign_in_home_and_sign_out(web_page, browser_context, watch, catalogs, lang):
+    # given the sign-in page, switched to the language
     page, context = web_page, browser_context
     cat, words = catalogs[lang], LITERAL[lang]
 
-    # --- sign-in page, switched to the language ------------------------------------------
+    # --- then it is in that language ----------------------------------------------------
     open_sign_in(page, lang)
     assert html_lang(page) == lang
     assert page.get_attribute(f"#lang-{lang}", "aria-pressed") == "true"
@@ -104,7 +102,7 @@ def test_sign_in_home_and_sign_out(web_page, browser_context, watch, catalogs, l
     assert norm(page.text_content("#login-button")) == cat["signin.submit"]
     assert page.get_attribute("#email", "placeholder") == cat["signin.email.placeholder"]
 
-    # --- sign in; the order number in lower case with a trailing space -------------------
+    # --- when the guide's customer signs in, order number in lower case + a trailing space -
     sign_in(page, DEMO_EMAIL, DEMO_ORDER.lower() + " ")
     # The user's choice beats the demo customer's own language (fr).
     assert html_lang(page) == lang
@@ -116,7 +114,7 @@ def test_sign_in_home_and_sign_out(web_page, browser_context, watch, catalogs, l
     key = page.text_content("#activation-key")
     assert ACTIVATION_KEY.fullmatch(key), f"activation key {key!r} is not 5 groups of 4"
 
-    # --- licenses: the guide's five, newest first ----------------------------------------
+    # --- then licenses: the guide's five, newest first -----------------------------------
     assert norm(page.text_content("#licenses-table caption")) == cat["licenses.caption"]
     assert cat["licenses.caption"] == words["licenses"]
     assert header_texts(page, "licenses-table") == [
@@ -131,7 +129,7 @@ def test_sign_in_home_and_sign_out(web_page, browser_context, watch, catalogs, l
     assert shown == intl_dates(page, [d for _, d in DEMO_LICENSES], lang)
     assert shown[-1] == P62_DATE[lang]
 
-    # --- supports: seven, newest purchase first ------------------------------------------
+    # --- supports: the guide's seven, newest purchase first -------------------------------
     assert norm(page.text_content("#supports-table caption")) == cat["supports.caption"]
     assert cat["supports.caption"] == words["supports"]
     assert header_texts(page, "supports-table") == [
@@ -140,7 +138,7 @@ def test_sign_in_home_and_sign_out(web_page, browser_context, watch, catalogs, l
     supports = collect_pages(page, "supports", lambda p: list(zip(
         serials(p, "supports"), _purchase_dates(p, "supports-table", 5), strict=True,
     )))  # fmt: skip
-    assert len(supports) == 7
+    assert len(supports) == len(DEMO_SUPPORT_SERIALS)
     assert sorted(s for s, _ in supports) == DEMO_SUPPORT_SERIALS
     bought = [d for _, (d, _) in supports]
     assert bought == sorted(bought, reverse=True)
@@ -151,7 +149,7 @@ def test_sign_in_home_and_sign_out(web_page, browser_context, watch, catalogs, l
         assert dates, table
         assert [text for _, text in dates] == intl_dates(page, [d for d, _ in dates], lang)
 
-    # --- sign out; the old session cookie no longer opens home ---------------------------
+    # --- when they sign out, then the old session cookie no longer opens home -------------
     session = context.cookies()
     assert session, "signed in without a session cookie"
     assert context.request.get("/api/me").status == 200  # the request context sends the cookie
@@ -174,14 +172,19 @@ def test_sign_in_home_and_sign_out(web_page, browser_context, watch, catalogs, l
 
 @pytest.mark.parametrize("lang", ["en", "de", "fr"])
 def test_wrong_order_number_is_refused_in_the_language(web_page, watch, catalogs, lang):
+    # given the sign-in page in `lang`
     page = web_page
     watch.allow(401, "/api/auth/login")
     open_sign_in(page, lang)
     url = page.url
+
+    # when a wrong order number is submitted
     page.fill("#email", DEMO_EMAIL)
     page.fill("#order-number", "JWT000000-0000-00000")
     with page.expect_response("**/api/auth/login") as answer:
         page.click("#login-button")
+
+    # then the API refuses it and the page says so in the language, staying where it is
     assert answer.value.status == 401
 
     alert = page.locator("#login-error")
@@ -197,7 +200,7 @@ def test_wrong_order_number_is_refused_in_the_language(web_page, watch, catalogs
     assert page.text_content("#login-status") == ""
     assert page.get_attribute("#login-button", "aria-disabled") is None
 
-    # The alert follows a language switch made after it appeared.
+    # when the language is switched afterwards, then the alert follows it
     other = NEXT_LANGUAGE[lang]
     page.click(f"#lang-{other}")
     assert norm(alert.text_content()) == catalogs[other]["error.invalidCredentials"]
@@ -205,8 +208,11 @@ def test_wrong_order_number_is_refused_in_the_language(web_page, watch, catalogs
 
 
 def test_sign_in_with_the_keyboard_only(web_page, watch, catalogs):
+    # given the sign-in page, no language chosen
     page = web_page
     open_sign_in(page)
+
+    # when the guide's customer signs in with the keyboard only
     page.focus("#email")
     page.keyboard.type(DEMO_EMAIL)
     page.keyboard.press("Tab")
@@ -215,6 +221,8 @@ def test_sign_in_with_the_keyboard_only(web_page, watch, catalogs):
     page.keyboard.press("Enter")
     page.wait_for_url("**/home.html")
     wait_for_home(page)
+
+    # then home shows their licenses, in the customer's own language
     first_page = serials(page, "licenses")
     assert first_page
     assert first_page == [s for s, _ in DEMO_LICENSES][: len(first_page)]
@@ -226,10 +234,13 @@ def test_sign_in_with_the_keyboard_only(web_page, watch, catalogs):
 
 def test_language_switch_on_home_rerenders_in_place(web_page, browser_context, portal, watch,
                                                     catalogs):  # fmt: skip
+    # given the guide's customer on home, in English
     page, de = web_page, catalogs["de"]
     api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
     open_home(page, "en")
     key = page.text_content("#activation-key")
+
+    # when they switch to German, then the page re-renders in place, same data
     page.click("#lang-de")
     page.wait_for_function(
         "(text) => document.querySelector('#licenses-table caption').textContent === text",
@@ -247,6 +258,7 @@ def test_language_switch_on_home_rerenders_in_place(web_page, browser_context, p
     assert page.text_content("#activation-key") == key
     assert norm(page.text_content("#nav-orders")) == de["nav.orders"] == "Bestellungen"
 
+    # when the page is reloaded, then the choice is remembered
     page.reload()
     wait_for_home(page)
     assert html_lang(page) == "de"

@@ -1,17 +1,16 @@
 """Helpers of the browser tests: the page watcher, catalogs, signing in, reading the tables, and
-expected strings computed with the browser's own Intl (as web/js/format.js does)."""
+expected strings computed with the browser's own Intl (as web/js/format.js does). The demo
+customers and the guide's rows are in tests/support.py, shared with the other test floors."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from local import demo_data
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 
 CHROMIUM_ARGS = [
@@ -24,22 +23,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LANGUAGES = ("en", "de", "fr")
-
-DEMO_EMAIL = demo_data.DEMO_EMAIL
-DEMO_ORDER = demo_data.DEMO_ORDER
-SECOND_EMAIL = demo_data.SECOND_EMAIL
-SECOND_ORDER = demo_data.SECOND_ORDER
-
-# The user guide's licenses, newest purchase first, with their purchase dates (demo_data.py).
-DEMO_LICENSES = [
-    ("P30", "2025-01-27"),
-    ("P65", "2019-05-29"),
-    ("P24", "2018-10-19"),
-    ("P6E", "2017-09-25"),
-    ("P62", "2016-09-30"),
-]
-# Seven supports; P65 and PF3 share a purchase instant, so only the multiset is fixed.
-DEMO_SUPPORT_SERIALS = sorted(["P65", "PF3", "P30", "P65", "P24", "P24", "P62"])
 
 ACTIVATION_KEY = re.compile(r"^[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){4}$")
 

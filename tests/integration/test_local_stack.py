@@ -23,12 +23,12 @@ from local import aws
 from local.api import DEFAULT_TEMPLATE, DEFAULT_WEB_DIR
 from local.environment import UnresolvedEnvironment
 from local.stack import LocalStack
+from tests.support import ROOT
 
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATE = REPO / "template.yaml"
-WEB = REPO / "web"
+TEMPLATE = ROOT / "template.yaml"
+WEB = ROOT / "web"
 
 SECURITY_HEADERS = {
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
@@ -457,7 +457,11 @@ class TestInProcessRunner:
         assert echo_module != "app"
 
     def test_a_failing_handler_is_a_5xx_and_the_stack_keeps_serving(self, echo: LocalStack) -> None:
-        assert call(echo.base_url, "GET", "/api/broken").status in (500, 502)
+        # when a handler raises, then SAM's answer for a failed Lambda: 500, no traceback
+        broken = call(echo.base_url, "GET", "/api/broken")
+        assert broken.status == 500
+        assert b"boom" not in broken.body and b"Traceback" not in broken.body
+        # and the next request to another function is served as usual
         assert call(echo.base_url, "GET", "/api/echo").status == 201
 
     def test_tables_come_from_the_given_template(self, echo: LocalStack) -> None:
@@ -504,19 +508,23 @@ class TestInProcessRunner:
     "value", ["!GetAtt EchoTable.Arn", "!Sub '${EchoTable.Arn}/x'", "!Ref OtherFunction"]
 )
 def test_a_variable_naming_a_deployed_resource_stops_the_start(tmp_path: Path, value: str) -> None:
+    # given a template whose function's variable names a resource only AWS would create
     template = write_echo_project(tmp_path, extra_env=f", ARN: {value}")
     before = os.environ.get("AWS_ENDPOINT_URL")
+    # when the stack starts, then it stops at once, naming the variable, and changes nothing
     with pytest.raises(UnresolvedEnvironment, match="ARN"):
         LocalStack(seed=False, template=template, web_dir=tmp_path / "web").start()
     assert os.environ.get("AWS_ENDPOINT_URL") == before
 
 
 def test_stop_closes_the_port_and_restores_the_environment(tmp_path: Path) -> None:
+    # given a running stack
     template = write_echo_project(tmp_path)
     before = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "STAGE")}
     stack = LocalStack(seed=False, template=template, web_dir=tmp_path / "web").start()
     base_url, moto_url = stack.base_url, stack.moto_url
     assert call(base_url, "GET", "/").status == 200
+    # when it stops, then neither port answers and the environment is as it was
     stack.stop()
     for url in (base_url, moto_url):
         with pytest.raises(OSError):

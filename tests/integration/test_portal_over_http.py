@@ -1,53 +1,38 @@
 """The acceptance of the foundation and orders issues, over real HTTP against a local stack the
-tests start (moto server on loopback, SAM's event building, handlers in-process)."""
+tests start (moto server on loopback, SAM's event building, handlers in-process). The guide's
+customer comes from the demo data; where a test counts something (failed sign-ins, orders), it
+makes its own customer (tests.factories.stack_factory) or its own order."""
 
 from __future__ import annotations
 
-import json
-import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 import requests
 
 from local import fastspring as fs
-from local.demo_data import DEMO_EMAIL, DEMO_ORDER, SECOND_EMAIL, SECOND_ORDER
 from local.stack import LocalStack
+from tests.factories import stack_factory
+from tests.support import (
+    DEMO_EMAIL,
+    DEMO_LICENSES,
+    DEMO_ORDER,
+    DEMO_SUPPORT_SERIALS,
+    SECOND_EMAIL,
+    SECOND_ORDER,
+    HttpClient,
+    signed_in_client,
+)
 
 pytestmark = pytest.mark.integration
-SECRET = "local-development-fastspring-webhook-secret"
 VOLATILE = {"date", "server", "connection", "keep-alive"}
+ENTERPRISE_10 = ("TSplus", "Enterprise", 10)
 
 
 @pytest.fixture(scope="class")
 def stack():
     with LocalStack(seed=True) as running:
         yield running
-
-
-class Client:
-    """A browser-like client: keeps the __Host- cookie itself (requests will not send a Secure
-    cookie over http://127.0.0.1) and sends the portal's Origin on state-changing calls."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.token: str | None = None
-
-    def call(self, method: str, path: str, **kw: Any) -> requests.Response:
-        headers = kw.pop("headers", {})
-        if self.token:
-            headers["Cookie"] = f"__Host-portal_session={self.token}"
-        if method != "GET":
-            headers.setdefault("Origin", self.base)
-        return requests.request(method, self.base + path, headers=headers, timeout=30, **kw)
-
-    def login(self, email: str, order: str) -> requests.Response:
-        response = self.call("POST", "/api/auth/login", json={"email": email, "orderNumber": order})
-        cookie = response.headers.get("Set-Cookie", "")
-        if response.status_code == 200:
-            self.token = cookie.split(";")[0].split("=", 1)[1]
-        return response
 
 
 def comparable(response: requests.Response) -> tuple:
@@ -57,31 +42,45 @@ def comparable(response: requests.Response) -> tuple:
 
 class TestFoundationAcceptance:
     def test_demo_sign_in_home_page_and_sign_out(self, stack):
-        client = Client(stack.base_url)
-        response = client.login(DEMO_EMAIL, "jwt160930-9510-42210 ")
+        # given the guide's customer, typing the order number in lower case with a space
+        client = HttpClient(stack.base_url)
+
+        # when they sign in
+        response = client.login(DEMO_EMAIL, DEMO_ORDER.lower() + " ")
+
+        # then a host-only, secure session cookie is set ...
         assert response.status_code == 200
         cookie = response.headers["Set-Cookie"]
         assert cookie.startswith("__Host-portal_session=")
         for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
             assert flag in cookie
         assert "Domain" not in cookie
-        licenses = client.call("GET", "/api/licenses").json()["items"]
-        assert [lic["serialNumber"] for lic in licenses] == ["P30", "P65", "P24", "P6E", "P62"]
-        supports = client.call("GET", "/api/supports").json()["items"]
-        assert len(supports) == 7
-        key = client.call("GET", "/api/me").json()["activationKey"]
+        # ... and the home page's data are the guide's licenses, supports and a key
+        licenses = client.get_json("/api/licenses")["items"]
+        assert [lic["serialNumber"] for lic in licenses] == [s for s, _ in DEMO_LICENSES]
+        supports = client.get_json("/api/supports")["items"]
+        assert len(supports) == len(DEMO_SUPPORT_SERIALS)
+        assert sorted(sup["serialNumber"] for sup in supports) == DEMO_SUPPORT_SERIALS
+        key = client.get_json("/api/me")["activationKey"]
         groups = key.split("-")
         assert all(len(g) == 4 for g in groups) and len("".join(groups)) * 5 >= 80
+
+        # when they sign out, then the same cookie opens nothing any more
         assert client.call("POST", "/api/auth/logout").status_code == 204
         assert client.call("GET", "/api/licenses").status_code == 401
 
     def test_second_customer_gets_404_for_the_first_customers_ids(self, stack):
-        first = Client(stack.base_url)
-        assert first.login(SECOND_EMAIL, SECOND_ORDER).status_code == 200
-        demo = Client(stack.base_url)
-        assert demo.login(DEMO_EMAIL.upper(), DEMO_ORDER.lower()).status_code == 200
-        license_id = demo.call("GET", "/api/licenses").json()["items"][0]["id"]
-        support_id = demo.call("GET", "/api/supports").json()["items"][0]["id"]
+        # given the second customer and the guide's customer, both signed in
+        first = signed_in_client(
+            stack.base_url, {"email": SECOND_EMAIL, "orderNumber": SECOND_ORDER}
+        )
+        demo = signed_in_client(
+            stack.base_url, {"email": DEMO_EMAIL.upper(), "orderNumber": DEMO_ORDER.lower()}
+        )
+        license_id = demo.get_json("/api/licenses")["items"][0]["id"]
+        support_id = demo.get_json("/api/supports")["items"][0]["id"]
+
+        # when each asks for the guide customer's files and order, then only the owner gets them
         for path in (
             f"/api/licenses/{license_id}/file",
             f"/api/supports/{support_id}/file",
@@ -91,20 +90,30 @@ class TestFoundationAcceptance:
             assert demo.call("GET", path).status_code == 200, path
 
     def test_failures_are_byte_identical_and_the_eleventh_is_429(self, stack):
-        client = Client(stack.base_url)
+        # given a customer of this test's own, so no other test's failures count
+        customer = stack_factory(stack)(licenses=[ENTERPRISE_10])
+        client = HttpClient(stack.base_url)
+
+        # when signing in fails three ways: wrong order, unknown email, another customer's order
         answers = [
-            client.login(DEMO_EMAIL, "JWT160930-9510-42211"),
-            client.login("nobody-at-all@example.com", DEMO_ORDER),
-            client.login(DEMO_EMAIL, SECOND_ORDER),
+            client.login(customer.email, customer.order_number + "1"),
+            client.login("nobody-at-all@example.com", customer.order_number),
+            client.login(customer.email, SECOND_ORDER),
         ]
+
+        # then the three answers are the same bytes
         assert answers[0].status_code == 401
         assert comparable(answers[0]) == comparable(answers[1]) == comparable(answers[2])
+
+        # when the email has failed 10 times in all (2 above + 8), then the 11th is limited
         for attempt in range(8):
-            assert client.login(DEMO_EMAIL, f"JWT{attempt}").status_code == 401
-        limited = client.login(DEMO_EMAIL, "JWT11")
+            assert client.login(customer.email, f"JWT{attempt}").status_code == 401
+        limited = client.login(customer.email, "JWT11")
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["Retry-After"]) <= 900
         assert limited.json()["error"]["code"] == "too_many_attempts"
+        # even the right order number is refused while limited
+        assert client.login(customer.email, customer.order_number).status_code == 429
 
 
 @pytest.fixture(scope="class")
@@ -117,80 +126,119 @@ class TestOrdersAcceptance:
     def test_signed_order_appears_once_and_a_refund_removes_it(self, second_stack):
         base = second_stack.base_url
         webhook = base + "/api/webhooks/fastspring"
+        # given a new buyer's signed order
         order = fs.order_completed(email="new.buyer@example.com", skus=["T-ENT-10", "S1Y-T-ENT-10"])
         reference = order["data"]["reference"]
-        assert fs.post(webhook, fs.batch(order), SECRET) == (200, order["id"])
-        client = Client(base)
-        assert client.login("new.buyer@example.com", reference).status_code == 200
-        orders = client.call("GET", "/api/orders").json()
+
+        # when FastSpring delivers it, then it is acknowledged and the buyer sees it
+        assert fs.post(webhook, fs.signed_batch(order)) == (200, order["id"])
+        client = signed_in_client(
+            base, {"email": "new.buyer@example.com", "orderNumber": reference}
+        )
+        orders = client.get_json("/api/orders")
         assert [o["reference"] for o in orders["items"]] == [reference]
-        detail = client.call("GET", f"/api/orders/{reference}").json()
+        detail = client.get_json(f"/api/orders/{reference}")
         assert [i["sku"] for i in detail["items"]] == ["T-ENT-10", "S1Y-T-ENT-10"]
-        assert len(client.call("GET", "/api/licenses").json()["items"]) == 1
-        assert len(client.call("GET", "/api/supports").json()["items"]) == 1
+        assert len(client.get_json("/api/licenses")["items"]) == 1
+        assert len(client.get_json("/api/supports")["items"]) == 1
 
-        # again with the same id and with a new one: nothing changes
-        assert fs.post(webhook, fs.batch(order), SECRET)[0] == 200
-        assert fs.post(webhook, fs.batch({**order, "id": fs.new_id()}), SECRET)[0] == 200
-        assert len(client.call("GET", "/api/orders").json()["items"]) == 1
-        assert len(client.call("GET", "/api/licenses").json()["items"]) == 1
+        # when delivered again with the same id and with a new one, then nothing changes
+        assert fs.post(webhook, fs.signed_batch(order))[0] == 200
+        assert fs.post(webhook, fs.signed_batch({**order, "id": fs.new_id()}))[0] == 200
+        assert len(client.get_json("/api/orders")["items"]) == 1
+        assert len(client.get_json("/api/licenses")["items"]) == 1
 
-        # a bad signature: 401 and nothing written
+        # when an order is signed with the wrong secret, then 401 and nothing written
         other = fs.order_completed(email="forger@example.com", skus=["T-ENT-100"])
-        status, _ = fs.post(webhook, fs.batch(other), "wrong-secret")
+        status, _ = fs.post(webhook, fs.signed_batch(other, secret="wrong-secret"))
         assert status == 401
         assert (
-            Client(base).login("forger@example.com", other["data"]["reference"]).status_code == 401
+            HttpClient(base).login("forger@example.com", other["data"]["reference"]).status_code
+            == 401
         )
 
+        # when the order is refunded, then its license and support are gone
         refund = fs.return_created(reference=reference, original_order_id=order["data"]["id"])
-        assert fs.post(webhook, fs.batch(refund), SECRET)[0] == 200
-        assert client.call("GET", "/api/licenses").json()["items"] == []
-        assert client.call("GET", "/api/supports").json()["items"] == []
-        assert client.call("GET", "/api/orders").json()["items"][0]["status"] == "refunded"
+        assert fs.post(webhook, fs.signed_batch(refund))[0] == 200
+        assert client.get_json("/api/licenses")["items"] == []
+        assert client.get_json("/api/supports")["items"] == []
+        assert client.get_json("/api/orders")["items"][0]["status"] == "refunded"
 
     def test_concurrent_and_repeated_deliveries_make_one_order(self, second_stack):
         base = second_stack.base_url
         webhook = base + "/api/webhooks/fastspring"
+        # given one order delivered 10 times with its id and 3 times with new ids (manual
+        # re-sends from FastSpring's app), four deliveries at a time
         order = fs.order_completed(email="rush@example.com", skus=["T-ENT-5", "S2Y-T-ENT-5"])
+        reference = order["data"]["reference"]
         deliveries = [order] * 10 + [{**order, "id": fs.new_id()} for _ in range(3)]
+
+        # when they all arrive at once
         with ThreadPoolExecutor(max_workers=4) as pool:
-            statuses = list(
-                pool.map(lambda ev: fs.post(webhook, fs.batch(ev), SECRET)[0], deliveries)
-            )
-        assert set(statuses) <= {200, 202, 503}
-        # whatever was not acknowledged is re-sent, as FastSpring would
+            answers = list(pool.map(lambda ev: fs.post(webhook, fs.signed_batch(ev)), deliveries))
+
+        # then at least one delivery committed, and every other answer is a 200 (that delivery
+        # acknowledged: its id) or a 503 FastSpring retries (nothing committed)
+        statuses = [status for status, _ in answers]
+        assert 200 in statuses, statuses
+        assert set(statuses) <= {200, 503}, statuses
+        for ev, (status, text) in zip(deliveries, answers, strict=True):
+            if status == 200:
+                assert text.strip() == ev["id"]
+
+        # when whatever was not acknowledged is re-sent, as FastSpring would, then it is 200
         for ev, status in zip(deliveries, statuses, strict=True):
             if status != 200:
-                assert fs.post(webhook, fs.batch(ev), SECRET)[0] == 200
-        client = Client(base)
-        assert client.login("rush@example.com", order["data"]["reference"]).status_code == 200
-        assert len(client.call("GET", "/api/orders").json()["items"]) == 1
-        assert len(client.call("GET", "/api/licenses").json()["items"]) == 1
-        assert len(client.call("GET", "/api/supports").json()["items"]) == 1
+                assert fs.post(webhook, fs.signed_batch(ev)) == (200, ev["id"])
+
+        # then there is exactly one order with the license and the support of one delivery
+        client = signed_in_client(base, {"email": "rush@example.com", "orderNumber": reference})
+        assert [o["reference"] for o in client.get_json("/api/orders")["items"]] == [reference]
+        detail = client.get_json(f"/api/orders/{reference}")
+        assert [i["sku"] for i in detail["items"]] == ["T-ENT-5", "S2Y-T-ENT-5"]
+        licenses = client.get_json("/api/licenses")["items"]
+        supports = client.get_json("/api/supports")["items"]
+        assert [(lic["software"], lic["edition"], lic["users"]) for lic in licenses] == [
+            ("TSplus", "Enterprise", 5)
+        ]
+        assert [(sup["users"], sup["durationYears"]) for sup in supports] == [(5, 2)]
+        assert supports[0]["serialNumber"] == licenses[0]["serialNumber"]
+        assert licenses[0]["support"]["until"] == supports[0]["expiresOn"]
 
     def test_parallel_sign_in_guesses_cannot_overshoot_the_limit(self, second_stack):
-        client = Client(second_stack.base_url)
+        # given a customer of this test's own and 30 wrong guesses, six at a time
+        customer = stack_factory(second_stack)(licenses=[ENTERPRISE_10])
+        client = HttpClient(second_stack.base_url)
 
         def guess(n: int) -> int:
-            return client.login(SECOND_EMAIL, f"JWT9{n:03d}").status_code
+            return client.login(customer.email, f"JWT9{n:03d}").status_code
 
+        # when they all arrive at once
         with ThreadPoolExecutor(max_workers=6) as pool:
             statuses = list(pool.map(guess, range(30)))
-        assert statuses.count(401) <= 10
+
+        # then at most 10 were evaluated (401), the rest limited (429), and the right order
+        # number is refused too while the limit holds
+        assert 1 <= statuses.count(401) <= 10, statuses
         assert set(statuses) <= {401, 429}
+        assert client.login(customer.email, customer.order_number).status_code == 429
 
     def test_security_headers_on_api_answers_and_pages(self, second_stack):
+        # given pages, an API answer and an unknown route, requested without a session
         for path in ("/", "/home.html", "/api/me", "/api/nothing"):
+            # when requested, then each carries the security headers
             response = requests.get(second_stack.base_url + path, timeout=10)
             assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
             assert response.headers["X-Content-Type-Options"] == "nosniff"
             assert response.headers["Strict-Transport-Security"].startswith("max-age=")
-        started = time.monotonic()
-        assert requests.get(second_stack.base_url + "/api/me", timeout=10).json() == {
-            "error": {"code": "unauthenticated", "message": "Please sign in."}
-        }
-        assert time.monotonic() - started < 30
-        assert json.loads(
-            requests.get(second_stack.base_url + "/api/activation/keys", timeout=10).content
-        )["keys"]
+        # and the API answers in the contract's shape: 401 for /api/me, the public keys
+        me = requests.get(second_stack.base_url + "/api/me", timeout=10)
+        assert me.status_code == 401
+        assert me.json() == {"error": {"code": "unauthenticated", "message": "Please sign in."}}
+        keys = requests.get(second_stack.base_url + "/api/activation/keys", timeout=10)
+        assert keys.status_code == 200
+        published = keys.json()["keys"]
+        assert published
+        assert all(
+            k["kid"] and k["publicKey"].startswith("-----BEGIN PUBLIC KEY-----") for k in published
+        )

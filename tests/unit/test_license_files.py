@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from portal.licensing.license_files import LICENSE_FILE_VALIDITY
 from product_sdk.verify_license import InvalidLicenseFile, verify
-from tests.support import body_of, event, invoke, session_token
+from tests.factories import SupportSpec
+from tests.support import FIXED_NOW, body_of, event, invoke, listed, sign_in
 
-DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-SECOND = {"email": "ana.mueller@example.de", "orderNumber": "JWT241105-4410-77215"}
-
-
-def sign_in(who: dict) -> str:
-    return session_token(invoke("login", event("login", body=who)))
+ENTERPRISE_10 = ("TSplus", "Enterprise", 10)
 
 
 def download(kind: str, token: str | None, record_id: str) -> dict:
@@ -45,23 +42,30 @@ def published() -> dict[str, str]:
     return {k["kid"]: k["publicKey"] for k in keys}
 
 
-def listed(kind: str, token: str) -> list[dict]:
-    return body_of(invoke(f"list_{kind}", event(f"list_{kind}", token=token, query={})))["items"]
-
-
 def content_of(response: dict) -> bytes:
+    """The downloaded file's bytes (the download must have succeeded)."""
+    assert response["statusCode"] == 200, response
     body = response["body"]
     return base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
 
 
-@pytest.mark.parametrize("kind,count", [("licenses", 5), ("supports", 7)])
-def test_every_file_downloads_signed_and_verifies_with_the_published_key(seeded, kind, count):
-    token = sign_in(DEMO)
-    items = body_of(invoke(f"list_{kind}", event(f"list_{kind}", token=token, query={})))["items"]
-    assert len(items) == count
+@pytest.mark.parametrize("kind", ["licenses", "supports"])
+def test_every_file_downloads_signed_and_verifies_with_the_published_key(make_customer, kind):
+    # given a customer with two licenses and three supports
+    customer = make_customer(
+        licenses=[ENTERPRISE_10, ("Remote Work", None, 5)],
+        supports=[(*ENTERPRISE_10, 1), (*ENTERPRISE_10, 2), ("Remote Work", None, 5, 3)],
+    )
+    made = customer.license_ids if kind == "licenses" else customer.support_ids
+    token = sign_in(customer)
+    items = listed(kind, token)
+    assert sorted(item["id"] for item in items) == sorted(made)
     keys = published()
     for item in items:
+        # when each file is downloaded
         response = download(kind, token, item["id"])
+
+        # then it is an attachment with a safe name that verifies with a published key
         assert response["statusCode"] == 200
         disposition = response["headers"]["Content-Disposition"]
         assert disposition.startswith('attachment; filename="') and disposition.endswith('.lic"')
@@ -74,13 +78,17 @@ def test_every_file_downloads_signed_and_verifies_with_the_published_key(seeded,
         assert payload["alg"] == "PS256"
 
 
-def test_a_tampered_file_never_verifies(seeded):
-    token = sign_in(DEMO)
+def test_a_tampered_file_never_verifies(make_customer):
+    # given a genuine license file
+    token = sign_in(make_customer(licenses=[ENTERPRISE_10]))
     lic = listed("licenses", token)[0]
     original = content_of(download("licenses", token, lic["id"]))
     keys = published()
     envelope = json.loads(original)
     payload = json.loads(base64.urlsafe_b64decode(envelope["payload"] + "=="))
+    assert verify(original, keys)["license"]["users"] == 10
+
+    # when its payload says 999 users, then it no longer verifies
     payload["license"]["users"] = 999
     forged = dict(
         envelope,
@@ -92,6 +100,8 @@ def test_a_tampered_file_never_verifies(seeded):
     )
     with pytest.raises(InvalidLicenseFile):
         verify(json.dumps(forged).encode(), keys)
+
+    # when one bit of its signature flips, or it is not a file at all, then neither
     signature = bytearray(base64.urlsafe_b64decode(envelope["signature"] + "=="))
     signature[0] ^= 1
     flipped = dict(envelope, signature=base64.urlsafe_b64encode(bytes(signature)).decode())
@@ -101,19 +111,24 @@ def test_a_tampered_file_never_verifies(seeded):
         verify(b"not a license", keys)
 
 
-def test_rotation_keeps_old_files_verifying_during_the_overlap(seeded, monkeypatch):
+def test_rotation_keeps_old_files_verifying_during_the_overlap(make_customer, monkeypatch):
     from portal import dependencies
     from portal.aws import clients as aws_clients
 
-    token = sign_in(DEMO)
+    # given a file signed by today's key
+    token = sign_in(make_customer(licenses=[ENTERPRISE_10]))
     lic = listed("licenses", token)[0]
     before = content_of(download("licenses", token, lic["id"]))
     old = dependencies.settings().signing_key_ids[0]
+
+    # when a new key is put first (the old one still listed)
     new = aws_clients.kms().create_key(KeySpec="RSA_3072", KeyUsage="SIGN_VERIFY")
     new_id = new["KeyMetadata"]["KeyId"]
     monkeypatch.setenv("LICENSE_SIGNING_KEY_IDS", f"{new_id},{old}")
     dependencies.reset()
     after = content_of(download("licenses", token, lic["id"]))
+
+    # then both keys are published, new files use the new key and old files still verify
     keys = published()
     assert list(keys) == [new_id, old]
     assert verify(before, keys)["kid"] == old
@@ -122,30 +137,70 @@ def test_rotation_keeps_old_files_verifying_during_the_overlap(seeded, monkeypat
         verify(before, {new_id: keys[new_id]})  # once the old key is no longer published
 
 
-def test_expired_files_are_refused_by_the_verifier(seeded):
-    token = sign_in(DEMO)
-    sup = listed("supports", token)[-1]
-    content = content_of(download("supports", token, sup["id"]))  # P62 support ended 2017
-    assert verify(content, published())["support"]["expiresOn"] == "2017-09-30"
+def test_expired_files_are_refused_by_the_verifier(make_customer, clock):
+    # given a support that ended on 2017-09-30 and a license bought today (FIXED_NOW)
+    ended = make_customer(supports=[SupportSpec(years=1)], placed_at="2016-09-30")
+    support_file = content_of(download("supports", sign_in(ended), ended.support_ids[0]))
+    customer = make_customer(licenses=[ENTERPRISE_10])
+    license_file = content_of(download("licenses", sign_in(customer), customer.license_ids[0]))
+    keys = published()
+
+    # when verified without a date, then both still carry what was sold
+    assert verify(support_file, keys)["support"]["expiresOn"] == "2017-09-30"
+    assert verify(license_file, keys)["issuedAt"] == FIXED_NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    # when verified today, then the ended support's file is refused, the license's is not
     with pytest.raises(InvalidLicenseFile):
-        verify(content, published(), now=datetime(2026, 11, 27, tzinfo=UTC))
+        verify(support_file, keys, now=FIXED_NOW)
+    assert verify(license_file, keys, now=FIXED_NOW)["license"]["id"] == customer.license_ids[0]
+
+    # when verified after the license file's validity, then it is refused too
+    later = FIXED_NOW + LICENSE_FILE_VALIDITY + timedelta(seconds=1)
+    with pytest.raises(InvalidLicenseFile):
+        verify(license_file, keys, now=later)
+    assert verify(license_file, keys, now=later - timedelta(seconds=2))
 
 
-def test_another_customers_file_is_404_like_a_missing_one(seeded):
-    demo = sign_in(DEMO)
-    lic = listed("licenses", demo)[0]
-    other = sign_in(SECOND)
-    theirs = download("licenses", other, lic["id"])
+def test_another_customers_file_is_404_like_a_missing_one(make_customer):
+    # given two customers, each with a license
+    owner = make_customer(licenses=[ENTERPRISE_10])
+    other = sign_in(make_customer(licenses=[ENTERPRISE_10]))
+    license_id = owner.license_ids[0]
+
+    # when the other asks for the owner's file, a missing one and a malformed id
+    theirs = download("licenses", other, license_id)
     missing = download("licenses", other, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
     junk = download("licenses", other, "..%2F..%2FPROFILE")
+
+    # then all three are the same 404, while the owner gets the file and no session gets 401
     assert theirs["statusCode"] == missing["statusCode"] == junk["statusCode"] == 404
     assert theirs["body"] == missing["body"]
-    assert download("licenses", None, lic["id"])["statusCode"] == 401
+    assert download("licenses", sign_in(owner), license_id)["statusCode"] == 200
+    assert download("licenses", None, license_id)["statusCode"] == 401
 
 
-def test_a_download_is_one_session_read_and_one_data_read(seeded, calls):
-    token = sign_in(DEMO)
-    lic = listed("licenses", token)[0]
+def test_a_download_is_one_session_read_and_one_data_read(make_customer, calls):
+    # given a signed-in customer with a license
+    customer = make_customer(licenses=[ENTERPRISE_10])
+    token = sign_in(customer)
+
+    # when they download its file, then it costs one session update and one read
     calls.clear()
-    assert download("licenses", token, lic["id"])["statusCode"] == 200
+    assert download("licenses", token, customer.license_ids[0])["statusCode"] == 200
     assert calls.operations == ["UpdateItem", "GetItem"]
+
+
+def test_issued_at_comes_from_the_injected_clock(make_customer, clock):
+    # given the clock at FIXED_NOW
+    customer = make_customer(licenses=[ENTERPRISE_10])
+    token = sign_in(customer)
+
+    # when a file is downloaded 20 minutes later (within the session's idle timeout)
+    clock.advance(minutes=20)
+    payload = verify(content_of(download("licenses", token, customer.license_ids[0])), published())
+
+    # then it was issued then and expires one validity later
+    issued = FIXED_NOW + timedelta(minutes=20)
+    assert payload["issuedAt"] == issued.strftime("%Y-%m-%dT%H:%M:%SZ")
+    expires = datetime.strptime(payload["expiresAt"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert expires - issued == LICENSE_FILE_VALIDITY
