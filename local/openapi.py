@@ -1,9 +1,10 @@
 """Generate docs/openapi.json from the handlers themselves (Powertools' OpenAPI generator).
 
 Handlers parse requests through portal.edge.http (no runtime validation machinery), and mark with
-`http.documents(body=..., query=...)` which contract models a route reads. Here every handler's
-routes are registered again on one validation-enabled resolver, with a signature built from those
-models, so the document describes exactly what the code accepts and returns.
+`http.documents(body=..., query=...)` which contract shapes a route reads; every field of those
+shapes is a portal.fields.Field whose limits the parser enforces. Here every handler's routes are
+registered again on one validation-enabled resolver, with a signature built from those same
+Fields, so the document describes exactly what the code accepts and returns.
 
     python -m local.openapi          write docs/openapi.json
     python -m local.openapi --check  fail when the committed document is stale
@@ -12,13 +13,11 @@ models, so the document describes exactly what the code accepts and returns.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import inspect
 import json
 import re
 import sys
-import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,40 +37,67 @@ def _handler_modules() -> list[Any]:
     return modules
 
 
+def constraints(field: Any) -> dict[str, Any]:
+    """The limits of a portal.fields.Field as pydantic/Powertools parameter arguments."""
+    found = {
+        "min_length": field.min_length,
+        "max_length": field.max_length,
+        "pattern": field.pattern.pattern if field.pattern is not None else None,
+        "ge": field.ge,
+        "le": field.le,
+        "description": field.description,
+    }
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _annotation(field: Any) -> Any:
+    """The field's type; optional (nullable) only when absence means None."""
+    return field.kind if field.required or field.default is not None else field.kind | None
+
+
+def body_model(shape: type) -> Any:
+    """A pydantic model of a declared request body: the same names, limits, and no others."""
+    import pydantic
+
+    from portal.fields import declared
+
+    members: dict[str, Any] = {}
+    for _, field in declared(shape):
+        info = pydantic.Field(... if field.required else field.default, **constraints(field))
+        members[field.name] = (_annotation(field), info)
+    config = pydantic.ConfigDict(extra="forbid", title=shape.__name__)
+    return pydantic.create_model(shape.__name__, __config__=config, **members)
+
+
 def _documented(func: Any, path: str) -> Any:
+    """A stand-in for a route's function whose signature describes what it reads."""
     from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+    from portal.fields import declared
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = [
         inspect.Parameter(
-            name,
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[str, Path(min_length=1, max_length=64)],
+            name, keyword, annotation=Annotated[str, Path(min_length=1, max_length=64)]
         )
         for name in re.findall(r"<(\w+)>", path)
     ]
     query = getattr(func, "__portal_query__", None)
     if query is not None:
-        hints = typing.get_type_hints(query)
-        for item in dataclasses.fields(query):
-            constraints = dict(item.metadata)  # the bounds PageQuery.parse enforces
-            kind = hints[item.name]
-            annotation = Annotated[kind, Query(**constraints)]  # type: ignore[valid-type]
+        for _, field in declared(query):
             parameters.append(
                 inspect.Parameter(
-                    item.name,
-                    inspect.Parameter.KEYWORD_ONLY,
-                    default=item.default,
-                    annotation=annotation,
+                    field.name,
+                    keyword,
+                    default=inspect.Parameter.empty if field.required else field.default,
+                    annotation=Annotated[_annotation(field), Query(**constraints(field))],
                 )
             )
     body = getattr(func, "__portal_body__", None)
     if body is not None:
+        model = body_model(body)
         parameters.append(
-            inspect.Parameter(
-                "body",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[body, Body(embed=False)],
-            )
+            inspect.Parameter("body", keyword, annotation=Annotated[model, Body(embed=False)])
         )
 
     def documented(**_: Any) -> None:
@@ -87,15 +113,11 @@ def build() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     combined = APIGatewayHttpResolver(enable_validation=True)
-    bodies: list[type] = []
     for module in _handler_modules():
         app = getattr(module, "app", None)
         if app is None:  # scheduled functions have no routes
             continue
         for route in app._static_routes + app._dynamic_routes:
-            body = getattr(route.func, "__portal_body__", None)
-            if body is not None:
-                bodies.append(body)
             combined.route(
                 route.path,
                 route.method,
@@ -117,28 +139,10 @@ def build() -> dict[str, Any]:
     schemas = spec.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    _copy_field_bounds(spec, bodies)
     spec.setdefault("components", {})["securitySchemes"] = {
         "session": {"type": "apiKey", "in": "cookie", "name": "__Host-portal_session"}
     }
     return spec
-
-
-_BOUNDS = {"min_length": "minLength", "max_length": "maxLength", "ge": "minimum", "le": "maximum"}
-
-
-def _copy_field_bounds(spec: dict[str, Any], bodies: list[type]) -> None:
-    """Contract dataclasses carry the bounds their `parse` enforces as field metadata (pydantic
-    does not read it): copy them into the component schemas."""
-    from portal.edge.wire import camel
-
-    schemas = spec.get("components", {}).get("schemas", {})
-    for cls in bodies:
-        properties = schemas.get(cls.__name__, {}).get("properties", {})
-        for item in dataclasses.fields(cls):
-            target = properties.get(camel(item.name))
-            if target is not None:
-                target.update({_BOUNDS[k]: v for k, v in item.metadata.items() if k in _BOUNDS})
 
 
 def render() -> str:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
+from portal import types
 from portal.edge.wire import camel
+from portal.fields import Field
 from portal.models import Money
 
 # ISO 4217 minor units of the currencies that do not have two; every other currency has 2.
@@ -27,6 +29,17 @@ def amount_text(amount: Decimal, currency: str) -> str:
     digits = MINOR_UNITS.get(currency.upper(), DEFAULT_MINOR_UNITS)
     exact = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return format(exact.copy_abs() if exact.is_zero() else exact, "f")
+
+
+def order_reference_field(name: str) -> Field:
+    """An order reference as customers type it: spaces dropped, upper-cased, then checked."""
+    return Field(
+        name,
+        min_length=1,
+        max_length=types.ORDER_REFERENCE_MAX,
+        pattern=types.ORDER_REFERENCE_SHAPE,
+        normalize=types.normalize_order_reference,
+    )
 
 
 class Wire:
