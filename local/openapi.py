@@ -1,10 +1,13 @@
 """Generate docs/openapi.json from the handlers themselves (Powertools' OpenAPI generator).
 
-Handlers parse requests through portal.edge.http (no runtime validation machinery), and mark with
-`http.documents(body=..., query=...)` which contract shapes a route reads; every field of those
-shapes is a portal.fields.Field whose limits the parser enforces. Here every handler's routes are
-registered again on one validation-enabled resolver, with a signature built from those same
-Fields, so the document describes exactly what the code accepts and returns.
+Handlers parse requests through portal.edge.request with no validation machinery at run time.
+Each handler's resolver (portal.edge.resolver.Resolver) keeps a public record of its operations:
+method, path, function, documented responses, and the shapes it reads - path parameters, query
+and JSON body, every field a portal.fields.Field whose limits the parser enforces. Here each
+operation is registered again on one validation-enabled resolver through Powertools' public
+`route()`, with a signature built from those same Fields, and Powertools' public
+`get_openapi_json_schema()` writes the document: validation and documentation share one
+declaration, and no private attribute of Powertools is read.
 
     python -m local.openapi          write docs/openapi.json
     python -m local.openapi --check  fail when the committed document is stale
@@ -16,7 +19,6 @@ import argparse
 import importlib.util
 import inspect
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,8 +71,8 @@ def body_model(shape: type) -> Any:
     return pydantic.create_model(shape.__name__, __config__=config, **members)
 
 
-def _documented(func: Any, path: str) -> Any:
-    """A stand-in for a route's function whose signature describes what it reads."""
+def _documented(operation: Any) -> Any:
+    """A stand-in for the operation's function whose signature describes what it reads."""
     from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
     from portal.fields import declared
@@ -78,13 +80,12 @@ def _documented(func: Any, path: str) -> Any:
     keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = [
         inspect.Parameter(
-            name, keyword, annotation=Annotated[str, Path(min_length=1, max_length=64)]
+            field.name, keyword, annotation=Annotated[str, Path(**constraints(field))]
         )
-        for name in re.findall(r"<(\w+)>", path)
+        for field in operation.parameters
     ]
-    query = getattr(func, "__portal_query__", None)
-    if query is not None:
-        for _, field in declared(query):
+    if operation.query is not None:
+        for _, field in declared(operation.query):
             parameters.append(
                 inspect.Parameter(
                     field.name,
@@ -93,9 +94,8 @@ def _documented(func: Any, path: str) -> Any:
                     annotation=Annotated[_annotation(field), Query(**constraints(field))],
                 )
             )
-    body = getattr(func, "__portal_body__", None)
-    if body is not None:
-        model = body_model(body)
+    if operation.body is not None:
+        model = body_model(operation.body)
         parameters.append(
             inspect.Parameter("body", keyword, annotation=Annotated[model, Body(embed=False)])
         )
@@ -104,27 +104,35 @@ def _documented(func: Any, path: str) -> Any:
         return None
 
     documented.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    documented.__name__ = func.__name__
-    documented.__doc__ = func.__doc__
+    documented.__name__ = operation.function.__name__
+    documented.__doc__ = operation.function.__doc__
     return documented
+
+
+def operations() -> list[tuple[Any, Any]]:
+    """(handler module, operation) of every route every handler serves."""
+    from portal.edge.resolver import Resolver
+
+    found = []
+    for module in _handler_modules():
+        app = getattr(module, "app", None)
+        if isinstance(app, Resolver):  # scheduled functions have no routes
+            found += [(module, operation) for operation in app.operations]
+    return found
 
 
 def build() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     combined = APIGatewayHttpResolver(enable_validation=True)
-    for module in _handler_modules():
-        app = getattr(module, "app", None)
-        if app is None:  # scheduled functions have no routes
-            continue
-        for route in app._static_routes + app._dynamic_routes:
-            combined.route(
-                route.path,
-                route.method,
-                summary=(module.__doc__ or "").strip().splitlines()[0],
-                responses=route.responses,
-                operation_id=route.func.__name__,
-            )(_documented(route.func, route.path))
+    for module, operation in operations():
+        combined.route(
+            operation.path,
+            operation.method,
+            summary=(module.__doc__ or "").strip().splitlines()[0],
+            responses=operation.responses,
+            operation_id=operation.function.__name__,
+        )(_documented(operation))
     spec = json.loads(
         combined.get_openapi_json_schema(
             title="Customer Portal API",
@@ -133,9 +141,9 @@ def build() -> dict[str, Any]:
         )
     )
     # Handlers answer malformed input with 400 in the contract's error shape, never Powertools' 422.
-    for operations in spec["paths"].values():
-        for operation in operations.values():
-            operation["responses"].pop("422", None)
+    for operations_of_path in spec["paths"].values():
+        for documented in operations_of_path.values():
+            documented["responses"].pop("422", None)
     schemas = spec.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)

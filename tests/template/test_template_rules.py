@@ -1,7 +1,8 @@
 """Rules template.yaml must keep: tables are retained and protected, every function is a thin
-handler under functions/ behind the HTTP API at /api/, IAM grants no Scan and no wildcard, read
-handlers cannot write (except refreshing their own session's idle timer), and no secret sits in an
-environment variable."""
+handler under functions/ behind the HTTP API at /api/, serving (and documenting) exactly the
+template's routes, IAM grants no Scan and no wildcard, read handlers cannot write (except
+refreshing their own session's idle timer), no secret sits in an environment variable, and
+CloudFront sends exactly the security headers of portal.edge.headers."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import ROOT, handler
 
 pytestmark = pytest.mark.template
 
@@ -170,12 +171,49 @@ def test_every_function_is_a_handler_under_functions(template: dict[str, Any]) -
         assert props.get("Handler") == "app.lambda_handler", name
         app = ROOT / folder / "app.py"
         assert app.is_file(), f"{name}: {app} is missing"
-        defined = {
-            node.name
-            for node in ast.parse(app.read_text()).body
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        assert "lambda_handler" in _top_level_names(app), f"{name}: {app} defines no lambda_handler"
+
+
+def _top_level_names(app: Any) -> set[str]:
+    """Names a module defines at its top level: functions, classes and assigned names
+    (`lambda_handler = entry.http_handler(app)`)."""
+    names = set()
+    for node in ast.parse(app.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def test_the_name_check_sees_definitions_and_assignments(tmp_path: Any) -> None:
+    """Guards the check above: a module without lambda_handler is seen as such."""
+    app = tmp_path / "app.py"
+    app.write_text("lambda_handler = make(app)\ndef other(): ...\n")
+    assert {"lambda_handler", "other"} <= _top_level_names(app)
+    app.write_text("handler = make(app)\ndef lambda_handler_2(): ...\n")
+    assert "lambda_handler" not in _top_level_names(app)
+
+
+def test_each_handler_serves_and_documents_exactly_its_template_routes(
+    template: dict[str, Any],
+) -> None:
+    """The template's HttpApi events of a function are exactly the operations its resolver
+    records (and local/openapi.py documents): no route served undocumented, none documented
+    that API Gateway never sends to it."""
+    checked = 0
+    for name, props in _functions(template).items():
+        routed = {
+            (str(e["Method"]).upper(), str(e["Path"]).replace("{", "<").replace("}", ">"))
+            for e in _http_events(props)
         }
-        assert "lambda_handler" in defined, f"{name}: {app} defines no lambda_handler"
+        app = getattr(handler(PurePosixPath(props["CodeUri"]).name), "app", None)
+        served = {(o.method, o.path) for o in app.operations} if app is not None else set()
+        assert served == routed, name
+        checked += len(routed)
+    assert checked >= 11
 
 
 def _scheduled(template: dict[str, Any], name: str, props: dict[str, Any]) -> bool:

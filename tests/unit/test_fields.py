@@ -9,8 +9,10 @@ from dataclasses import dataclass
 import pytest
 
 from portal.data.cursors import MAX_CURSOR_LENGTH, PageQuery
+from portal.edge.contract.licenses import LICENSE_ID
+from portal.edge.contract.orders import REFERENCE
 from portal.edge.contract.sign_in import LoginRequest
-from portal.errors import BadRequest
+from portal.errors import BadRequest, NotFound
 from portal.fields import Field, declare, declared, read
 from tests.support import ROOT
 
@@ -87,6 +89,19 @@ def test_integers_from_json_are_numbers_not_booleans():
     for bad in (True, 0, 6, 2.0, None, "three"):
         with pytest.raises(BadRequest):
             count.read(bad)
+
+
+def test_a_malformed_id_answers_like_a_missing_record():
+    assert LICENSE_ID.read("01ARZ3NDEKTSV4RRFFQ69G5FAV") == "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    with pytest.raises(NotFound):
+        LICENSE_ID.read("01ARZ3NDEKTSV4RRFFQ69G5FA")
+
+
+def test_a_reference_in_a_path_follows_portal_types():
+    assert REFERENCE.read(" jwt190529-3058-61127 ") == "JWT190529-3058-61127"
+    for bad in ("", "-X", "A" * 65, "JWT/1", "JWT;1"):
+        with pytest.raises(BadRequest):
+            REFERENCE.read(bad)
 
 
 def test_every_attribute_of_a_shape_must_be_declared():

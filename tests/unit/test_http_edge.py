@@ -1,11 +1,14 @@
 """SECURITY.md 26 and the error contract: every response, errors included, carries the security
-headers; authenticated data is never cached; unknown routes answer in the contract's shape."""
+headers; authenticated data is never cached; unknown routes answer in the contract's shape.
+Path parameters are read with their real shapes."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.support import body_of, event, invoke, session_token
+from tests.support import ROOT, body_of, event, invoke, session_token
 
 DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
 CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
@@ -19,6 +22,25 @@ def assert_secure_headers(response: dict) -> None:
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"]
     assert headers["Cache-Control"] == "no-store"
+
+
+def sign_in(who: dict = DEMO) -> str:
+    return session_token(invoke("login", event("login", body=who)))
+
+
+def detail(token: str, reference: str) -> dict:
+    ev = event("order_detail", token=token)
+    ev["pathParameters"] = {"reference": reference}
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/orders/{reference}"
+    return invoke("order_detail", ev)
+
+
+def download(kind: str, token: str, record_id: str) -> dict:
+    ev = event("me", token=token)
+    ev["routeKey"] = f"GET /api/{kind}/{{id}}/file"
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/{kind}/{record_id}/file"
+    ev["pathParameters"] = {("license_id" if kind == "licenses" else "support_id"): record_id}
+    return invoke("download_file", ev)
 
 
 def test_success_and_error_responses_carry_the_security_headers(seeded):
@@ -67,3 +89,68 @@ def test_every_sample_event_is_answered_by_its_handler(seeded, name):
     # sample events carry a production origin and a placeholder session: a clean 4xx, never 5xx
     assert 400 <= response["statusCode"] < 500
     assert body_of(response)["error"]["code"]
+
+
+# ---------------------------------------------------------------- path parameters
+@pytest.mark.parametrize(
+    "record_id",
+    [
+        "not-a-ulid",
+        "01arz3ndektsv4rrffq69g5fav",  # lower case: not Crockford as we issue it
+        "01ARZ3NDEKTSV4RRFFQ69G5FA",  # 25 characters
+        "01ARZ3NDEKTSV4RRFFQ69G5FAVX",  # 27 characters
+        "01ARZ3NDEKTSV4RRFFQ69G5FAU",  # U is not in Crockford's alphabet
+        "01ARZ3NDEKTSV4RRFFQ69G5F%2F",
+        "x" * 200,
+    ],
+)
+@pytest.mark.parametrize("kind", ["licenses", "supports"])
+def test_a_malformed_record_id_is_404_like_a_missing_one(seeded, kind, record_id):
+    # given a signed-in customer
+    token = sign_in()
+    # when they ask for a file by an id that is not a ULID, and by a well-formed unknown one
+    malformed = download(kind, token, record_id)
+    missing = download(kind, token, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    # then both answer the same 404 not_found
+    assert malformed["statusCode"] == missing["statusCode"] == 404
+    assert (
+        body_of(malformed)
+        == body_of(missing)
+        == {"error": {"code": "not_found", "message": "Not found."}}
+    )
+
+
+def test_a_reference_is_read_after_normalising_and_a_malformed_one_is_400(seeded):
+    # given a signed-in customer
+    token = sign_in()
+    # when they ask for an order as typed (spaces, lower case, percent-encoded) and malformed
+    typed = detail(token, "%20jwt190529-3058-61127%20")
+    malformed = detail(token, "-JWT190529")
+    # then the typed one is found, the malformed one is 400 naming the parameter
+    assert typed["statusCode"] == 200
+    assert body_of(typed)["reference"] == "JWT190529-3058-61127"
+    assert malformed["statusCode"] == 400
+    assert body_of(malformed)["error"] == {
+        "code": "bad_request",
+        "message": "Invalid value for 'reference'.",
+    }
+
+
+def test_path_parameters_are_documented_with_the_shapes_they_are_read_with():
+    # given the committed OpenAPI document
+    spec = json.loads((ROOT / "docs" / "openapi.json").read_text())
+
+    def schema(path: str, name: str) -> dict:
+        parameters = spec["paths"][path]["get"]["parameters"]
+        return next(p["schema"] for p in parameters if p["name"] == name)
+
+    # then ids are 26-character ULIDs and references follow portal.types
+    ulid = {"minLength": 26, "maxLength": 26, "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"}
+    for path, name in [
+        ("/api/licenses/{license_id}/file", "license_id"),
+        ("/api/supports/{support_id}/file", "support_id"),
+    ]:
+        assert ulid.items() <= schema(path, name).items()
+    reference = schema("/api/orders/{reference}", "reference")
+    assert reference["maxLength"] == 64
+    assert reference["pattern"] == r"^[A-Z0-9][A-Z0-9\-]{0,63}$"
