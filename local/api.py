@@ -87,6 +87,6 @@ def build_local_api(
     app: Flask = service._app
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_found)
-    web.mount(app, web_dir, web.security_headers(template))
+    web.mount(app, web_dir)
     routes = [f"{','.join(r.methods)} {r.path} -> {r.function_name}" for r in api.routes]
     return LocalApi(app, environment, routes)

@@ -7,6 +7,7 @@ CloudFront sends exactly the security headers of portal.edge.headers."""
 from __future__ import annotations
 
 import ast
+import copy
 import fnmatch
 import json
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from portal.edge.headers import SECURITY_HEADERS
 from tests.support import ROOT, handler
 
 pytestmark = pytest.mark.template
@@ -318,3 +320,60 @@ def test_no_secret_in_environment(template: dict[str, Any]) -> None:
         for problem in _literal_problems(name, value, parameters)
     ]
     assert problems == []
+
+
+# ---------------------------------------------------------------- security headers
+def _cloudfront_headers(config: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """Header -> (value, Override) that a CloudFront ResponseHeadersPolicyConfig sends."""
+    security = config.get("SecurityHeadersConfig") or {}
+    sent: dict[str, tuple[str, bool]] = {}
+    if hsts := security.get("StrictTransportSecurity"):
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+        value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        value += "; preload" if hsts.get("Preload") else ""
+        sent["Strict-Transport-Security"] = (value, bool(hsts.get("Override")))
+    if csp := security.get("ContentSecurityPolicy"):
+        sent["Content-Security-Policy"] = (csp["ContentSecurityPolicy"], bool(csp.get("Override")))
+    if cto := security.get("ContentTypeOptions"):
+        sent["X-Content-Type-Options"] = ("nosniff", bool(cto.get("Override")))
+    if frame := security.get("FrameOptions"):
+        sent["X-Frame-Options"] = (frame["FrameOption"], bool(frame.get("Override")))
+    if referrer := security.get("ReferrerPolicy"):
+        sent["Referrer-Policy"] = (referrer["ReferrerPolicy"], bool(referrer.get("Override")))
+    if xss := security.get("XSSProtection"):
+        value = "1" if xss.get("Protection") else "0"
+        value += "; mode=block" if xss.get("ModeBlock") else ""
+        value += f"; report={xss['ReportUri']}" if xss.get("ReportUri") else ""
+        sent["X-XSS-Protection"] = (value, bool(xss.get("Override")))
+    for item in (config.get("CustomHeadersConfig") or {}).get("Items") or []:
+        sent[item["Header"]] = (str(item["Value"]), bool(item.get("Override")))
+    return sent
+
+
+def _header_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    policies = _resources(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert policies, "the template has no CloudFront ResponseHeadersPolicy"
+    return {
+        name: policy["Properties"]["ResponseHeadersPolicyConfig"]
+        for name, policy in policies.items()
+    }
+
+
+def test_cloudfront_sends_exactly_the_portals_security_headers(template: dict[str, Any]) -> None:
+    """portal.edge.headers is the one definition (Lambda answers, the local web server); the
+    CloudFront policy must send the same headers with the same values, overriding the origin."""
+    for name, config in _header_policies(template).items():
+        sent = _cloudfront_headers(config)
+        assert {header: value for header, (value, _) in sent.items()} == dict(SECURITY_HEADERS)
+        assert [header for header, (_, override) in sent.items() if not override] == [], name
+
+
+def test_a_policy_that_differs_in_one_header_is_noticed(template: dict[str, Any]) -> None:
+    """Guards the comparison above: a dropped CSP directive or header makes it differ."""
+    config = copy.deepcopy(next(iter(_header_policies(template).values())))
+    security = config["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]
+    csp["ContentSecurityPolicy"] = csp["ContentSecurityPolicy"].replace("; form-action 'self'", "")
+    assert {h: v for h, (v, _) in _cloudfront_headers(config).items()} != dict(SECURITY_HEADERS)
+    del security["FrameOptions"]
+    assert "X-Frame-Options" not in _cloudfront_headers(config)

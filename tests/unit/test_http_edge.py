@@ -11,7 +11,10 @@ import pytest
 from tests.support import ROOT, body_of, event, invoke, session_token
 
 DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
 
 
 def assert_secure_headers(response: dict) -> None:
@@ -20,6 +23,7 @@ def assert_secure_headers(response: dict) -> None:
     assert int(headers["Strict-Transport-Security"].split("=")[1].split(";")[0]) >= 31536000
     assert headers["Content-Security-Policy"] == CSP
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"]
     assert headers["Cache-Control"] == "no-store"
 
