@@ -1,4 +1,4 @@
-"""Reading the request: the JSON body (content type, size cap), the raw body bytes, the
+"""Reading the request: the JSON body (content type, size cap, depth), the raw body bytes, the
 query string and path parameters (each read through its declared portal.fields shape), and the
 client's address."""
 
@@ -41,7 +41,7 @@ def json_body(app: APIGatewayHttpResolver, shape: type[P]) -> P:
         raise PayloadTooLarge()
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         raise BadRequest("The request body is not valid JSON.") from None
     return shape.parse(data)
 
