@@ -9,7 +9,8 @@ on the same Flask app (web.py). These are SAM CLI internals, pinned at aws-sam-c
 
 The handlers' environment comes from environment.py (template variables, local overrides).
 Unknown routes answer 404 {"message": "Not Found"} as an HTTP API does (SAM CLI says 403), and a
-request body that is not text arrives base64-encoded (isBase64Encoded) as HTTP APIs send it.
+request body that is not text (by its type, or bytes that are not UTF-8) arrives base64-encoded
+(isBase64Encoded) as HTTP APIs send it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, has_request_context, jsonify, request
 from samcli.lib.providers.api_provider import ApiProvider
 from samcli.lib.providers.provider import Api
 from samcli.lib.providers.sam_function_provider import SamFunctionProvider
@@ -36,11 +37,28 @@ DEFAULT_WEB_DIR = REPO_ROOT / "web"
 _TEXT_TYPES = {"application/json", "application/javascript", "application/xml"}
 
 
+def _body_is_utf8() -> bool:
+    """Whether the request being handled has a body that decodes as UTF-8 (or none)."""
+    if not has_request_context():
+        return True
+    try:
+        request.get_data().decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class _NonTextTypes(list[str]):
-    """`mimetype in binary_types` as an HTTP API answers it: a body that is not text is binary."""
+    """`mimetype in binary_types` as an HTTP API answers it: a body that is not text is binary,
+    whatever its declared type (bytes that are not UTF-8 reach the function base64-encoded; SAM
+    CLI would fail the request with a 502 decoding them)."""
 
     def __contains__(self, mimetype: object) -> bool:
-        if not isinstance(mimetype, str) or not mimetype or mimetype == "*/*":
+        if mimetype == "*/*":  # SAM asks whether every type is binary: no
+            return False
+        if not _body_is_utf8():
+            return True
+        if not isinstance(mimetype, str) or not mimetype:
             return False
         kind = mimetype.lower()
         text = kind.startswith("text/") or kind in _TEXT_TYPES or kind.endswith(("+json", "+xml"))
@@ -87,6 +105,6 @@ def build_local_api(
     app: Flask = service._app
     app.register_error_handler(404, _not_found)
     app.register_error_handler(405, _not_found)
-    web.mount(app, web_dir, web.security_headers(template))
+    web.mount(app, web_dir)
     routes = [f"{','.join(r.methods)} {r.path} -> {r.function_name}" for r in api.routes]
     return LocalApi(app, environment, routes)

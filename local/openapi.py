@@ -1,9 +1,13 @@
 """Generate docs/openapi.json from the handlers themselves (Powertools' OpenAPI generator).
 
-Handlers parse requests through portal.edge.http (no runtime validation machinery), and mark with
-`http.documents(body=..., query=...)` which contract models a route reads. Here every handler's
-routes are registered again on one validation-enabled resolver, with a signature built from those
-models, so the document describes exactly what the code accepts and returns.
+Handlers parse requests through portal.edge.request with no validation machinery at run time.
+Each handler's resolver (portal.edge.resolver.Resolver) keeps a public record of its operations:
+method, path, function, documented responses, and the shapes it reads - path parameters, query
+and JSON body, every field a portal.fields.Field whose limits the parser enforces. Here each
+operation is registered again on one validation-enabled resolver through Powertools' public
+`route()`, with a signature built from those same Fields, and Powertools' public
+`get_openapi_json_schema()` writes the document: validation and documentation share one
+declaration, and no private attribute of Powertools is read.
 
     python -m local.openapi          write docs/openapi.json
     python -m local.openapi --check  fail when the committed document is stale
@@ -12,13 +16,10 @@ models, so the document describes exactly what the code accepts and returns.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import inspect
 import json
-import re
 import sys
-import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -38,71 +39,100 @@ def _handler_modules() -> list[Any]:
     return modules
 
 
-def _documented(func: Any, path: str) -> Any:
+def constraints(field: Any) -> dict[str, Any]:
+    """The limits of a portal.fields.Field as pydantic/Powertools parameter arguments."""
+    found = {
+        "min_length": field.min_length,
+        "max_length": field.max_length,
+        "pattern": field.pattern.pattern if field.pattern is not None else None,
+        "ge": field.ge,
+        "le": field.le,
+        "description": field.description,
+    }
+    return {name: value for name, value in found.items() if value is not None}
+
+
+def _annotation(field: Any) -> Any:
+    """The field's type; optional (nullable) only when absence means None."""
+    return field.kind if field.required or field.default is not None else field.kind | None
+
+
+def body_model(shape: type) -> Any:
+    """A pydantic model of a declared request body: the same names, limits, and no others."""
+    import pydantic
+
+    from portal.fields import declared
+
+    members: dict[str, Any] = {}
+    for _, field in declared(shape):
+        info = pydantic.Field(... if field.required else field.default, **constraints(field))
+        members[field.name] = (_annotation(field), info)
+    config = pydantic.ConfigDict(extra="forbid", title=shape.__name__)
+    return pydantic.create_model(shape.__name__, __config__=config, **members)
+
+
+def _documented(operation: Any) -> Any:
+    """A stand-in for the operation's function whose signature describes what it reads."""
     from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
+    from portal.fields import declared
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
     parameters = [
         inspect.Parameter(
-            name,
-            inspect.Parameter.KEYWORD_ONLY,
-            annotation=Annotated[str, Path(min_length=1, max_length=64)],
+            field.name, keyword, annotation=Annotated[str, Path(**constraints(field))]
         )
-        for name in re.findall(r"<(\w+)>", path)
+        for field in operation.parameters
     ]
-    query = getattr(func, "__portal_query__", None)
-    if query is not None:
-        hints = typing.get_type_hints(query)
-        for item in dataclasses.fields(query):
-            constraints = dict(item.metadata)  # the bounds PageQuery.parse enforces
-            kind = hints[item.name]
-            annotation = Annotated[kind, Query(**constraints)]  # type: ignore[valid-type]
+    if operation.query is not None:
+        for _, field in declared(operation.query):
             parameters.append(
                 inspect.Parameter(
-                    item.name,
-                    inspect.Parameter.KEYWORD_ONLY,
-                    default=item.default,
-                    annotation=annotation,
+                    field.name,
+                    keyword,
+                    default=inspect.Parameter.empty if field.required else field.default,
+                    annotation=Annotated[_annotation(field), Query(**constraints(field))],
                 )
             )
-    body = getattr(func, "__portal_body__", None)
-    if body is not None:
+    if operation.body is not None:
+        model = body_model(operation.body)
         parameters.append(
-            inspect.Parameter(
-                "body",
-                inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[body, Body(embed=False)],
-            )
+            inspect.Parameter("body", keyword, annotation=Annotated[model, Body(embed=False)])
         )
 
     def documented(**_: Any) -> None:
         return None
 
     documented.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    documented.__name__ = func.__name__
-    documented.__doc__ = func.__doc__
+    documented.__name__ = operation.function.__name__
+    documented.__doc__ = operation.function.__doc__
     return documented
+
+
+def operations() -> list[tuple[Any, Any]]:
+    """(handler module, operation) of every route every handler serves."""
+    from portal.edge.resolver import Resolver
+
+    found = []
+    for module in _handler_modules():
+        app = getattr(module, "app", None)
+        if isinstance(app, Resolver):  # scheduled functions have no routes
+            found += [(module, operation) for operation in app.operations]
+    return found
 
 
 def build() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
     combined = APIGatewayHttpResolver(enable_validation=True)
-    bodies: list[type] = []
-    for module in _handler_modules():
-        app = getattr(module, "app", None)
-        if app is None:  # scheduled functions have no routes
-            continue
-        for route in app._static_routes + app._dynamic_routes:
-            body = getattr(route.func, "__portal_body__", None)
-            if body is not None:
-                bodies.append(body)
-            combined.route(
-                route.path,
-                route.method,
-                summary=(module.__doc__ or "").strip().splitlines()[0],
-                responses=route.responses,
-                operation_id=route.func.__name__,
-            )(_documented(route.func, route.path))
+    for module, operation in operations():
+        combined.route(
+            operation.path,
+            operation.method,
+            summary=(module.__doc__ or "").strip().splitlines()[0],
+            responses=operation.responses,
+            operation_id=operation.function.__name__,
+        )(_documented(operation))
     spec = json.loads(
         combined.get_openapi_json_schema(
             title="Customer Portal API",
@@ -111,34 +141,16 @@ def build() -> dict[str, Any]:
         )
     )
     # Handlers answer malformed input with 400 in the contract's error shape, never Powertools' 422.
-    for operations in spec["paths"].values():
-        for operation in operations.values():
-            operation["responses"].pop("422", None)
+    for operations_of_path in spec["paths"].values():
+        for documented in operations_of_path.values():
+            documented["responses"].pop("422", None)
     schemas = spec.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    _copy_field_bounds(spec, bodies)
     spec.setdefault("components", {})["securitySchemes"] = {
         "session": {"type": "apiKey", "in": "cookie", "name": "__Host-portal_session"}
     }
     return spec
-
-
-_BOUNDS = {"min_length": "minLength", "max_length": "maxLength", "ge": "minimum", "le": "maximum"}
-
-
-def _copy_field_bounds(spec: dict[str, Any], bodies: list[type]) -> None:
-    """Contract dataclasses carry the bounds their `parse` enforces as field metadata (pydantic
-    does not read it): copy them into the component schemas."""
-    from portal.edge.wire import camel
-
-    schemas = spec.get("components", {}).get("schemas", {})
-    for cls in bodies:
-        properties = schemas.get(cls.__name__, {}).get("properties", {})
-        for item in dataclasses.fields(cls):
-            target = properties.get(camel(item.name))
-            if target is not None:
-                target.update({_BOUNDS[k]: v for k, v in item.metadata.items() if k in _BOUNDS})
 
 
 def render() -> str:

@@ -2,20 +2,20 @@
 
 `/` is index.html, every other non-/api path is a file under web/; missing files, directories,
 dot-files and anything escaping web/ get 404 (no listings). Every response, API ones included,
-carries the headers of the template's CloudFront ResponseHeadersPolicy (SecurityHeadersPolicy),
-read from template.yaml so local and production cannot drift.
+carries the security headers of portal.edge.headers, replacing what the origin sent, as the
+template's CloudFront ResponseHeadersPolicy does (Override: true); a template test fails when
+that policy says anything else, so local and production cannot drift.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
 
 from flask import Flask, Response, abort, send_file
 from werkzeug.security import safe_join
 
-from local.aws import template_resources
+from portal.edge.headers import SECURITY_HEADERS
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -34,54 +34,8 @@ CONTENT_TYPES = {
 }
 
 
-class Header(NamedTuple):
-    name: str
-    value: str
-    override: bool  # CloudFront's Override: replace what the origin sent
-
-
-def _security_config_headers(config: Mapping[str, Any]) -> list[Header]:
-    headers: list[Header] = []
-    if hsts := config.get("StrictTransportSecurity"):
-        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
-        value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
-        value += "; preload" if hsts.get("Preload") else ""
-        headers.append(Header("Strict-Transport-Security", value, bool(hsts.get("Override"))))
-    if csp := config.get("ContentSecurityPolicy"):
-        headers.append(
-            Header("Content-Security-Policy", csp["ContentSecurityPolicy"], bool(csp["Override"]))
-        )
-    if cto := config.get("ContentTypeOptions"):
-        headers.append(Header("X-Content-Type-Options", "nosniff", bool(cto.get("Override"))))
-    if frame := config.get("FrameOptions"):
-        headers.append(Header("X-Frame-Options", frame["FrameOption"], bool(frame["Override"])))
-    if referrer := config.get("ReferrerPolicy"):
-        headers.append(
-            Header("Referrer-Policy", referrer["ReferrerPolicy"], bool(referrer["Override"]))
-        )
-    if xss := config.get("XSSProtection"):
-        value = "1" if xss.get("Protection") else "0"
-        value += "; mode=block" if xss.get("ModeBlock") else ""
-        value += f"; report={xss['ReportUri']}" if xss.get("ReportUri") else ""
-        headers.append(Header("X-XSS-Protection", value, bool(xss.get("Override"))))
-    return headers
-
-
-def security_headers(template: Path) -> list[Header]:
-    """The headers of the template's (first) AWS::CloudFront::ResponseHeadersPolicy."""
-    for resource in template_resources(template).values():
-        if resource.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy":
-            config = resource["Properties"]["ResponseHeadersPolicyConfig"]
-            custom = (config.get("CustomHeadersConfig") or {}).get("Items") or []
-            return _security_config_headers(config.get("SecurityHeadersConfig") or {}) + [
-                Header(item["Header"], str(item["Value"]), bool(item["Override"]))
-                for item in custom
-            ]
-    return []
-
-
-def mount(app: Flask, web_dir: Path, headers: list[Header]) -> None:
-    """Serve web_dir at / on `app` and add `headers` to every response."""
+def mount(app: Flask, web_dir: Path, headers: Mapping[str, str] = SECURITY_HEADERS) -> None:
+    """Serve web_dir at / on `app` and set `headers` on every response."""
     root = web_dir.resolve()
 
     def serve(filename: str = "index.html") -> Response:
@@ -104,7 +58,6 @@ def mount(app: Flask, web_dir: Path, headers: list[Header]) -> None:
 
     @app.after_request
     def _add_headers(response: Response) -> Response:
-        for header in headers:
-            if header.override or header.name not in response.headers:
-                response.headers[header.name] = header.value
+        for name, value in headers.items():
+            response.headers[name] = value
         return response

@@ -1,47 +1,57 @@
 """GET /api/licenses/{id}/file and /api/supports/{id}/file - signed .lic downloads."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies
-from portal.edge import http
+from portal.edge import entry, request, responses, session
+from portal.edge.contract.licenses import LICENSE_ID, SUPPORT_ID
+from portal.edge.resolver import Resolver
 from portal.licensing import licenses, supports
-from portal.observability import count, logger, metrics
+from portal.observability import count
 
-app = http.resolver()
-FILE = {200: {"description": "The signed file", "content": {"application/json": {}}}}
+app = Resolver()
 
 
-@app.get("/api/licenses/<license_id>/file", responses=http.returns(None, errors=(401, 404)) | FILE)
+@app.operation(
+    "GET",
+    "/api/licenses/<license_id>/file",
+    parameters=(LICENSE_ID,),
+    description="The signed file",
+    media_type=responses.DOWNLOAD,
+    errors=(401, 404),
+)
 def license_file(license_id: str) -> Response:
-    customer_id = http.signed_in_customer(app)
+    customer_id = session.signed_in_customer(app)
     name, content = licenses.license_file(
         customer_id,
-        license_id,
+        request.path_value(LICENSE_ID, license_id),
         store=dependencies.store(),
         settings=dependencies.settings(),
         clock=dependencies.clock(),
     )
     count("LicenseFileDownloaded")
-    return http.attachment(name, content)
+    return responses.attachment(name, content)
 
 
-@app.get("/api/supports/<support_id>/file", responses=http.returns(None, errors=(401, 404)) | FILE)
+@app.operation(
+    "GET",
+    "/api/supports/<support_id>/file",
+    parameters=(SUPPORT_ID,),
+    description="The signed file",
+    media_type=responses.DOWNLOAD,
+    errors=(401, 404),
+)
 def support_file(support_id: str) -> Response:
-    customer_id = http.signed_in_customer(app)
+    customer_id = session.signed_in_customer(app)
     name, content = supports.support_file(
         customer_id,
-        support_id,
+        request.path_value(SUPPORT_ID, support_id),
         store=dependencies.store(),
         settings=dependencies.settings(),
         clock=dependencies.clock(),
     )
     count("SupportFileDownloaded")
-    return http.attachment(name, content)
+    return responses.attachment(name, content)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return http.handle(app, event, context)
+lambda_handler = entry.http_handler(app)

@@ -1,28 +1,22 @@
 """GET /api/licenses - the customer's licenses, newest first, cursor-paginated."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies
 from portal.data.cursors import PageQuery
-from portal.edge import http
+from portal.edge import entry, request, responses, session
 from portal.edge.contract.licenses import LicensePage
+from portal.edge.resolver import Resolver
 from portal.licensing import licenses
-from portal.observability import logger, metrics
 
-app = http.resolver()
+app = Resolver()
 
 
-@app.get("/api/licenses", responses=http.returns(LicensePage))
-@http.documents(query=PageQuery)
+@app.operation("GET", "/api/licenses", returns=LicensePage, query=PageQuery)
 def list_licenses() -> Response:
-    customer_id = http.signed_in_customer(app)
-    page = licenses.list_licenses(customer_id, http.page_query(app), store=dependencies.store())
-    return http.ok(LicensePage.of(page))
+    customer_id = session.signed_in_customer(app)
+    page = licenses.list_licenses(customer_id, request.page_query(app), store=dependencies.store())
+    return responses.ok(LicensePage.of(page))
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return http.handle(app, event, context)
+lambda_handler = entry.http_handler(app)

@@ -1,28 +1,20 @@
 """POST /api/auth/logout - deletes the session server-side and clears the cookie."""
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from portal import dependencies
 from portal.accounts import sessions
-from portal.edge import http
-from portal.observability import logger, metrics
+from portal.edge import entry, responses, session
+from portal.edge.resolver import Resolver
 
-app = http.resolver()
+app = Resolver()
 
 
-@app.post(
-    "/api/auth/logout",
-    responses=http.returns(None, status=204, description="Signed out", errors=(403,)),
-)
+@app.operation("POST", "/api/auth/logout", status=204, description="Signed out", errors=(403,))
 def logout() -> Response:
-    http.require_same_origin(app, dependencies.settings())
-    sessions.sign_out(http.session_token(app), store=dependencies.store())
-    return http.ok(None, status=204, cookies=[http.expired_session_cookie()])
+    session.require_same_origin(app, dependencies.settings())
+    sessions.sign_out(session.session_token(app), store=dependencies.store())
+    return responses.ok(None, status=204, cookies=[session.expired_session_cookie()])
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return http.handle(app, event, context)
+lambda_handler = entry.http_handler(app)

@@ -3,17 +3,13 @@
 from dataclasses import asdict
 from typing import Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from portal import dependencies
+from portal.edge import entry
 from portal.fastspring import ingest, reconciliation
 from portal.fastspring.api import FastSpringApi
-from portal.observability import logger, metrics
 
 
-@logger.inject_lambda_context
-@metrics.log_metrics
-def lambda_handler(event: dict, context: LambdaContext) -> dict[str, Any]:
+def reconcile(event: dict[str, Any]) -> dict[str, Any]:
     settings = dependencies.settings()
     summary = reconciliation.reconcile(
         FastSpringApi.from_settings(settings),
@@ -23,3 +19,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict[str, Any]:
         # Failing the invocation makes the schedule's retries (then the DLQ and its alarm) see it.
         raise RuntimeError(f"{summary.failed} unprocessed event(s) could not be ingested")
     return asdict(summary)
+
+
+lambda_handler = entry.scheduled_handler(reconcile)

@@ -411,6 +411,24 @@ class TestInProcessRunner:
         assert event["isBase64Encoded"] is True
         assert base64.b64decode(event["body"]) == payload
 
+    def test_bytes_that_are_not_utf8_arrive_base64_encoded_whatever_their_type(
+        self, echo: LocalStack
+    ) -> None:
+        # given a body declared as JSON whose bytes are not UTF-8 (SAM CLI alone answers 502)
+        payload = b"\x80{not text"
+        # when it is posted
+        answer = call(
+            echo.base_url,
+            "POST",
+            "/api/echo",
+            body=payload,
+            headers={"Content-Type": "application/json"},
+        )
+        # then the function receives it, base64-encoded
+        event = _echoed(answer)["event"]
+        assert event["isBase64Encoded"] is True
+        assert base64.b64decode(event["body"]) == payload
+
     def test_json_body_arrives_as_text(self, echo: LocalStack) -> None:
         text = json.dumps({"hello": "wörld"})
         answer = call(

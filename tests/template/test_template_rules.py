@@ -1,11 +1,13 @@
 """Rules template.yaml must keep: tables are retained and protected, every function is a thin
-handler under functions/ behind the HTTP API at /api/, IAM grants no Scan and no wildcard, read
-handlers cannot write (except refreshing their own session's idle timer), and no secret sits in an
-environment variable."""
+handler under functions/ behind the HTTP API at /api/, serving (and documenting) exactly the
+template's routes, IAM grants no Scan and no wildcard, read handlers cannot write (except
+refreshing their own session's idle timer), no secret sits in an environment variable, and
+CloudFront sends exactly the security headers of portal.edge.headers."""
 
 from __future__ import annotations
 
 import ast
+import copy
 import fnmatch
 import json
 import re
@@ -15,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.support import ROOT
+from portal.edge.headers import SECURITY_HEADERS
+from tests.support import ROOT, handler
 
 pytestmark = pytest.mark.template
 
@@ -170,12 +173,49 @@ def test_every_function_is_a_handler_under_functions(template: dict[str, Any]) -
         assert props.get("Handler") == "app.lambda_handler", name
         app = ROOT / folder / "app.py"
         assert app.is_file(), f"{name}: {app} is missing"
-        defined = {
-            node.name
-            for node in ast.parse(app.read_text()).body
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        assert "lambda_handler" in _top_level_names(app), f"{name}: {app} defines no lambda_handler"
+
+
+def _top_level_names(app: Any) -> set[str]:
+    """Names a module defines at its top level: functions, classes and assigned names
+    (`lambda_handler = entry.http_handler(app)`)."""
+    names = set()
+    for node in ast.parse(app.read_text()).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def test_the_name_check_sees_definitions_and_assignments(tmp_path: Any) -> None:
+    """Guards the check above: a module without lambda_handler is seen as such."""
+    app = tmp_path / "app.py"
+    app.write_text("lambda_handler = make(app)\ndef other(): ...\n")
+    assert {"lambda_handler", "other"} <= _top_level_names(app)
+    app.write_text("handler = make(app)\ndef lambda_handler_2(): ...\n")
+    assert "lambda_handler" not in _top_level_names(app)
+
+
+def test_each_handler_serves_and_documents_exactly_its_template_routes(
+    template: dict[str, Any],
+) -> None:
+    """The template's HttpApi events of a function are exactly the operations its resolver
+    records (and local/openapi.py documents): no route served undocumented, none documented
+    that API Gateway never sends to it."""
+    checked = 0
+    for name, props in _functions(template).items():
+        routed = {
+            (str(e["Method"]).upper(), str(e["Path"]).replace("{", "<").replace("}", ">"))
+            for e in _http_events(props)
         }
-        assert "lambda_handler" in defined, f"{name}: {app} defines no lambda_handler"
+        app = getattr(handler(PurePosixPath(props["CodeUri"]).name), "app", None)
+        served = {(o.method, o.path) for o in app.operations} if app is not None else set()
+        assert served == routed, name
+        checked += len(routed)
+    assert checked >= 11
 
 
 def _scheduled(template: dict[str, Any], name: str, props: dict[str, Any]) -> bool:
@@ -280,3 +320,60 @@ def test_no_secret_in_environment(template: dict[str, Any]) -> None:
         for problem in _literal_problems(name, value, parameters)
     ]
     assert problems == []
+
+
+# ---------------------------------------------------------------- security headers
+def _cloudfront_headers(config: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """Header -> (value, Override) that a CloudFront ResponseHeadersPolicyConfig sends."""
+    security = config.get("SecurityHeadersConfig") or {}
+    sent: dict[str, tuple[str, bool]] = {}
+    if hsts := security.get("StrictTransportSecurity"):
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+        value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        value += "; preload" if hsts.get("Preload") else ""
+        sent["Strict-Transport-Security"] = (value, bool(hsts.get("Override")))
+    if csp := security.get("ContentSecurityPolicy"):
+        sent["Content-Security-Policy"] = (csp["ContentSecurityPolicy"], bool(csp.get("Override")))
+    if cto := security.get("ContentTypeOptions"):
+        sent["X-Content-Type-Options"] = ("nosniff", bool(cto.get("Override")))
+    if frame := security.get("FrameOptions"):
+        sent["X-Frame-Options"] = (frame["FrameOption"], bool(frame.get("Override")))
+    if referrer := security.get("ReferrerPolicy"):
+        sent["Referrer-Policy"] = (referrer["ReferrerPolicy"], bool(referrer.get("Override")))
+    if xss := security.get("XSSProtection"):
+        value = "1" if xss.get("Protection") else "0"
+        value += "; mode=block" if xss.get("ModeBlock") else ""
+        value += f"; report={xss['ReportUri']}" if xss.get("ReportUri") else ""
+        sent["X-XSS-Protection"] = (value, bool(xss.get("Override")))
+    for item in (config.get("CustomHeadersConfig") or {}).get("Items") or []:
+        sent[item["Header"]] = (str(item["Value"]), bool(item.get("Override")))
+    return sent
+
+
+def _header_policies(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    policies = _resources(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert policies, "the template has no CloudFront ResponseHeadersPolicy"
+    return {
+        name: policy["Properties"]["ResponseHeadersPolicyConfig"]
+        for name, policy in policies.items()
+    }
+
+
+def test_cloudfront_sends_exactly_the_portals_security_headers(template: dict[str, Any]) -> None:
+    """portal.edge.headers is the one definition (Lambda answers, the local web server); the
+    CloudFront policy must send the same headers with the same values, overriding the origin."""
+    for name, config in _header_policies(template).items():
+        sent = _cloudfront_headers(config)
+        assert {header: value for header, (value, _) in sent.items()} == dict(SECURITY_HEADERS)
+        assert [header for header, (_, override) in sent.items() if not override] == [], name
+
+
+def test_a_policy_that_differs_in_one_header_is_noticed(template: dict[str, Any]) -> None:
+    """Guards the comparison above: a dropped CSP directive or header makes it differ."""
+    config = copy.deepcopy(next(iter(_header_policies(template).values())))
+    security = config["SecurityHeadersConfig"]
+    csp = security["ContentSecurityPolicy"]
+    csp["ContentSecurityPolicy"] = csp["ContentSecurityPolicy"].replace("; form-action 'self'", "")
+    assert {h: v for h, (v, _) in _cloudfront_headers(config).items()} != dict(SECURITY_HEADERS)
+    del security["FrameOptions"]
+    assert "X-Frame-Options" not in _cloudfront_headers(config)

@@ -1,14 +1,27 @@
 """SECURITY.md 26 and the error contract: every response, errors included, carries the security
-headers; authenticated data is never cached; unknown routes answer in the contract's shape."""
+headers; authenticated data is never cached; unknown routes answer in the contract's shape.
+Also the edge's input handling (deeply nested bodies, path parameters with their real shapes)
+and every sample event in events/ reaching its function's success path."""
 
 from __future__ import annotations
 
+import copy
+import json
+from pathlib import Path
+
 import pytest
 
-from tests.support import body_of, event, invoke, session_token
+from local import fastspring as fs
+from portal.fastspring.signatures import signature
+from tests.support import ROOT, body_of, event, invoke, sample_event, session_token
 
 DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+CSP = (
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+SECRET = "local-development-fastspring-webhook-secret"
+DEEP = "[" * 10_000
 
 
 def assert_secure_headers(response: dict) -> None:
@@ -17,10 +30,37 @@ def assert_secure_headers(response: dict) -> None:
     assert int(headers["Strict-Transport-Security"].split("=")[1].split(";")[0]) >= 31536000
     assert headers["Content-Security-Policy"] == CSP
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"]
     assert headers["Cache-Control"] == "no-store"
 
 
+def sign_in(who: dict = DEMO) -> str:
+    return session_token(invoke("login", event("login", body=who)))
+
+
+def deliver(body: bytes) -> dict:
+    ev = event("fastspring_webhook", origin=None)
+    ev["body"] = body.decode()
+    ev["headers"]["x-fs-signature"] = signature(SECRET, body)
+    return invoke("fastspring_webhook", ev)
+
+
+def detail(token: str, reference: str) -> dict:
+    ev = event("order_detail", token=token)
+    ev["pathParameters"] = {"reference": reference}
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/orders/{reference}"
+    return invoke("order_detail", ev)
+
+
+def download(kind: str, token: str, record_id: str) -> dict:
+    ev = event("download_file", token=token)
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/{kind}/{record_id}/file"
+    ev["pathParameters"] = {("license_id" if kind == "licenses" else "support_id"): record_id}
+    return invoke("download_file", ev)
+
+
+# ---------------------------------------------------------------- headers and error shape
 def test_success_and_error_responses_carry_the_security_headers(seeded):
     token = session_token(invoke("login", event("login", body=DEMO)))
     responses = [
@@ -59,11 +99,226 @@ def test_an_unexpected_failure_is_a_500_without_internals(seeded, monkeypatch):
     assert body_of(response)["error"]["code"] == "internal_error"
 
 
-@pytest.mark.parametrize("name", ["login", "logout", "me", "list_licenses", "list_supports"])
-def test_every_sample_event_is_answered_by_its_handler(seeded, name):
-    from tests.support import sample_event
+# ---------------------------------------------------------------- deeply nested bodies
+@pytest.mark.parametrize(
+    "body",
+    [
+        DEEP,  # 10,000 "[" (10 KB: within the 16 KB cap)
+        "[" * 8_000 + "]" * 8_000,  # closed (16 KB)
+        '{"email": ' + DEEP,  # inside a real field
+    ],
+)
+def test_a_deeply_nested_login_body_is_400_in_the_contract_shape(seeded, body):
+    # given a JSON body nested deeper than the parser's recursion goes, within the size cap
+    assert len(body.encode()) <= 16 * 1024
+    # when it is posted to the sign-in
+    response = invoke("login", event("login", body=body))
+    # then it is a malformed request in the contract's error shape, not a 500
+    assert response["statusCode"] == 400
+    error = body_of(response)["error"]
+    assert set(error) == {"code", "message"} and error["code"] == "bad_request"
+    assert_secure_headers(response)
 
-    response = invoke(name, sample_event(name))
-    # sample events carry a production origin and a placeholder session: a clean 4xx, never 5xx
-    assert 400 <= response["statusCode"] < 500
-    assert body_of(response)["error"]["code"]
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "portal/fastspring/webhook.py (owned by the FastSpring area) catches only ValueError "
+        "around `parse_batch(loads(raw_body))`: `except ValueError:` in receive() must also "
+        "catch RecursionError. Remove this mark once it does (strict: it fails when fixed)."
+    ),
+)
+def test_a_signed_deeply_nested_webhook_body_is_400(seeded, store):
+    # given a correctly signed body of 10,000 nested arrays (FastSpring's secret, raw bytes)
+    body = DEEP.encode()
+    before = len(store.client.scan(TableName=store.table_name)["Items"])  # test-only inspection
+    # when it is delivered to the webhook
+    response = deliver(body)
+    # then it is a 400 in the contract's error shape, and nothing was written
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "bad_request"
+    assert len(store.client.scan(TableName=store.table_name)["Items"]) == before
+
+
+# ---------------------------------------------------------------- path parameters
+@pytest.mark.parametrize(
+    "record_id",
+    [
+        "not-a-ulid",
+        "01arz3ndektsv4rrffq69g5fav",  # lower case: not Crockford as we issue it
+        "01ARZ3NDEKTSV4RRFFQ69G5FA",  # 25 characters
+        "01ARZ3NDEKTSV4RRFFQ69G5FAVX",  # 27 characters
+        "01ARZ3NDEKTSV4RRFFQ69G5FAU",  # U is not in Crockford's alphabet
+        "01ARZ3NDEKTSV4RRFFQ69G5F%2F",
+        "x" * 200,
+    ],
+)
+@pytest.mark.parametrize("kind", ["licenses", "supports"])
+def test_a_malformed_record_id_is_404_like_a_missing_one(seeded, kind, record_id):
+    # given a signed-in customer
+    token = sign_in()
+    # when they ask for a file by an id that is not a ULID, and by a well-formed unknown one
+    malformed = download(kind, token, record_id)
+    missing = download(kind, token, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+    # then both answer the same 404 not_found
+    assert malformed["statusCode"] == missing["statusCode"] == 404
+    assert (
+        body_of(malformed)
+        == body_of(missing)
+        == {"error": {"code": "not_found", "message": "Not found."}}
+    )
+
+
+def test_a_reference_is_read_after_normalising_and_a_malformed_one_is_400(seeded):
+    # given a signed-in customer
+    token = sign_in()
+    # when they ask for an order as typed (spaces, lower case, percent-encoded) and malformed
+    typed = detail(token, "%20jwt190529-3058-61127%20")
+    malformed = detail(token, "-JWT190529")
+    # then the typed one is found, the malformed one is 400 naming the parameter
+    assert typed["statusCode"] == 200
+    assert body_of(typed)["reference"] == "JWT190529-3058-61127"
+    assert malformed["statusCode"] == 400
+    assert body_of(malformed)["error"] == {
+        "code": "bad_request",
+        "message": "Invalid value for 'reference'.",
+    }
+
+
+def test_path_parameters_are_documented_with_the_shapes_they_are_read_with():
+    # given the committed OpenAPI document
+    spec = json.loads((ROOT / "docs" / "openapi.json").read_text())
+
+    def schema(path: str, name: str) -> dict:
+        parameters = spec["paths"][path]["get"]["parameters"]
+        return next(p["schema"] for p in parameters if p["name"] == name)
+
+    # then ids are 26-character ULIDs and references follow portal.types
+    ulid = {"minLength": 26, "maxLength": 26, "pattern": "^[0-9A-HJKMNP-TV-Z]{26}$"}
+    for path, name in [
+        ("/api/licenses/{license_id}/file", "license_id"),
+        ("/api/supports/{support_id}/file", "support_id"),
+    ]:
+        assert ulid.items() <= schema(path, name).items()
+    reference = schema("/api/orders/{reference}", "reference")
+    assert reference["maxLength"] == 64
+    assert reference["pattern"] == r"^[A-Z0-9][A-Z0-9\-]{0,63}$"
+
+
+# ---------------------------------------------------------------- sample events
+STAGE_ORIGIN = "https://portal.example.com"  # the origin the sample events come from
+PLACEHOLDER = "REPLACE_WITH_SESSION_TOKEN_FROM_LOGIN_000000"
+SUCCESS = {
+    "activation_keys": 200,
+    "download_file": 200,
+    "fastspring_webhook": 200,
+    "list_licenses": 200,
+    "list_orders": 200,
+    "list_supports": 200,
+    "login": 200,
+    "logout": 204,
+    "me": 200,
+    "order_detail": 200,
+}
+
+
+class FakeFastSpring:
+    """FastSpring's events API with one unprocessed order (as in test_reconciliation)."""
+
+    def __init__(self, events: list[dict]) -> None:
+        self.events = events
+        self.processed: set[str] = set()
+
+    def unprocessed_events(self, days: int = 3) -> tuple[list[dict], bool]:
+        return [e for e in self.events if e["id"] not in self.processed], False
+
+    def mark_processed(self, event_id: str) -> None:
+        self.processed.add(event_id)
+
+
+def test_there_is_one_sample_event_per_function():
+    functions = {p.parent.name for p in (ROOT / "functions").glob("*/app.py")}
+    samples = {p.stem for p in (ROOT / "events").glob("*.json")}
+    assert samples == functions
+    assert set(SUCCESS) | {"reconcile_fastspring"} == functions
+
+
+@pytest.fixture
+def stage(seeded, monkeypatch):
+    """The stage the sample events describe: the portal served at https://portal.example.com."""
+    from portal import dependencies
+
+    monkeypatch.setenv("PORTAL_ORIGIN", STAGE_ORIGIN)
+    dependencies.reset()
+    yield seeded
+    dependencies.reset()
+
+
+def with_session(ev: dict, token: str) -> dict:
+    ev = copy.deepcopy(ev)
+    ev["cookies"] = [c.replace(PLACEHOLDER, token) for c in ev.get("cookies", [])]
+    return ev
+
+
+@pytest.mark.parametrize("name", sorted(SUCCESS))
+def test_every_sample_event_reaches_its_success_path(stage, name):
+    # given the demo data, and a real session from the sample sign-in where one is needed
+    login = invoke("login", sample_event("login"))
+    assert login["statusCode"] == 200
+    token = session_token(login)
+    ev = with_session(sample_event(name), token)
+    if name == "download_file":  # the demo customer's own license, in place of the sample id
+        licenses = body_of(
+            invoke("list_licenses", with_session(sample_event("list_licenses"), token))
+        )
+        sample_id = ev["pathParameters"]["license_id"]
+        real_id = licenses["items"][0]["id"]
+        ev = json.loads(json.dumps(ev).replace(sample_id, real_id))
+    # when the sample event is handed to its function
+    response = invoke(name, ev)
+    # then it answers its documented success status, with the security headers
+    assert response["statusCode"] == SUCCESS[name], response.get("body")
+    assert response["headers"]["Content-Security-Policy"] == CSP
+    if name == "fastspring_webhook":  # the signed sample order is committed
+        assert response["body"] == json.loads(ev["body"])["events"][0]["id"]
+    elif name == "download_file":
+        assert response["headers"]["Content-Disposition"].startswith("attachment; filename=")
+    elif SUCCESS[name] == 200:
+        assert "error" not in body_of(response)
+
+
+def test_the_sample_webhook_is_signed_with_the_local_secret():
+    ev = sample_event("fastspring_webhook")
+    assert ev["headers"]["x-fs-signature"] == signature(SECRET, ev["body"].encode())
+    assert int(ev["headers"]["content-length"]) == len(ev["body"].encode())
+
+
+def test_the_sample_schedule_reconciles_without_failures(stage, monkeypatch):
+    from tests.support import handler
+
+    # given FastSpring holding one order event that was never delivered
+    missed = fs.order_completed(email="missed@example.com", skus=["T-ENT-1"])
+    api = FakeFastSpring([missed])
+    module = handler("reconcile_fastspring")
+    monkeypatch.setattr(module.FastSpringApi, "from_settings", classmethod(lambda cls, s: api))
+    # when the sample scheduled event invokes the function
+    summary = invoke("reconcile_fastspring", sample_event("reconcile_fastspring"))
+    # then it is ingested, marked processed, and nothing failed
+    assert summary["committed"] == 1 and summary["failed"] == 0
+    assert api.processed == {missed["id"]}
+
+
+def test_sample_events_are_genuine_http_api_v2_events():
+    for path in sorted(Path(ROOT / "events").glob("*.json")):
+        ev = json.loads(path.read_text())
+        if path.stem == "reconcile_fastspring":
+            assert ev["detail-type"] == "Scheduled Event", path.name
+            continue
+        assert ev["version"] == "2.0", path.name
+        method, route = ev["routeKey"].split(" ", 1)
+        assert ev["requestContext"]["http"]["method"] == method, path.name
+        assert ev["rawPath"] == ev["requestContext"]["http"]["path"], path.name
+        assert ev["headers"]["user-agent"] == ev["requestContext"]["http"]["userAgent"], path.name
+        assert set(ev.get("pathParameters", {})) == {
+            part[1:-1] for part in route.split("/") if part.startswith("{")
+        }, path.name

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 
+EMAIL_MIN = 3
 EMAIL_MAX = 254
 ORDER_REFERENCE_MAX = 64
 COMPUTER_ID_MAX = 128
 
-_EMAIL_SHAPE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
-_REFERENCE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,63}$")
+EMAIL_SHAPE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
+ORDER_REFERENCE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,63}$")
 _COMPUTER_ID_SHAPE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 SUPPORTED_LANGUAGES = ("en", "de", "fr")
@@ -32,7 +33,7 @@ def email(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("not a valid email address")
     normalized = normalize_email(value)
-    if not 3 <= len(normalized) <= EMAIL_MAX or not _EMAIL_SHAPE.fullmatch(normalized):
+    if not EMAIL_MIN <= len(normalized) <= EMAIL_MAX or not EMAIL_SHAPE.fullmatch(normalized):
         raise ValueError("not a valid email address")
     return normalized
 
@@ -41,7 +42,7 @@ def order_reference(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError("not a valid order number")
     normalized = normalize_order_reference(value)
-    if not _REFERENCE_SHAPE.fullmatch(normalized):
+    if not ORDER_REFERENCE_SHAPE.fullmatch(normalized):
         raise ValueError("not a valid order number")
     return normalized
 

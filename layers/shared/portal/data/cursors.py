@@ -10,10 +10,11 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from portal.errors import BadRequest, InvalidCursor
+from portal.errors import InvalidCursor
+from portal.fields import Field, declare, read
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -24,28 +25,19 @@ _DIGITS = re.compile(r"^[0-9]{1,3}$")
 
 @dataclass(frozen=True, slots=True)
 class PageQuery:
-    """`?limit=1..100&cursor=...`; the metadata documents the bounds (docs/openapi.json)."""
+    """`?limit=1..100&cursor=...`: each parameter and its limits declared once, for the parser
+    and for docs/openapi.json (portal.fields)."""
 
-    limit: int = field(default=DEFAULT_LIMIT, metadata={"ge": 1, "le": MAX_LIMIT})
-    cursor: str | None = field(
-        default=None, metadata={"min_length": 1, "max_length": MAX_CURSOR_LENGTH}
+    limit: int = declare(
+        Field("limit", int, required=False, default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    )
+    cursor: str | None = declare(
+        Field("cursor", required=False, min_length=1, max_length=MAX_CURSOR_LENGTH)
     )
 
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> PageQuery:
-        unknown = set(params) - {"limit", "cursor"}
-        if unknown:
-            raise BadRequest(f"Invalid value for '{sorted(unknown)[0]}'.")
-        limit = DEFAULT_LIMIT
-        if "limit" in params:
-            raw = params["limit"]
-            if not _DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_LIMIT:
-                raise BadRequest("Invalid value for 'limit'.")
-            limit = int(raw)
-        cursor = params.get("cursor")
-        if cursor is not None and not 1 <= len(cursor) <= MAX_CURSOR_LENGTH:
-            raise BadRequest("Invalid value for 'cursor'.")
-        return cls(limit=limit, cursor=cursor)
+        return read(cls, params)
 
 
 def encode_cursor(position: dict[str, str]) -> str:

@@ -6,7 +6,23 @@ from dataclasses import dataclass
 from datetime import date
 
 from portal.edge.contract.common import Wire
+from portal.errors import NotFound
+from portal.fields import Field
+from portal.ids import ULID_SHAPE
 from portal.models import License, Page, Support
+
+ULID_LENGTH = 26  # ids.ULID_SHAPE: 26 characters of Crockford base32
+
+
+def record_id_field(name: str) -> Field:
+    """A license or support id in a path: a malformed one answers 404 like a missing record."""
+    return Field(
+        name, min_length=ULID_LENGTH, max_length=ULID_LENGTH, pattern=ULID_SHAPE, invalid=NotFound
+    )
+
+
+LICENSE_ID = record_id_field("license_id")  # GET /api/licenses/<license_id>/file
+SUPPORT_ID = record_id_field("support_id")  # GET /api/supports/<support_id>/file
 
 
 @dataclass(frozen=True)

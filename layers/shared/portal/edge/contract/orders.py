@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from portal.edge.contract.common import MoneyOut, Wire
+from portal.edge.contract.common import MoneyOut, Wire, order_reference_field
 from portal.models import Contact, Order
 from portal.orders.orders import OrdersPage
 
 Day = date  # a field named `date` would shadow the type inside its class
+
+REFERENCE = order_reference_field("reference")  # GET /api/orders/<reference>; malformed: 400
 
 
 @dataclass(frozen=True)

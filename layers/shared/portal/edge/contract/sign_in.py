@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from portal import types
 from portal.accounts.customers import Me
-from portal.edge.contract.common import Wire
-from portal.errors import BadRequest
+from portal.edge.contract.common import Wire, order_reference_field
+from portal.fields import Field, declare, read
 
 
 @dataclass(frozen=True)
 class LoginRequest(Wire):
-    # metadata: the bounds `parse` enforces, copied into docs/openapi.json by local/openapi.py
-    email: str = field(metadata={"min_length": 3, "max_length": types.EMAIL_MAX})
-    order_number: str = field(metadata={"min_length": 1, "max_length": types.ORDER_REFERENCE_MAX})
+    """`{email, orderNumber}`: both compared after normalising (API.md)."""
+
+    email: str = declare(
+        Field(
+            "email",
+            min_length=types.EMAIL_MIN,
+            max_length=types.EMAIL_MAX,
+            pattern=types.EMAIL_SHAPE,
+            normalize=types.normalize_email,
+        )
+    )
+    order_number: str = declare(order_reference_field("orderNumber"))
 
     @classmethod
     def parse(cls, data: Any) -> LoginRequest:
-        if not isinstance(data, dict):
-            raise BadRequest("The request body is malformed.")
-        unknown = set(data) - {"email", "orderNumber"}
-        if unknown:
-            raise BadRequest(f"Invalid value for '{sorted(unknown)[0]}'.")
-        try:
-            email = types.email(data.get("email"))
-        except ValueError:
-            raise BadRequest("Invalid value for 'email'.") from None
-        try:
-            order_number = types.order_reference(data.get("orderNumber"))
-        except ValueError:
-            raise BadRequest("Invalid value for 'orderNumber'.") from None
-        return cls(email=email, order_number=order_number)
+        return read(cls, data)
 
 
 @dataclass(frozen=True)

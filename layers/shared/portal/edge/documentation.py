@@ -1,0 +1,68 @@
+"""What each route documents: its operation (method, path, function, responses, and the declared
+shapes it reads), recorded by the resolver in public (`Resolver.operations`) so that
+local/openapi.py builds docs/openapi.json from exactly what the handlers serve and parse.
+Documentation only: nothing here runs per request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from portal.edge.contract.common import ErrorBody
+from portal.fields import Field
+
+JSON = "application/json"
+_PLACEHOLDER = re.compile(r"<(\w+)>")
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "Not signed in, or invalid credentials",
+    403: "Not from the portal's own origin (CSRF)",
+    404: "Not found (or not yours)",
+    409: "Conflict",
+    413: "Body too large",
+    415: "Body is not JSON",
+    429: "Too many attempts (see Retry-After)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str  # GET, POST, ...
+    path: str  # Powertools' rule: /api/orders/<reference>
+    function: Callable[..., Any]
+    responses: dict[int, Any]
+    body: type | None = None  # a dataclass of portal.fields declarations, read from JSON
+    query: type | None = None  # the same, read from the query string
+    parameters: tuple[Field, ...] = ()  # the path parameters, one per <placeholder>
+
+    def __post_init__(self) -> None:
+        placeholders = _PLACEHOLDER.findall(self.path)
+        if placeholders != [field.name for field in self.parameters]:
+            raise TypeError(f"{self.path}: declare exactly its path parameters {placeholders}")
+
+
+def responses(
+    model: type | None,
+    *,
+    status: int = 200,
+    description: str = "OK",
+    errors: tuple[int, ...] = (400, 401),
+    media_type: str = JSON,
+) -> dict[int, Any]:
+    """The documented answers of a route: the success (a contract model as JSON, or a text or
+    file of `media_type`) and each error status in the contract's error shape."""
+    success: dict[str, Any] = {"description": description}
+    if model is not None:
+        success["content"] = {media_type: {"model": model}}
+    elif media_type != JSON:
+        success["content"] = {media_type: {"schema": {"type": "string"}}}
+    documented: dict[int, Any] = {status: success}
+    for code in errors:
+        documented[code] = {
+            "description": ERROR_DESCRIPTIONS[code],
+            "content": {JSON: {"model": ErrorBody}},
+        }
+    return documented

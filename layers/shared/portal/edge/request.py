@@ -1,0 +1,74 @@
+"""Reading the request: the JSON body (content type, size cap, depth), the raw body bytes, the
+query string and path parameters (each read through its declared portal.fields shape), and the
+client's address."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+from typing import Any, Protocol, Self, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+
+from portal.config import Settings
+from portal.data.cursors import PageQuery
+from portal.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from portal.fields import Field
+
+MAX_BODY_BYTES = 16 * 1024
+JSON = "application/json"
+
+
+class Parsed(Protocol):
+    @classmethod
+    def parse(cls, data: Any) -> Self: ...
+
+
+P = TypeVar("P", bound=Parsed)
+
+
+def json_body(app: APIGatewayHttpResolver, shape: type[P]) -> P:
+    """`shape.parse(...)` of the JSON body, after the content type and size checks."""
+    event = app.current_event
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise UnsupportedMediaType()
+    if event.body is None:
+        raise BadRequest("The request body is missing.")
+    raw = raw_body(app)
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        raise BadRequest("The request body is not valid JSON.") from None
+    return shape.parse(data)
+
+
+def raw_body(app: APIGatewayHttpResolver) -> bytes:
+    """The exact bytes the client sent (base64-decoded when API Gateway encoded them)."""
+    event = app.current_event
+    if event.body is None:
+        return b""
+    if event.is_base64_encoded:
+        return base64.b64decode(event.body)
+    return event.body.encode("utf-8")
+
+
+def page_query(app: APIGatewayHttpResolver) -> PageQuery:
+    return PageQuery.parse(app.current_event.query_string_parameters or {})
+
+
+def path_value(parameter: Field, raw: str) -> Any:
+    """A path parameter as the route matched it (still percent-encoded), read by its Field."""
+    return parameter.read(urllib.parse.unquote(raw))
+
+
+def client_ip(app: APIGatewayHttpResolver, settings: Settings) -> str:
+    if settings.client_ip_header:
+        raw = app.current_event.headers.get(settings.client_ip_header.lower())
+        if raw:
+            # CloudFront-Viewer-Address is "<ip>:<port>" (IPv6 without brackets): drop the port.
+            return raw.rsplit(":", 1)[0].strip("[]") if ":" in raw else raw
+    return str(app.current_event.request_context.http.source_ip)

@@ -1,0 +1,71 @@
+"""The resolver every HTTP handler uses: Powertools' `APIGatewayHttpResolver` (no request
+validation, so no OpenAPI machinery or validation library at init) with the typed errors of
+portal.errors mapped to the contract's error shape in this one place, and a public record of its
+routes (`operations`) from which local/openapi.py builds docs/openapi.json."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from portal.edge import documentation, responses
+from portal.edge.documentation import Operation
+from portal.errors import NotFound, PortalError
+from portal.fields import Field
+from portal.observability import logger
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Resolver(APIGatewayHttpResolver):
+    def __init__(self) -> None:
+        super().__init__()
+        self.operations: list[Operation] = []
+        self.exception_handler(PortalError)(_portal_error)
+        self.exception_handler(Exception)(_unexpected)
+        self.not_found(_no_route)
+
+    def operation(
+        self,
+        method: str,
+        path: str,
+        *,
+        returns: type | None = None,
+        status: int = 200,
+        description: str = "OK",
+        errors: tuple[int, ...] = (400, 401),
+        media_type: str = documentation.JSON,
+        body: type | None = None,
+        query: type | None = None,
+        parameters: tuple[Field, ...] = (),
+    ) -> Callable[[F], F]:
+        """Register a route and record what it answers and reads (`body`, `query`: dataclasses
+        of portal.fields declarations; `parameters`: one Field per <placeholder> of `path`)."""
+        documented = documentation.responses(
+            returns, status=status, description=description, errors=errors, media_type=media_type
+        )
+
+        def register(function: F) -> F:
+            self.operations.append(
+                Operation(method, path, function, documented, body, query, parameters)
+            )
+            return self.route(path, method)(function)
+
+        return register
+
+
+def _portal_error(error: PortalError) -> Response:
+    if error.status >= 500:
+        logger.warning("request failed", extra={"code": error.code})
+    return responses.error(error)
+
+
+def _no_route(_: Exception) -> Response:
+    return responses.error(NotFound())
+
+
+def _unexpected(error: Exception) -> Response:
+    logger.exception("unhandled error")
+    return responses.error(PortalError())

@@ -1,0 +1,45 @@
+"""What handlers answer: a contract model as JSON, a download, plain text, or a typed error in
+the contract's error shape (`{"error": {"code", "message"}}`)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.shared.cookies import Cookie
+
+from portal.edge import wire
+from portal.edge.contract.common import ErrorBody, ErrorDetail
+from portal.errors import PortalError, TooManyAttempts
+
+JSON = "application/json"
+DOWNLOAD = "application/octet-stream"
+
+
+def ok(model: object | None, *, status: int = 200, cookies: list[Cookie] | None = None) -> Response:
+    body = wire.dumps(model) if model is not None else None
+    return Response(
+        status_code=status, content_type=JSON if body else None, body=body, cookies=cookies
+    )
+
+
+def text(body: str, *, status: int = 200) -> Response:
+    return Response(status_code=status, content_type="text/plain", body=body)
+
+
+def attachment(file_name: str, content: bytes) -> Response:
+    """A text download (SECURITY.md 27): always an attachment, named safely by the caller."""
+    return Response(
+        status_code=200,
+        content_type=DOWNLOAD,
+        body=content.decode("utf-8"),
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )
+
+
+def error(failure: PortalError) -> Response:
+    body = ErrorBody(error=ErrorDetail(code=failure.code, message=failure.message))
+    headers = {}
+    if isinstance(failure, TooManyAttempts):
+        headers["Retry-After"] = str(failure.retry_after_seconds)
+    return Response(
+        status_code=failure.status, content_type=JSON, body=wire.dumps(body), headers=headers
+    )

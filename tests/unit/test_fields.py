@@ -1,0 +1,171 @@
+"""Request fields declared once (portal.fields): the parser enforces exactly the limits a Field
+declares, and local/openapi.py publishes exactly those limits, so the two cannot drift."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from portal.data.cursors import MAX_CURSOR_LENGTH, PageQuery
+from portal.edge.contract.licenses import LICENSE_ID
+from portal.edge.contract.orders import REFERENCE
+from portal.edge.contract.sign_in import LoginRequest
+from portal.errors import BadRequest, NotFound
+from portal.fields import Field, declare, declared, read
+from tests.support import ROOT
+
+DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
+
+
+# ---------------------------------------------------------------- reading
+def test_a_login_request_is_normalised_then_checked():
+    request = LoginRequest.parse({"email": " Demo@Example.COM ", "orderNumber": "jwt160930 9510"})
+    assert request == LoginRequest(email="demo@example.com", order_number="JWT1609309510")
+
+
+@pytest.mark.parametrize(
+    "data,named",
+    [
+        ({"email": "demo@example.com"}, "orderNumber"),
+        ({"email": None, "orderNumber": "JWT1"}, "email"),
+        ({"email": "a@b", "orderNumber": "JWT1"}, "email"),  # no dot in the domain
+        ({"email": "x" * 250 + "@example.com", "orderNumber": "JWT1"}, "email"),
+        ({"email": "demo@example.com", "orderNumber": "J" * 65}, "orderNumber"),
+        ({"email": "demo@example.com", "orderNumber": "-JWT1"}, "orderNumber"),
+        ({"email": "demo@example.com", "orderNumber": 42}, "orderNumber"),
+        ({**DEMO, "admin": True}, "admin"),
+    ],
+)
+def test_a_bad_field_is_400_naming_it(data, named):
+    with pytest.raises(BadRequest) as raised:
+        LoginRequest.parse(data)
+    assert raised.value.message == f"Invalid value for '{named}'."
+
+
+@pytest.mark.parametrize("data", [[], "x", None, 3])
+def test_a_body_that_is_not_an_object_is_400(data):
+    with pytest.raises(BadRequest):
+        LoginRequest.parse(data)
+
+
+@pytest.mark.parametrize(
+    "params,expected",
+    [
+        ({}, PageQuery(limit=20, cursor=None)),
+        ({"limit": "1"}, PageQuery(limit=1)),
+        ({"limit": "100", "cursor": "abc"}, PageQuery(limit=100, cursor="abc")),
+    ],
+)
+def test_a_page_query_with_defaults(params, expected):
+    assert PageQuery.parse(params) == expected
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "-1"},
+        {"limit": "+5"},
+        {"limit": " 5"},
+        {"limit": "5.0"},
+        {"limit": "\u0661"},  # ARABIC-INDIC DIGIT ONE: a digit, not ASCII
+        {"limit": "9" * 40},
+        {"cursor": ""},
+        {"cursor": "A" * (MAX_CURSOR_LENGTH + 1)},
+        {"page": "2"},
+    ],
+)
+def test_a_bad_page_query_is_400(params):
+    with pytest.raises(BadRequest):
+        PageQuery.parse(params)
+
+
+def test_integers_from_json_are_numbers_not_booleans():
+    count = Field("count", int, ge=1, le=5)
+    assert count.read(3) == 3 and count.read("3") == 3
+    for bad in (True, 0, 6, 2.0, None, "three"):
+        with pytest.raises(BadRequest):
+            count.read(bad)
+
+
+def test_a_malformed_id_answers_like_a_missing_record():
+    assert LICENSE_ID.read("01ARZ3NDEKTSV4RRFFQ69G5FAV") == "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    with pytest.raises(NotFound):
+        LICENSE_ID.read("01ARZ3NDEKTSV4RRFFQ69G5FA")
+
+
+def test_a_reference_in_a_path_follows_portal_types():
+    assert REFERENCE.read(" jwt190529-3058-61127 ") == "JWT190529-3058-61127"
+    for bad in ("", "-X", "A" * 65, "JWT/1", "JWT;1"):
+        with pytest.raises(BadRequest):
+            REFERENCE.read(bad)
+
+
+def test_every_attribute_of_a_shape_must_be_declared():
+    @dataclass(frozen=True)
+    class Half:
+        declared_one: str = declare(Field("a"))
+        plain: str = "x"
+
+    with pytest.raises(TypeError):
+        declared(Half)
+    with pytest.raises(TypeError):
+        Field("when", kind=float)
+
+
+def test_reading_a_shape_builds_it_by_attribute_from_wire_names():
+    @dataclass(frozen=True)
+    class Pair:
+        first_name: str = declare(Field("firstName", max_length=3))
+        count: int = declare(Field("count", int, required=False, default=7))
+
+    assert read(Pair, {"firstName": "Ann"}) == Pair("Ann", 7)
+    with pytest.raises(BadRequest):
+        read(Pair, {"first_name": "Ann"})
+
+
+# ---------------------------------------------------------------- documented the same way
+def _spec() -> dict:
+    return json.loads((ROOT / "docs" / "openapi.json").read_text())
+
+
+def _limits(schema: dict) -> dict:
+    keys = ("minLength", "maxLength", "pattern", "minimum", "maximum")
+    return {k: schema[k] for k in keys if k in schema}
+
+
+def _expected(field: Field) -> dict:
+    found = {
+        "minLength": field.min_length,
+        "maxLength": field.max_length,
+        "pattern": field.pattern.pattern if field.pattern else None,
+        "minimum": field.ge,
+        "maximum": field.le,
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def test_the_login_body_is_documented_with_exactly_its_declared_fields():
+    schema = _spec()["components"]["schemas"]["LoginRequest"]
+    assert schema["additionalProperties"] is False
+    fields = {field.name: field for _, field in declared(LoginRequest)}
+    assert set(schema["properties"]) == set(fields) == set(schema["required"])
+    for name, field in fields.items():
+        assert _limits(schema["properties"][name]) == _expected(field), name
+
+
+def test_page_queries_are_documented_with_exactly_their_declared_fields():
+    spec = _spec()
+    fields = {field.name: field for _, field in declared(PageQuery)}
+    for path in ("/api/licenses", "/api/supports", "/api/orders"):
+        parameters = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
+        assert set(parameters) == set(fields), path
+        for name, field in fields.items():
+            schema = parameters[name]["schema"]
+            typed = next((s for s in schema.get("anyOf", []) if s["type"] != "null"), schema)
+            assert _limits(typed) == _expected(field), (path, name)
+            assert parameters[name]["required"] is False
+            assert schema.get("default") == field.default
