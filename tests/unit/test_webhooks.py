@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
+from botocore.exceptions import ClientError
 
 from local import fastspring as fs
 from portal.data import keys
@@ -53,6 +56,27 @@ def count_items(store, prefix: str) -> int:
         for item in items
         if item["pk"]["S"].startswith(prefix) or item["sk"]["S"].startswith(prefix)
     )
+
+
+@contextmanager
+def failing_transactions(store, *, fail: Callable[[int], bool]) -> Iterator[None]:
+    """The n-th TransactWriteItems of the store's client (n from 1) fails when fail(n): a
+    botocore `before-call` hook raises the ClientError DynamoDB would, before anything is sent."""
+    calls = 0
+
+    def before_call(**_: object) -> None:
+        nonlocal calls
+        calls += 1
+        if fail(calls):
+            error = {"Error": {"Code": "InternalServerError", "Message": "injected failure"}}
+            raise ClientError(error, "TransactWriteItems")
+
+    hooks = store.client.meta.events
+    hooks.register("before-call.dynamodb.TransactWriteItems", before_call, unique_id="inject")
+    try:
+        yield
+    finally:
+        hooks.unregister("before-call.dynamodb.TransactWriteItems", unique_id="inject")
 
 
 NEW = dict(email="sam.taylor@example.co.uk", skus=["T-ENT-10", "S1Y-T-ENT-10"])
@@ -165,39 +189,35 @@ def test_same_order_10_times_same_id_and_3_times_new_ids_is_one_order(seeded, st
     assert [o["reference"] for o in orders["items"]] == [order["data"]["reference"]]
 
 
-def test_a_fault_in_the_middle_of_a_batch_is_not_200_and_redelivery_completes_once(
-    seeded, store, monkeypatch
-):
-    from portal.fastspring import ingest
-
+def test_a_fault_in_the_middle_of_a_batch_is_not_200_and_redelivery_completes_once(seeded, store):
+    # given three new buyers' orders in one batch, and DynamoDB failing the second transaction
     events = [fs.order_completed(email=f"buyer{i}@example.com", skus=["T-ENT-5"]) for i in range(3)]
-    real = ingest._order_parts
-    calls = {"n": 0}
-
-    def fail_second(*args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise ConnectionError("DynamoDB went away")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ingest, "_order_parts", fail_second)
-    first = deliver(fs.batch(*events))
+    with failing_transactions(store, fail=lambda n: n == 2):
+        # when FastSpring delivers the batch
+        first = deliver(fs.batch(*events))
+    # then only the first and third are acknowledged, and the second left nothing behind
     assert first["statusCode"] == 202
     assert first["body"].splitlines() == [events[0]["id"], events[2]["id"]]
     assert count_items(store, "FSORDER#") == 2
-    monkeypatch.setattr(ingest, "_order_parts", real)
+    assert store.get(keys.webhook_event(events[1]["id"])) is None
+    assert store.get(keys.email_lookup("buyer1@example.com")) is None
+    assert store.get(keys.order_reference_lookup(events[1]["data"]["reference"])) is None
+    # when FastSpring re-sends the whole batch, DynamoDB healthy again
     again = deliver(fs.batch(*events))
+    # then everything is there exactly once
     assert again["statusCode"] == 200
     assert count_items(store, "FSORDER#") == 3
     assert count_items(store, "ORDERREF#") == 6 + 2 + 3  # demo + second customer + these
 
 
-def test_nothing_committed_is_5xx(seeded, monkeypatch):
-    from portal.fastspring import ingest
-
-    monkeypatch.setattr(ingest, "_order_parts", lambda *a, **k: (_ for _ in ()).throw(OSError()))
-    response = deliver(fs.batch(fs.order_completed(**NEW)))
+def test_nothing_committed_is_5xx(seeded, store):
+    # given DynamoDB failing every transaction
+    with failing_transactions(store, fail=lambda n: True):
+        # when an order arrives
+        response = deliver(fs.batch(fs.order_completed(**NEW)))
+    # then FastSpring is told to retry, and nothing was written
     assert response["statusCode"] == 503
+    assert count_items(store, "FSORDER#") == 0
 
 
 def test_an_injected_failure_inside_the_transaction_leaves_nothing(seeded, store, monkeypatch):
