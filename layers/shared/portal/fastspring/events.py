@@ -21,10 +21,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
     Strict,
     StrictStr,
     StringConstraints,
+    Tag,
     ValidationError,
     model_validator,
 )
@@ -141,6 +143,17 @@ class Account(_FromFastSpring):
     country: Annotated[StrictStr, _len(64)] | None = None
 
 
+def _account_form(value: Any) -> str:
+    return "id" if isinstance(value, str) else "object"
+
+
+# FastSpring sends the account's id, or the account itself when webhook expansion is on.
+AccountOrId = Annotated[
+    Annotated[Annotated[StrictStr, _len(128)], Tag("id")] | Annotated[Account, Tag("object")],
+    Discriminator(_account_form),
+]
+
+
 class Line(_FromFastSpring):
     product: Annotated[StrictStr, _len(256, 1)]
     display: Annotated[StrictStr, _len(500)] | None = None
@@ -159,7 +172,7 @@ class OrderCompleted(_FromFastSpring):
     currency: Currency
     total: Money
     invoice_url: Annotated[StrictStr, _len(2048)] | None = Field(default=None, alias="invoiceUrl")
-    account: Annotated[StrictStr, _len(128)] | Account | None = None
+    account: AccountOrId | None = None
     customer: Person | None = None
     address: Address | None = None
     items: Annotated[list[Line], Field(min_length=1, max_length=50)]
