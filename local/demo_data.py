@@ -1,7 +1,8 @@
 """Demo data: the user guide's customer (its five licenses, seven supports and six orders) and a
-second customer so isolation is visible. Written through portal.orders.purchases, the same path
-as the FastSpring webhook. Purchases from 2020 in the guide are moved to 2025-2026 so their
-supports are current; the 2016-2019 orders keep the guide's dates, totals and items."""
+second customer so isolation is visible. Written through portal.orders.purchases.record_purchase,
+which commits with portal.data.purchases.commit_purchase as the FastSpring webhook does.
+Purchases from 2020 in the guide are moved to 2025-2026 so their supports are current; the
+2016-2019 orders keep the guide's dates, totals and items."""
 
 from __future__ import annotations
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from portal.fastspring.api import FastSpringApi
+from portal.fastspring.events import Malformed
 
 pytestmark = pytest.mark.integration
 
@@ -69,3 +70,24 @@ def test_client_lists_and_marks_with_basic_auth():
 def test_client_refuses_plain_http_to_other_hosts():
     with pytest.raises(ValueError):
         FastSpringApi("http://api.fastspring.com", "u", "p")
+
+
+class _BrokenFastSpring(_FastSpring):
+    """Answers the events listing with something that is not FastSpring's shape."""
+
+    def do_GET(self) -> None:
+        self._reply({"events": {"id": "e1"}, "more": "perhaps"})
+
+
+def test_an_answer_that_is_not_the_events_listing_is_refused():
+    # given a FastSpring API answering the listing in another shape
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BrokenFastSpring)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        api = FastSpringApi(f"http://127.0.0.1:{server.server_port}", "user", "pass")
+        # when reconciliation asks for the unprocessed events; then the answer is refused
+        with pytest.raises(Malformed, match="events"):
+            api.unprocessed_events(days=3)
+    finally:
+        server.shutdown()

@@ -68,3 +68,23 @@ def test_the_scheduled_handler_raises_when_something_is_left(seeded, monkeypatch
     done = FakeFastSpring([fs.order_completed(email="sched@example.com", skus=["T-ENT-1"])])
     monkeypatch.setattr(module.FastSpringApi, "from_settings", classmethod(lambda cls, s: done))
     assert invoke("reconcile_fastspring", sample_event("reconcile_fastspring"))["committed"] == 1
+
+
+def test_one_bad_event_from_the_api_spoils_only_itself(seeded, store, settings):
+    # given FastSpring's API listing a good order, an event with a broken envelope, another order
+    good = [fs.order_completed(email=f"api{i}@example.com", skus=["T-ENT-1"]) for i in range(2)]
+    broken = {"id": "broken-1", "type": "order.completed", "live": "yes", "data": {}}
+    api = FakeFastSpring([good[0], broken, good[1]])
+    # when reconciliation runs
+    summary = reconciliation.reconcile(api, context(store, settings))  # type: ignore[arg-type]
+    # then both orders are ingested and marked, the broken one is left for FastSpring to keep
+    assert summary.committed == 2 and summary.failed == 1
+    assert api.processed == {good[0]["id"], good[1]["id"]}
+
+
+def test_ingestion_matches_lines_with_the_validated_catalog(store, settings):
+    # given the context reconciliation and the webhook build; then its catalog is the shipped
+    # one as validated by the catalog's pydantic model (not the unvalidated browser-side read)
+    from portal.orders.catalog_document import validated_default_catalog
+
+    assert context(store, settings).catalog is validated_default_catalog()

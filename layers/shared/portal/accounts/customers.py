@@ -1,19 +1,14 @@
-"""Customers: the signed-in customer's profile, and creating a customer with an activation key."""
+"""Customers: the signed-in customer's profile, and a new customer's activation key (the customer
+itself is written with its first purchase: portal.data.purchases)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from portal.aws.sealing import seal, unseal
 from portal.config import Settings
 from portal.data import keys
-from portal.data.items import (
-    activation_key_item,
-    customer_from_item,
-    customer_to_item,
-    email_lookup_item,
-)
+from portal.data.items import customer_from_item
 from portal.data.store import Store
 from portal.errors import NotFound
 from portal.ids import new_activation_key
@@ -46,20 +41,3 @@ def new_customer(customer: Customer, settings: Settings) -> tuple[Customer, str]
     activation_key = new_activation_key()
     sealed = seal(activation_key, settings, context=customer.customer_id)
     return replace(customer, activation_key_sealed=sealed), activation_key
-
-
-def create_customer_parts(
-    customer: Customer, activation_key: str, store: Store
-) -> list[tuple[str, dict[str, Any]]]:
-    """Transaction parts that create a customer; the conditional puts keep email and key unique."""
-    absent = "attribute_not_exists(pk)"
-    return [
-        ("Put", store.put_request(customer_to_item(customer), condition=absent)),
-        ("Put", store.put_request(email_lookup_item(customer), condition=absent)),
-        (
-            "Put",
-            store.put_request(
-                activation_key_item(activation_key, customer.customer_id), condition=absent
-            ),
-        ),
-    ]

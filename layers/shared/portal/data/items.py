@@ -250,3 +250,54 @@ def order_from_item(item: Item) -> Order:
         invoice_url=item.get("invoiceUrl"),
         status=item.get("status", "completed"),
     )
+
+
+# ---------------------------------------------------------------- webhook ingestion markers
+def webhook_event_item(
+    event_id: str,
+    *,
+    event_type: str,
+    status: str,
+    live: bool,
+    received_at: datetime,
+    reason: str | None = None,
+    payload: str | None = None,
+) -> Item:
+    return {
+        **keys.webhook_event(event_id),
+        "type": "webhookEvent",
+        "eventType": event_type,
+        "status": status,
+        "live": live,
+        "receivedAt": received_at.isoformat(),
+        "reason": reason,
+        "payload": payload,
+    }
+
+
+def fastspring_order_item(fastspring_order_id: str, customer_id: str, reference: str) -> Item:
+    return {
+        **keys.fastspring_order_lookup(fastspring_order_id),
+        "type": "fastspringOrder",
+        "customerId": customer_id,
+        "reference": reference,
+    }
+
+
+def fastspring_return_item(return_id: str, reference: str) -> Item:
+    return {
+        **keys.fastspring_return_lookup(return_id),
+        "type": "fastspringReturn",
+        "reference": reference,
+    }
+
+
+def revoked_copy_item(customer_id: str, stored: Item, *, revoked_at: datetime, reason: str) -> Item:
+    """The record as it was, under REVOKED#<its sort key>, out of every index."""
+    copy = {k: v for k, v in stored.items() if k not in ("gsi1pk", "gsi1sk")}
+    return {
+        **copy,
+        **keys.revoked_copy(customer_id, str(stored["sk"])),
+        "revokedAt": revoked_at.isoformat(),
+        "reason": reason,
+    }

@@ -142,3 +142,16 @@ def support_expiry_gsi(expires_on: str) -> str:
 
 def computer_gsi(computer_id: str) -> str:
     return f"COMPUTER#{digest(computer_id)}"
+
+
+# --- FastSpring refunds (webhook ingestion) --------------------------------------------------
+REVOKED_PREFIX = "REVOKED#"
+
+
+def fastspring_return_lookup(return_id: str) -> Key:
+    return {"pk": f"FSRETURN#{return_id}", "sk": "FSRETURN"}
+
+
+def revoked_copy(customer_id: str, sort_key: str) -> Key:
+    """What a refund removed (`LIC#…` / `SUP#…`), kept beside the customer's records."""
+    return {"pk": customer_pk(customer_id), "sk": f"{REVOKED_PREFIX}{sort_key}"}

@@ -10,7 +10,7 @@ from typing import Any
 
 from portal.aws.secrets import SecretMissing, get_secret
 from portal.config import Settings
-from portal.fastspring.events import loads
+from portal.fastspring.events import UnprocessedEvents, loads, read
 
 API_SECRET = "fastspring-api"  # noqa: S105 - a secret's name
 
@@ -50,10 +50,12 @@ class FastSpringApi:
         with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
             return loads(answer.read())
 
-    def unprocessed_events(self, days: int = 3) -> tuple[list[dict[str, Any]], bool]:
-        """(events, more): at most 25 per call; `more` says another call would return more."""
-        answer = self._call("GET", f"/events/unprocessed?days={int(days)}")
-        return list(answer.get("events") or []), bool(answer.get("more"))
+    def unprocessed_events(self, days: int = 3) -> tuple[list[Any], bool]:
+        """(events, more): at most 25 per call; `more` says another call would return more.
+        The answer is validated (UnprocessedEvents, Malformed if it is not one); each event is
+        read on its own by ingestion, like a webhook's."""
+        answer = read(UnprocessedEvents, self._call("GET", f"/events/unprocessed?days={int(days)}"))
+        return list(answer.events), answer.more
 
     def mark_processed(self, event_id: str) -> None:
         self._call("POST", f"/events/{urllib.parse.quote(event_id, safe='')}", {"processed": True})

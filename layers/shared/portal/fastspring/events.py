@@ -1,16 +1,35 @@
-"""The shapes of the FastSpring events the portal uses (../shared/docs/FASTSPRING.md): a webhook
-batch, its event envelopes, `order.completed` and `return.created`. Amounts are Decimal, never
-float."""
+"""What FastSpring sends us, as pydantic models (../shared/docs/FASTSPRING.md): a webhook batch,
+its event envelopes, `order.completed` and `return.created` data, and the answer of
+`GET /events/unprocessed`.
+
+Only the webhook and reconciliation functions import this module (pydantic stays off every
+browser-facing cold start; tests/template/test_init_imports.py checks). Bodies are read with
+`loads` (every non-integer number a Decimal) and validated with Powertools' `parse`; money is
+Decimal, never float: a float, NaN, an infinity or an amount of 10^15 or more is refused. Fields
+FastSpring adds that the portal does not use are ignored; nulls are accepted where FastSpring
+sends them. A batch holds its events unvalidated, so that one bad event spoils only itself.
+"""
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from portal.shapes import Reader, ShapeError
+from aws_lambda_powertools.utilities.parser import parse
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Strict,
+    StrictStr,
+    StringConstraints,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 
 def loads(raw: bytes | str) -> Any:
@@ -18,192 +37,219 @@ def loads(raw: bytes | str) -> Any:
     return json.loads(raw, parse_float=Decimal)
 
 
-_EVENT_ID = re.compile(r"^[A-Za-z0-9_\-]+$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
-_ZERO = Decimal("0")
+class Malformed(ValueError):
+    """The data does not have the expected shape; the message says where (never the value)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: str
-    type: str
-    live: bool
-    created: int | None
-    data: dict[str, Any]
-
-    @classmethod
-    def parse(cls, raw: Any) -> Event:
-        r = Reader(raw, "event")
-        return cls(
-            id=r.required_text("id", min_len=1, max_len=128, pattern=_EVENT_ID),
-            type=r.required_text("type", min_len=1, max_len=128),
-            live=r.boolean("live"),
-            created=r.integer("created"),
-            data=r.mapping("data") or {},
-        )
+class Rejected(ValueError):
+    """The event's data can never be processed (malformed, inconsistent): recorded, acknowledged."""
 
 
-def parse_batch(raw: Any) -> list[Any]:
-    """The `events` of a webhook body (each parsed on its own, so one bad event is not all)."""
-    batch = Reader(raw, "body")
-    events = batch.data.get("events")
-    if not isinstance(events, list) or len(events) > 500:
-        raise ShapeError("body.events: a list of at most 500 events")
-    return events
+class NotYet(Exception):
+    """Something the event depends on has not arrived yet (a refund before its order): retried."""
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
-    first: str | None = None
-    last: str | None = None
-    email: str | None = None
-    company: str | None = None
-    phone: str | None = None
-
-    @classmethod
-    def parse(cls, r: Reader | None) -> Person | None:
-        if r is None:
-            return None
-        return cls(
-            first=r.text("first", max_len=200),
-            last=r.text("last", max_len=200),
-            email=r.text("email", max_len=254),
-            company=r.text("company", max_len=200),
-            phone=r.text("phone", max_len=64),
-        )
+Model = TypeVar("Model", bound=BaseModel)
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
-    country: str | None = None
-    city: str | None = None
+def read(model: type[Model], data: Any) -> Model:
+    """`data` (a decoded JSON object) validated as `model` by Powertools' parser.
 
-    @classmethod
-    def parse(cls, r: Reader | None) -> Address | None:
-        if r is None:
-            return None
-        return cls(country=r.text("country", max_len=64), city=r.text("city", max_len=200))
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    contact: Person | None
-    address: Address | None
-    language: str | None
-    country: str | None
-
-    @classmethod
-    def parse(cls, r: Reader) -> Account:
-        return cls(
-            contact=Person.parse(r.child("contact")),
-            address=Address.parse(r.child("address")),
-            language=r.text("language", max_len=16),
-            country=r.text("country", max_len=64),
-        )
+    Raises Malformed naming the first problem's place and kind, without the offending value (the
+    reason is stored and logged; values may be personal data)."""
+    if not isinstance(data, dict):  # parse() would read a str as JSON: only objects here
+        raise Malformed("an object is expected")
+    try:
+        return parse(event=data, model=model)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "value"
+        raise Malformed(f"{where}: {first['msg']}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    product: str
-    display: str | None
-    quantity: int
-    sku: str | None
-    subtotal: Decimal
-    attributes: dict[str, Any] | None
-
-    @classmethod
-    def parse(cls, r: Reader) -> Line:
-        quantity = r.integer("quantity", required=True, low=1, high=10_000)
-        subtotal = r.decimal("subtotal", required=True, low=_ZERO)
-        assert quantity is not None and subtotal is not None
-        return cls(
-            product=r.required_text("product", min_len=1, max_len=256),
-            display=r.text("display", max_len=500),
-            quantity=quantity,
-            sku=r.text("sku", max_len=128),
-            subtotal=subtotal,
-            attributes=r.mapping("attributes"),
-        )
+# ---------------------------------------------------------------- constrained values
+def _no_float(value: Any) -> Any:
+    if isinstance(value, float):  # json.loads without parse_float=Decimal: precision is lost
+        raise ValueError("an exact number is expected (JSON read with Decimal), not a float")
+    return value
 
 
-@dataclass(frozen=True, slots=True)
-class OrderCompleted:
-    id: str
-    reference: str
-    changed: int | None
-    language: str | None
-    currency: str
-    total: Decimal
-    invoice_url: str | None
-    account: Account | None  # None also when FastSpring sent only the account id
-    customer: Person | None
-    address: Address | None
-    items: list[Line]
+def _none_is_false(value: Any) -> Any:
+    return False if value is None else value
 
-    @classmethod
-    def parse(cls, raw: Any) -> OrderCompleted:
-        r = Reader(raw, "data")
-        currency = (r.required_text("currency", min_len=3, max_len=3)).upper()
-        if not _CURRENCY.fullmatch(currency):
-            raise ShapeError("data.currency: a three-letter code")
-        total = r.decimal("total", required=True, low=_ZERO)
-        assert total is not None
-        account_value = r.data.get("account")
-        account = (
-            Account.parse(Reader(account_value, "data.account"))
-            if isinstance(account_value, dict)
-            else None
-        )
-        if account_value is not None and not isinstance(account_value, str | dict):
-            raise ShapeError("data.account: an id or an object")
-        return cls(
-            id=r.text("id", max_len=128) or r.required_text("order", min_len=1, max_len=128),
-            reference=r.required_text("reference", min_len=1, max_len=64),
-            changed=r.integer("changed"),
-            language=r.text("language", max_len=16),
-            currency=currency,
-            total=total,
-            invoice_url=r.text("invoiceUrl", max_len=2048),
-            account=account,
-            customer=Person.parse(r.child("customer")),
-            address=Address.parse(r.child("address")),
-            items=[Line.parse(item) for item in r.children("items", min_items=1, max_items=50)],
-        )
+
+def _len(max_length: int, min_length: int = 0, pattern: str | None = None) -> StringConstraints:
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_no_float),
+    Field(ge=Decimal(0), lt=Decimal("1e15"), allow_inf_nan=False),
+]
+Quantity = Annotated[int, Strict(), Field(ge=1, le=10_000)]
+EpochMillis = Annotated[int, Strict(), Field(ge=0, le=253_402_300_799_999)]  # up to 9999-12-31
+Flag = Annotated[bool, Strict(), BeforeValidator(_none_is_false)]
+Currency = Annotated[
+    StrictStr,
+    StringConstraints(min_length=3, max_length=3, pattern=r"^[A-Za-z]{3}$", to_upper=True),
+]
+EventId = Annotated[StrictStr, _len(128, 1, r"^[A-Za-z0-9_\-]+$")]
+
+
+class _FromFastSpring(BaseModel):
+    """FastSpring adds fields over time: the ones the portal does not read are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+# ---------------------------------------------------------------- the webhook batch and envelope
+class WebhookBatch(_FromFastSpring):
+    """One POST: `{"events": [...]}`; each event is validated on its own (Event)."""
+
+    events: Annotated[list[Any], Field(max_length=500)]
+
+
+class Event(_FromFastSpring):
+    id: EventId
+    type: Annotated[StrictStr, _len(128, 1)]
+    live: Flag = False
+    created: EpochMillis | None = None
+    data: Annotated[dict[str, Any], BeforeValidator(lambda v: {} if v is None else v)] = Field(
+        default_factory=dict
+    )
+
+
+# ---------------------------------------------------------------- order.completed
+class Person(_FromFastSpring):
+    first: Annotated[StrictStr, _len(200)] | None = None
+    last: Annotated[StrictStr, _len(200)] | None = None
+    email: Annotated[StrictStr, _len(254)] | None = None
+    company: Annotated[StrictStr, _len(200)] | None = None
+    phone: Annotated[StrictStr, _len(64)] | None = None
+
+
+class Address(_FromFastSpring):
+    country: Annotated[StrictStr, _len(64)] | None = None
+    city: Annotated[StrictStr, _len(200)] | None = None
+
+
+class Account(_FromFastSpring):
+    """The expanded account (webhook expansion on); otherwise FastSpring sends only its id."""
+
+    contact: Person | None = None
+    address: Address | None = None
+    language: Annotated[StrictStr, _len(16)] | None = None
+    country: Annotated[StrictStr, _len(64)] | None = None
+
+
+def _account_form(value: Any) -> str:
+    return "id" if isinstance(value, str) else "object"
+
+
+# FastSpring sends the account's id, or the account itself when webhook expansion is on.
+AccountOrId = Annotated[
+    Annotated[Annotated[StrictStr, _len(128)], Tag("id")] | Annotated[Account, Tag("object")],
+    Discriminator(_account_form),
+]
+
+
+class Line(_FromFastSpring):
+    product: Annotated[StrictStr, _len(256, 1)]
+    display: Annotated[StrictStr, _len(500)] | None = None
+    quantity: Quantity
+    sku: Annotated[StrictStr, _len(128)] | None = None
+    subtotal: Money
+    attributes: dict[str, Any] | None = None
+
+
+class OrderCompleted(_FromFastSpring):
+    id: Annotated[StrictStr, _len(128)] | None = None
+    order: Annotated[StrictStr, _len(128)] | None = None
+    reference: Annotated[StrictStr, _len(64, 1)]
+    changed: EpochMillis | None = None
+    language: Annotated[StrictStr, _len(16)] | None = None
+    currency: Currency
+    total: Money
+    invoice_url: Annotated[StrictStr, _len(2048)] | None = Field(default=None, alias="invoiceUrl")
+    account: AccountOrId | None = None
+    customer: Person | None = None
+    address: Address | None = None
+    items: Annotated[list[Line], Field(min_length=1, max_length=50)]
+
+    @model_validator(mode="after")
+    def _has_an_order_id(self) -> OrderCompleted:
+        if not (self.id or self.order):
+            raise ValueError("an order id (id or order) is required")
+        return self
+
+    @property
+    def order_id(self) -> str:
+        return self.id or self.order or ""
+
+    @property
+    def expanded_account(self) -> Account | None:
+        """The account object, or None when FastSpring sent only the account id."""
+        return self.account if isinstance(self.account, Account) else None
 
     @property
     def contact(self) -> Person:
-        return self.customer or (self.account.contact if self.account else None) or Person()
+        """The buyer: each field from the order's customer, else from the expanded account."""
+        account = self.expanded_account
+        return _first_of(Person, self.customer, account.contact if account else None)
+
+    @property
+    def billing_address(self) -> Address:
+        """Each field from the order's address, else from the expanded account's (its address,
+        then its country)."""
+        account = self.expanded_account
+        found = _first_of(Address, self.address, account.address if account else None)
+        if found.country is None and account is not None and account.country:
+            found = found.model_copy(update={"country": account.country})
+        return found
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnedLine:
-    product: str | None
-    sku: str | None
-    quantity: int
+def _first_of(model: type[Model], *candidates: BaseModel | None) -> Model:
+    """A `model` whose every field is the first non-empty value among the candidates."""
+    present = [c for c in candidates if c is not None]
+    return model.model_validate(
+        {
+            name: next((v for c in present if (v := getattr(c, name))), None)
+            for name in model.model_fields
+        }
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnCreated:
-    id: str | None
-    reference: str | None
-    original_reference: str | None
-    items: list[ReturnedLine]
+# ---------------------------------------------------------------- return.created
+class ReturnedLine(_FromFastSpring):
+    product: Annotated[StrictStr, _len(256)] | None = None
+    sku: Annotated[StrictStr, _len(128)] | None = None
+    quantity: Annotated[Quantity, BeforeValidator(lambda v: 1 if v is None else v)] = 1
 
-    @classmethod
-    def parse(cls, raw: Any) -> ReturnCreated:
-        r = Reader(raw, "data")
-        original = r.child("original", required=True)
-        assert original is not None
-        return cls(
-            id=r.text("id", max_len=128),
-            reference=r.text("reference", max_len=64),
-            original_reference=original.text("reference", max_len=64),
-            items=[
-                ReturnedLine(
-                    product=item.text("product", max_len=256),
-                    sku=item.text("sku", max_len=128),
-                    quantity=item.integer("quantity", low=1, high=10_000) or 1,
-                )
-                for item in r.children("items", max_items=50)
-            ],
-        )
+
+class OriginalOrder(_FromFastSpring):
+    id: Annotated[StrictStr, _len(128)] | None = None
+    order: Annotated[StrictStr, _len(128)] | None = None
+    reference: Annotated[StrictStr, _len(64)] | None = None
+
+
+class ReturnCreated(_FromFastSpring):
+    id: Annotated[StrictStr, _len(128)] | None = None
+    reference: Annotated[StrictStr, _len(64)] | None = None
+    original: OriginalOrder
+    items: Annotated[
+        list[ReturnedLine],
+        BeforeValidator(lambda v: [] if v is None else v),
+        Field(max_length=50),
+    ] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------- the events API
+class UnprocessedEvents(_FromFastSpring):
+    """`GET /events/unprocessed`: at most 25 events a call (kept unvalidated, like a batch's:
+    each is read on its own) and whether more are waiting."""
+
+    events: Annotated[
+        list[Any], BeforeValidator(lambda v: [] if v is None else v), Field(max_length=500)
+    ] = Field(default_factory=list)
+    more: Flag = False

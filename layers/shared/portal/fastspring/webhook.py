@@ -16,7 +16,7 @@ from portal.errors import (
     PayloadTooLarge,
     WebhookNotConfigured,
 )
-from portal.fastspring.events import loads, parse_batch
+from portal.fastspring.events import Malformed, WebhookBatch, loads, read
 from portal.fastspring.ingest import Context, Outcome, process_batch
 from portal.fastspring.signatures import signature_valid, webhook_secrets
 from portal.observability import count, logger
@@ -41,11 +41,13 @@ def receive(raw_body: bytes, signature_header: str | None, ctx: Context) -> Ackn
     if not signature_valid(raw_body, signature_header, secrets):
         count("WebhookSignatureRejected")
         raise BadSignature()
+    # Parsed only now, after the signature held over the raw bytes (json.loads with Decimal, then
+    # the batch model: its events are read one by one, so one bad event spoils only itself).
     try:
-        events = parse_batch(loads(raw_body))
-    except ValueError:  # not JSON, or not a batch (ShapeError is a ValueError)
+        batch = read(WebhookBatch, loads(raw_body))
+    except (ValueError, Malformed):  # not JSON (or not UTF-8), or not a batch
         raise BadRequest("The webhook body is not a FastSpring event batch.") from None
-    outcomes = process_batch(events, ctx)
+    outcomes = process_batch(batch.events, ctx)
     return acknowledge(outcomes)
 
 

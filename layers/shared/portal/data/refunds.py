@@ -1,0 +1,185 @@
+"""Committing a refund: the records its lines granted are revoked (each deleted with a REVOKED#
+copy kept for support), the licenses whose support came from a revoked support get their dates
+back in line, and the order takes its refunded status - exactly once, with nothing half-revoked
+ever visible, whatever the number of records.
+
+One DynamoDB transaction holds at most 100 actions, and a refund of a large order needs more
+(two per record, plus the date corrections and three markers). So the domain hands over its
+changes in groups that must be seen together - a record with its copy; the supports of one
+serial number with the licenses whose date depends on them - and they are packed, whole, into
+transactions of at most 100 actions. The `FSEVENT#` / `FSRETURN#` markers and the order's new
+status are written by the final transaction only: until it commits, the refund is not done, a
+redelivery reads what is left and finishes it, and once it has committed any further delivery
+is a duplicate. Every revocation is conditional (the copy must be new, the record still there),
+so two deliveries racing each other cannot both revoke a record: the loser reads again.
+docs/data-model.md ("Multi-item writes") tells the same story."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from portal.data import keys
+from portal.data.customer_records import present
+from portal.data.items import (
+    fastspring_return_item,
+    license_from_item,
+    order_to_item,
+    revoked_copy_item,
+    support_from_item,
+)
+from portal.data.store import ConditionFailed, Item, Store
+from portal.data.webhook_events import EventRecord, marker_request
+from portal.models import License, Order, Support
+
+MAX_ACTIONS = 100  # DynamoDB's limit for one TransactWriteItems
+ABSENT = "attribute_not_exists(pk)"
+PRESENT = "attribute_exists(pk)"
+
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    """A record a refund may revoke, as stored."""
+
+    stored: Item
+
+    @property
+    def sort_key(self) -> str:
+        return str(self.stored["sk"])
+
+    @property
+    def license(self) -> License | None:
+        is_license = self.sort_key.startswith(keys.LICENSE_PREFIX)
+        return license_from_item(self.stored) if is_license else None
+
+    @property
+    def support(self) -> Support | None:
+        is_support = self.sort_key.startswith(keys.SUPPORT_PREFIX)
+        return support_from_item(self.stored) if is_support else None
+
+
+def granted_records(store: Store, customer_id: str, sort_keys: Sequence[str]) -> list[Granted]:
+    """The records still there among `sort_keys` (LIC#… / SUP#…) of the customer."""
+    pk = keys.customer_pk(customer_id)
+    return [Granted(item) for item in present(store, [{"pk": pk, "sk": sk} for sk in sort_keys])]
+
+
+@dataclass(frozen=True, slots=True)
+class SupportDate:
+    """A license that stays, with the support end its remaining supports give (None: none)."""
+
+    license_id: str
+    until: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationGroup:
+    """Changes that must be seen together: revoked records and the dates depending on them."""
+
+    records: tuple[Granted, ...]
+    support_dates: tuple[SupportDate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    customer_id: str
+    return_id: str
+    order: Order  # as it is after the refund (lines' refunded quantities, status)
+    groups: Sequence[RevocationGroup]
+    event: EventRecord  # the processed marker of the event
+    revoked_at: datetime
+    reason: str
+
+
+class RefundOutcome(StrEnum):
+    COMMITTED = "committed"
+    DUPLICATE = "duplicate"  # this refund or this event was recorded already
+    RACED = "raced"  # a record changed meanwhile (another delivery revoking it): read again
+
+
+@dataclass(frozen=True, slots=True)
+class _Action:
+    kind: str  # Put | Delete | Update
+    request: dict[str, Any]
+    marker: bool = False  # a failed condition here means DUPLICATE
+
+
+def commit_refund(store: Store, refund: Refund) -> RefundOutcome:
+    """Run the refund's transactions in order. A failure other than a condition (throttling, a
+    network error) propagates: what committed stays committed, wholly, and a redelivery
+    finishes the rest."""
+    for transaction in _transactions(store, refund):
+        try:
+            store.transact((action.kind, action.request) for action in transaction)
+        except ConditionFailed as failed:
+            markers = [
+                action.marker
+                for action, code in zip(transaction, failed.reasons, strict=False)
+                if code == "ConditionalCheckFailed"
+            ]
+            return RefundOutcome.DUPLICATE if any(markers) else RefundOutcome.RACED
+    return RefundOutcome.COMMITTED
+
+
+def _transactions(store: Store, refund: Refund) -> list[list[_Action]]:
+    done: list[list[_Action]] = []
+    current: list[_Action] = []
+    for group in refund.groups:
+        actions = _group_actions(store, refund, group)
+        if current and len(current) + len(actions) > MAX_ACTIONS:
+            done.append(current)
+            current = []
+        # A group larger than one transaction (some fifty supports of one serial number in one
+        # refund) is split: whole records first, its date corrections in its last part.
+        while len(actions) > MAX_ACTIONS:
+            done.append(actions[:MAX_ACTIONS])
+            actions = actions[MAX_ACTIONS:]
+        current += actions
+    final = _final_actions(store, refund)
+    if len(current) + len(final) > MAX_ACTIONS:
+        done.append(current)
+        current = []
+    done.append(current + final)
+    return done
+
+
+def _group_actions(store: Store, refund: Refund, group: RevocationGroup) -> list[_Action]:
+    actions: list[_Action] = []
+    for record in group.records:  # a copy and its delete: two actions, never split apart
+        copy = revoked_copy_item(
+            refund.customer_id, record.stored, revoked_at=refund.revoked_at, reason=refund.reason
+        )
+        delete = store.delete_request({"pk": str(record.stored["pk"]), "sk": record.sort_key})
+        delete["ConditionExpression"] = PRESENT
+        actions += [
+            _Action("Put", store.put_request(copy, condition=ABSENT)),
+            _Action("Delete", delete),
+        ]
+    for dated in group.support_dates:
+        key = keys.license_key(refund.customer_id, dated.license_id)
+        if dated.until is None:
+            update = store.update_request(
+                key, update="REMOVE supportUntil, supportFile", condition=PRESENT
+            )
+        else:
+            update = store.update_request(
+                key,
+                update="SET supportUntil = :until, supportFile = :yes",
+                values={":until": dated.until.isoformat(), ":yes": True},
+                condition=PRESENT,
+            )
+        actions.append(_Action("Update", update))
+    return actions
+
+
+def _final_actions(store: Store, refund: Refund) -> list[_Action]:
+    marker = fastspring_return_item(refund.return_id, refund.order.reference)
+    order = order_to_item(refund.customer_id, refund.order)
+    return [
+        _Action("Put", marker_request(store, refund.event), marker=True),
+        _Action("Put", store.put_request(marker, condition=ABSENT), marker=True),
+        _Action("Put", store.put_request(order, condition=PRESENT)),
+    ]

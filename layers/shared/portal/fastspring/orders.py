@@ -1,0 +1,290 @@
+"""`order.completed`: a FastSpring order becomes the customer (created when new), the order and
+the licenses and supports its lines grant (portal.orders.catalog), committed in one transaction
+with the event's markers (portal.data.purchases.commit_purchase).
+
+A support bought with its license binds to it; a support line naming a serial number renews that
+license's support, from the end of the running one. Billing details (name, country, city) come
+from the order's customer and address, each field else from the expanded account."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from portal.accounts import customers
+from portal.clock import plus_years
+from portal.data import keys
+from portal.data.customer_records import all_licenses
+from portal.data.items import customer_from_item
+from portal.data.purchases import (
+    NewCustomer,
+    Purchase,
+    PurchaseOutcome,
+    SupportExtension,
+    commit_purchase,
+)
+from portal.data.webhook_events import EventRecord
+from portal.fastspring.events import Event, Malformed, OrderCompleted, Rejected, read
+from portal.ids import new_serial_number, new_ulid
+from portal.models import (
+    BillingDetails,
+    Contact,
+    Customer,
+    License,
+    Money,
+    Order,
+    OrderItem,
+    Support,
+    SupportCoverage,
+)
+from portal.observability import count, logger
+from portal.orders.catalog import Grant
+from portal.types import normalize_email, normalize_order_reference, supported_language
+
+if TYPE_CHECKING:
+    from portal.fastspring.ingest import Context
+
+RETRIES = 3
+
+
+def order_completed(event: Event, ctx: Context, processed: EventRecord) -> str:
+    """ "processed" or "duplicate" (this FastSpring order was ingested already)."""
+    try:
+        data = read(OrderCompleted, event.data)
+    except Malformed as exc:
+        raise Rejected(str(exc)) from None
+    email = normalize_email(data.contact.email or "")
+    reference = normalize_order_reference(data.reference)
+    if "@" not in email or not reference:
+        raise Rejected("order without a customer email or reference")
+    for _ in range(RETRIES):
+        seen, by_email = ctx.store.get_many(
+            [keys.fastspring_order_lookup(data.order_id), keys.email_lookup(email)]
+        )
+        if seen is not None:
+            return "duplicate"
+        existing = None
+        if by_email is not None:
+            profile = ctx.store.get(
+                keys.customer_profile(str(by_email["customerId"])), consistent=True
+            )
+            if profile is None:
+                raise Rejected("email lookup without a customer profile")
+            existing = customer_from_item(profile)
+        purchase = _purchase(event, data, email, reference, existing, ctx, processed)
+        result = commit_purchase(ctx.store, purchase)
+        if result.committed:
+            count("OrderIngested")
+            return "processed"
+        if result.outcome is PurchaseOutcome.DUPLICATE:
+            return "duplicate"
+        if result.outcome is PurchaseOutcome.CONFLICT:
+            conflicts = ",".join(result.conflicts)
+            raise Rejected(f"order conflicts with stored records ({conflicts})")
+        # CUSTOMER_RACED: a parallel order created or changed this customer - read again
+    raise RuntimeError("customer creation kept racing")
+
+
+def _purchase(
+    event: Event,
+    data: OrderCompleted,
+    email: str,
+    reference: str,
+    existing: Customer | None,
+    ctx: Context,
+    processed: EventRecord,
+) -> Purchase:
+    placed_at = _placed_at(data, event)
+    customer_id = existing.customer_id if existing else new_ulid(placed_at)
+    licenses_by_serial = _licenses_by_serial(customer_id, data, ctx) if existing else {}
+
+    lines: list[OrderItem] = []
+    new_licenses: list[License] = []
+    new_supports: list[Support] = []
+    support_until: dict[str, date] = {}
+    grants = [ctx.catalog.grant_for(line.sku, line.product) for line in data.items]
+    for line, grant in zip(data.items, grants, strict=True):
+        granted: list[str] = []
+        if grant is None:
+            logger.warning("order line with an unknown SKU", extra={"sku": line.sku})
+            count("OrderLineUnknownSku")
+        elif grant.kind == "license":
+            lic = _license(grant, line.quantity, reference, placed_at)
+            new_licenses.append(lic)
+            granted.append(keys.LICENSE_PREFIX + lic.license_id)
+        lines.append(
+            OrderItem(
+                product=line.product,
+                sku=line.sku,
+                quantity=line.quantity,
+                subtotal=Money(line.subtotal, data.currency),
+                display=line.display,
+                granted=tuple(granted),
+                unknown_sku=grant is None,
+            )
+        )
+    # Supports after licenses, so a support bought with its license binds to that license.
+    for index, (line, grant) in enumerate(zip(data.items, grants, strict=True)):
+        if grant is None or grant.kind != "support":
+            continue
+        serial = _serial_for(line.attributes, grant, new_licenses)
+        start = placed_at.date()
+        current = licenses_by_serial.get(serial)
+        if current is not None and current.support and current.support.until > start:
+            start = current.support.until  # a renewal extends the running support
+        sup = _support(grant, line.quantity, serial, reference, placed_at, start)
+        new_supports.append(sup)
+        lines[index] = replace(lines[index], granted=(keys.SUPPORT_PREFIX + sup.support_id,))
+        if serial:
+            support_until[serial] = max(support_until.get(serial, sup.expires_on), sup.expires_on)
+
+    new_licenses = [
+        replace(lic, support=SupportCoverage(support_until[lic.serial_number], True))
+        if lic.serial_number in support_until
+        else lic
+        for lic in new_licenses
+    ]
+    extensions = [
+        SupportExtension(bound.license_id, until)
+        for serial, until in support_until.items()
+        if (bound := licenses_by_serial.get(serial)) is not None
+        and (bound.support is None or bound.support.until < until)
+    ]
+    order = Order(
+        reference=reference,
+        placed_at=placed_at,
+        total=Money(data.total, data.currency),
+        items=tuple(lines),
+        fastspring_id=data.order_id,
+        invoice_url=data.invoice_url,
+    )
+    customer = _customer_after(existing, customer_id, email, data, placed_at)
+    return Purchase(
+        customer_id=customer_id,
+        order=order,
+        licenses=new_licenses,
+        supports=new_supports,
+        new_customer=NewCustomer(*customers.new_customer(customer, ctx.settings))
+        if existing is None
+        else None,
+        updated_customer=customer if existing is not None else None,
+        support_extensions=extensions,
+        fastspring_order_id=data.order_id,
+        event=processed,
+    )
+
+
+def _placed_at(data: OrderCompleted, event: Event) -> datetime:
+    millis = data.changed or event.created
+    if millis:
+        return datetime.fromtimestamp(millis / 1000, tz=UTC)
+    raise Rejected("order without a time")
+
+
+def _licenses_by_serial(customer_id: str, data: OrderCompleted, ctx: Context) -> dict[str, License]:
+    """Existing licenses (newest first wins), read only when a support line names a serial."""
+    if not any(_named_serial(line.attributes) for line in data.items):
+        return {}
+    found: dict[str, License] = {}
+    for lic in all_licenses(ctx.store, customer_id):
+        found.setdefault(lic.serial_number, lic)
+    return found
+
+
+def _named_serial(attributes: dict[str, Any] | None) -> str:
+    value = (attributes or {}).get("serialNumber") or (attributes or {}).get("serial") or ""
+    value = str(value).strip().upper()
+    return value if value.replace("-", "").isalnum() and len(value) <= 32 else ""
+
+
+def _serial_for(
+    attributes: dict[str, Any] | None, grant: Grant, new_licenses: list[License]
+) -> str:
+    named = _named_serial(attributes)
+    if named:
+        return named
+    same = [lic for lic in new_licenses if lic.software == grant.software]
+    best = [lic for lic in same if lic.users == grant.users] or same
+    return best[0].serial_number if best else ""
+
+
+def _license(grant: Grant, quantity: int, reference: str, placed_at: datetime) -> License:
+    return License(
+        license_id=new_ulid(placed_at),
+        software=grant.software,
+        serial_number=new_serial_number(),
+        computer_name=None,
+        days=None,
+        users=grant.users,
+        edition=grant.edition,
+        order_number=reference,
+        purchased_on=placed_at.date(),
+        support=None,
+        upgradable=grant.upgradable,
+        quantity=quantity,
+    )
+
+
+def _support(
+    grant: Grant, quantity: int, serial: str, reference: str, placed_at: datetime, start: date
+) -> Support:
+    return Support(
+        support_id=new_ulid(placed_at),
+        software=grant.software,
+        serial_number=serial,
+        users=grant.users,
+        edition=grant.edition,
+        order_number=reference,
+        purchased_on=placed_at.date(),
+        duration_years=grant.years,
+        expires_on=plus_years(start, grant.years),
+    )
+
+
+def _customer_after(
+    existing: Customer | None,
+    customer_id: str,
+    email: str,
+    data: OrderCompleted,
+    placed_at: datetime,
+) -> Customer:
+    contact = data.contact
+    address = data.billing_address
+    account = data.expanded_account
+    full_name = " ".join(part for part in (contact.first, contact.last) if part) or email
+    billing = BillingDetails(
+        date=placed_at.date(),
+        name=contact.company or full_name,
+        country=address.country.upper()[:2] if address.country else None,
+        city=address.city,
+    )
+    new_contact = Contact(
+        date=placed_at.date(), first_name=contact.first, last_name=contact.last, email=email
+    )
+    language = supported_language(
+        data.language or (account.language if account else None),
+        default=existing.language if existing else "en",
+    )
+    if existing is None:
+        return Customer(
+            customer_id=customer_id,
+            email=email,
+            name=full_name,
+            language=language,
+            activation_key_sealed="",
+            billing=billing,
+            contacts=(new_contact,),
+        )
+    known = {(c.first_name, c.last_name, c.email) for c in existing.contacts}
+    contacts = existing.contacts
+    if (new_contact.first_name, new_contact.last_name, new_contact.email) not in known:
+        contacts = (*contacts, new_contact)
+    newer = existing.billing is None or (existing.billing.date or date.min) <= placed_at.date()
+    return replace(
+        existing,
+        name=full_name if newer else existing.name,
+        language=language,
+        billing=billing if newer else existing.billing,
+        contacts=contacts,
+    )

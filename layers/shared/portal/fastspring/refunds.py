@@ -1,0 +1,166 @@
+"""`return.created`: a FastSpring refund revokes what the refunded lines granted (a line is
+revoked once all its quantity is refunded), brings the licenses' support dates back in line with
+the supports that remain, and marks the order refunded or partially refunded - exactly once,
+however many records it takes (portal.data.refunds.commit_refund)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from portal.data import keys
+from portal.data.customer_records import all_licenses, all_supports
+from portal.data.items import order_from_item
+from portal.data.refunds import (
+    Granted,
+    Refund,
+    RefundOutcome,
+    RevocationGroup,
+    SupportDate,
+    commit_refund,
+    granted_records,
+)
+from portal.data.store import Store
+from portal.data.webhook_events import EventRecord
+from portal.fastspring.events import Event, Malformed, NotYet, Rejected, ReturnCreated, read
+from portal.models import Order, OrderItem
+from portal.observability import count
+from portal.types import normalize_order_reference
+
+if TYPE_CHECKING:
+    from portal.fastspring.ingest import Context
+
+RETRIES = 3
+
+
+def return_created(event: Event, ctx: Context, processed: EventRecord) -> str:
+    """ "processed" or "duplicate" (this refund was committed already)."""
+    try:
+        data = read(ReturnCreated, event.data)
+    except Malformed as exc:
+        raise Rejected(str(exc)) from None
+    original = normalize_order_reference(data.original.reference or "")
+    if not original:
+        raise Rejected("refund without the original order reference")
+    return_id = data.id or data.reference or event.id
+    owner = ctx.store.get(keys.order_reference_lookup(original), consistent=True)
+    if owner is None:
+        raise NotYet("the refunded order has not arrived yet")
+    customer_id = str(owner["customerId"])
+    for _ in range(RETRIES):
+        done, order_item = ctx.store.get_many(
+            [keys.fastspring_return_lookup(return_id), keys.order_key(customer_id, original)]
+        )
+        if done is not None:
+            return "duplicate"
+        if order_item is None:
+            raise NotYet("the refunded order record is missing")
+        order = order_from_item(order_item)
+        refunded = _refund_lines(order, data)
+        revoked = [
+            key
+            for before, after in zip(order.items, refunded, strict=True)
+            if before.refunded_quantity < before.quantity <= after.refunded_quantity
+            for key in after.granted
+        ]
+        fully = all(line.refunded_quantity >= line.quantity for line in refunded)
+        outcome = commit_refund(
+            ctx.store,
+            Refund(
+                customer_id=customer_id,
+                return_id=return_id,
+                order=replace(
+                    order,
+                    items=tuple(refunded),
+                    status="refunded" if fully else "partially_refunded",
+                ),
+                groups=_revocations(ctx.store, customer_id, revoked),
+                event=processed,
+                revoked_at=ctx.clock.now(),
+                reason=f"refund {return_id}",
+            ),
+        )
+        if outcome is RefundOutcome.COMMITTED:
+            count("OrderRefunded")
+            return "processed"
+        if outcome is RefundOutcome.DUPLICATE:
+            return "duplicate"
+        # RACED: another delivery of this refund revoked some records meanwhile - read again
+    raise RuntimeError("refund kept racing with another delivery")
+
+
+def _refund_lines(order: Order, data: ReturnCreated) -> list[OrderItem]:
+    lines = list(order.items)
+    if not data.items:  # no line detail: a full refund
+        return [replace(line, refunded_quantity=line.quantity) for line in lines]
+    for returned in data.items:
+        for index, line in enumerate(lines):
+            same = (returned.sku and returned.sku == line.sku) or (
+                returned.product and returned.product == line.product
+            )
+            if same and line.refunded_quantity < line.quantity:
+                lines[index] = replace(
+                    line,
+                    refunded_quantity=min(
+                        line.quantity, line.refunded_quantity + returned.quantity
+                    ),
+                )
+                break
+        else:
+            raise Rejected(f"refunded line not in the order: {returned.sku or returned.product}")
+    return lines
+
+
+def _revocations(store: Store, customer_id: str, sort_keys: list[str]) -> list[RevocationGroup]:
+    """What the refund revokes, in groups that must be seen together: every revoked record of
+    one serial number with the licenses (kept) whose support date those supports gave; a record
+    without a serial number alone. Records revoked already (by an interrupted earlier delivery
+    of this refund, with their group) are not there any more and are left out."""
+    records = granted_records(store, customer_id, sort_keys)
+    by_serial: dict[str, list[Granted]] = {}
+    alone: list[Granted] = []
+    for record in records:
+        serial = _serial_of(record)
+        if serial:
+            by_serial.setdefault(serial, []).append(record)
+        else:
+            alone.append(record)
+    dates = _support_dates(store, customer_id, records, set(sort_keys))
+    return [
+        RevocationGroup(tuple(group), tuple(dates.get(serial, ())))
+        for serial, group in by_serial.items()
+    ] + [RevocationGroup((record,)) for record in alone]
+
+
+def _serial_of(record: Granted) -> str:
+    found = record.license or record.support
+    return found.serial_number if found else ""
+
+
+def _support_dates(
+    store: Store, customer_id: str, records: list[Granted], gone: set[str]
+) -> dict[str, list[SupportDate]]:
+    """For each serial number losing a support: the licenses that stay, with the support end
+    the remaining supports give them (None when none remains). Unchanged dates are left out."""
+    serials = {r.support.serial_number for r in records if r.support and r.support.serial_number}
+    if not serials:
+        return {}
+    remaining: dict[str, date] = {}
+    for sup in all_supports(store, customer_id):
+        if keys.SUPPORT_PREFIX + sup.support_id in gone or sup.serial_number not in serials:
+            continue
+        remaining[sup.serial_number] = max(
+            remaining.get(sup.serial_number, sup.expires_on), sup.expires_on
+        )
+    dates: dict[str, list[SupportDate]] = {}
+    for lic in all_licenses(store, customer_id):
+        if lic.serial_number not in serials or keys.LICENSE_PREFIX + lic.license_id in gone:
+            continue
+        until = remaining.get(lic.serial_number)
+        unchanged = (lic.support.until if lic.support else None) == until and (
+            until is None or (lic.support is not None and lic.support.file_available)
+        )
+        if not unchanged:
+            dates.setdefault(lic.serial_number, []).append(SupportDate(lic.license_id, until))
+    return dates
