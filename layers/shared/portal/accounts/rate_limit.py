@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from portal.clock import epoch_millis
 from portal.data.store import Item
 
 
@@ -42,7 +43,7 @@ class Reservation:
 
 
 def stamp(at: datetime) -> int:
-    return int(at.timestamp() * 1000) * 1000 + secrets.randbelow(1000)
+    return epoch_millis(at) * 1000 + secrets.randbelow(1000)
 
 
 def slot_names(limit: int) -> list[str]:
@@ -54,7 +55,7 @@ def evaluate(
 ) -> tuple[Reservation | None, int]:
     """(reservation to attempt, 0) when a slot is free, or (None, retry_after_seconds)."""
     # An attempt at t counts while now - window < t: it has left the window once t <= cutoff.
-    cutoff_ms = int(now.timestamp() * 1000) - window_seconds * 1000
+    cutoff_ms = epoch_millis(now) - window_seconds * 1000
     values: list[tuple[int, str]] = []
     free: tuple[str, int | None] | None = None
     for name in slot_names(limit.limit):
@@ -74,7 +75,7 @@ def evaluate(
         )
         return reservation, 0
     oldest_ms = min(values)[0] // 1000
-    retry_ms = oldest_ms + window_seconds * 1000 - int(now.timestamp() * 1000)
+    retry_ms = oldest_ms + window_seconds * 1000 - epoch_millis(now)
     return None, max(1, math.ceil(retry_ms / 1000))
 
 

@@ -5,14 +5,13 @@ never a 500."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from portal import base64url
 from portal.errors import InvalidCursor
 from portal.fields import Field, declare, read
 
@@ -42,7 +41,7 @@ class PageQuery:
 
 def encode_cursor(position: dict[str, str]) -> str:
     raw = json.dumps(position, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return base64url.encode(raw)
 
 
 def decode_cursor(cursor: str, fields: dict[str, re.Pattern[str]]) -> dict[str, str]:
@@ -50,9 +49,8 @@ def decode_cursor(cursor: str, fields: dict[str, re.Pattern[str]]) -> dict[str, 
     if not _CURSOR_SHAPE.fullmatch(cursor):
         raise InvalidCursor()
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value: Any = json.loads(base64.urlsafe_b64decode(padded))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+        value: Any = json.loads(base64url.decode(cursor))
+    except ValueError:  # not base64url, not UTF-8 (UnicodeDecodeError), or not JSON
         raise InvalidCursor() from None
     if not isinstance(value, dict) or set(value) != set(fields):
         raise InvalidCursor()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from portal.clock import from_utc_text, utc_text
 from portal.data import keys
 from portal.data.store import Item
 from portal.models import (
@@ -198,7 +199,7 @@ def money_amount(value: Any) -> Decimal:
 
 # ---------------------------------------------------------------- orders
 def order_to_item(customer_id: str, order: Order) -> Item:
-    placed = order.placed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    placed = utc_text(order.placed_at)
     return {
         **keys.order_key(customer_id, order.reference),
         # the orders page: profile then order headers, newest first, in one Query on lsi1
@@ -231,7 +232,7 @@ def order_from_item(item: Item) -> Order:
     currency = str(item["currency"])
     return Order(
         reference=item["reference"],
-        placed_at=datetime.fromisoformat(str(item["placedAt"]).replace("Z", "+00:00")),
+        placed_at=from_utc_text(str(item["placedAt"])),
         total=Money(money_amount(item["total"]), currency),
         items=tuple(
             OrderItem(
@@ -269,7 +270,7 @@ def webhook_event_item(
         "eventType": event_type,
         "status": status,
         "live": live,
-        "receivedAt": received_at.isoformat(),
+        "receivedAt": utc_text(received_at),
         "reason": reason,
         "payload": payload,
     }
@@ -298,6 +299,6 @@ def revoked_copy_item(customer_id: str, stored: Item, *, revoked_at: datetime, r
     return {
         **copy,
         **keys.revoked_copy(customer_id, str(stored["sk"])),
-        "revokedAt": revoked_at.isoformat(),
+        "revokedAt": utc_text(revoked_at),
         "reason": reason,
     }

@@ -5,12 +5,12 @@ client's address."""
 from __future__ import annotations
 
 import base64
-import json
 import urllib.parse
 from typing import Any, Protocol, Self, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
+from portal import json_input
 from portal.config import Settings
 from portal.data.cursors import PageQuery
 from portal.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
@@ -40,8 +40,8 @@ def json_body(app: APIGatewayHttpResolver, shape: type[P]) -> P:
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     try:
-        data = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+        data = json_input.parse(raw)
+    except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
     return shape.parse(data)
 

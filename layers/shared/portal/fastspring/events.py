@@ -12,7 +12,6 @@ sends them. A batch holds its events unvalidated, so that one bad event spoils o
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -33,8 +32,8 @@ from pydantic import (
 
 
 def loads(raw: bytes | str) -> Any:
-    """JSON with every non-integer number as Decimal."""
-    return json.loads(raw, parse_float=Decimal)
+    """JSON with every non-integer number as Decimal; ValueError for anything else."""
+    return json_input.parse(raw, decimals=True)
 
 
 class Malformed(ValueError):

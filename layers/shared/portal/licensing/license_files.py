@@ -13,14 +13,15 @@ one is published, so files signed by a retired key keep verifying until it is re
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from portal import base64url
 from portal.aws import signing
+from portal.clock import utc_text
 from portal.config import Settings
 
 FORMAT = "customer-portal-license/1"
@@ -33,10 +34,6 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9\-]+")
 class PublicKey:
     kid: str
     public_key_pem: str
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
 def kid_of(key_id: str) -> str:
@@ -53,8 +50,8 @@ def sign(
         {
             "kid": kid_of(key_id),
             "alg": ALGORITHM,
-            "issuedAt": issued_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "expiresAt": expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "issuedAt": utc_text(issued_at),
+            "expiresAt": utc_text(expires_at),
             **document,
         },
         sort_keys=True,
@@ -62,7 +59,11 @@ def sign(
         ensure_ascii=False,
     ).encode("utf-8")
     signature = signing.sign(key_id, payload)  # documents are small: well under KMS's 4 KiB
-    signed = {"format": FORMAT, "payload": _b64(payload), "signature": _b64(signature)}
+    signed = {
+        "format": FORMAT,
+        "payload": base64url.encode(payload),
+        "signature": base64url.encode(signature),
+    }
     return (json.dumps(signed, indent=2) + "\n").encode("ascii")
 
 
