@@ -71,7 +71,7 @@ def test_order_details_as_in_the_guide(seeded):
     body = body_of(order_detail(token, DEMO_NEWEST_ORDER.lower()))
 
     # then the guide's order: its reference, time, total and two lines
-    assert body["reference"] == DEMO_NEWEST_ORDER == "JWT190529-3058-61127"
+    assert body["reference"] == DEMO_NEWEST_ORDER
     assert body["placedAt"] == "2019-05-29T08:46:18Z"
     assert body["total"] == {"amount": "704.11", "currency": "EUR"}
     assert body["items"] == [

@@ -54,7 +54,6 @@ def test_sign_in_normalises_email_and_order_number_and_sets_host_cookie(seeded):
 def test_order_number_with_inner_space_as_in_the_guide(seeded):
     # given the guide's customer, whose order number the guide shows as "JWT 160930-9510-42210"
     spaced = f"{DEMO_ORDER[:3]} {DEMO_ORDER[3:]}"
-    assert spaced == "JWT 160930-9510-42210"
 
     # when they sign in with it, then they are signed in
     assert login({"email": DEMO_EMAIL, "orderNumber": spaced})["statusCode"] == 200
