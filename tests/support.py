@@ -14,7 +14,8 @@ What is here, by section:
   session_token(response), Context.
 - Signing in through the handler: login(body) -> response, sign_in(who) -> session token,
   listed(kind, token) -> the first page's items, call(name, token) -> response,
-  order_detail(token, reference) -> response.
+  order_detail(token, reference) -> response, download(kind, token, id) -> response (a license
+  or support file), published_keys() -> response, at_path(name, path, token, **parameters).
 - Over HTTP (integration tests): HttpClient (keeps the __Host- cookie), signed_in_client().
 - The clock: FIXED_NOW and fix_clock(monkeypatch) -> FixedClock (the `clock` fixture).
 - FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
@@ -224,6 +225,31 @@ def order_detail(token: str | None, reference: str) -> dict[str, Any]:
     ev["pathParameters"] = {"reference": reference}
     ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/orders/{reference}"
     return invoke("order_detail", ev)
+
+
+def at_path(name: str, path: str, token: str | None, **parameters: str) -> dict[str, Any]:
+    """The sample event of function `name` (empty query), sent to another `path` of its route with
+    these path parameters: for the handlers without a sample event of their own."""
+    ev = event(name, token=token, query={})
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
+    if parameters:
+        ev["pathParameters"] = parameters
+    return ev
+
+
+def download(kind: str, token: str | None, record_id: str) -> dict[str, Any]:
+    """GET /api/<kind>/<record_id>/file (kind: licenses or supports) through the download_file
+    handler; the response."""
+    parameter = "license_id" if kind == "licenses" else "support_id"
+    ev = at_path("list_licenses", f"/api/{kind}/{record_id}/file", token, **{parameter: record_id})
+    ev.pop("queryStringParameters", None)
+    return invoke("download_file", ev)
+
+
+def published_keys() -> dict[str, Any]:
+    """GET /api/activation/keys (the license files' public keys) through its handler; the
+    response."""
+    return invoke("activation_keys", at_path("me", "/api/activation/keys", None))
 
 
 def listed(kind: str, token: str, query: dict[str, str] | None = None) -> list[dict[str, Any]]:

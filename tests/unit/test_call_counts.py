@@ -1,84 +1,76 @@
 """PERFORMANCE.md: DynamoDB round trips per request, counted exactly by botocore event hooks;
-every Query examines only what it returns (ScannedCount == Count); never a Scan."""
+every Query examines only what it returns (ScannedCount == Count); never a Scan.
+
+Each test makes the customer it needs (tests/factories.py) and clears the recorder before what
+it counts, so the factory's own writes are not counted."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from local import fastspring as fs
-from portal.fastspring.signatures import signature
-from tests.support import body_of, event, invoke, session_token
+from tests.factories import OrderSpec
+from tests.support import (
+    body_of,
+    call,
+    deliver,
+    download,
+    event,
+    invoke,
+    login,
+    order_detail,
+    published_keys,
+    session_token,
+)
 
-DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-SECRET = "local-development-fastspring-webhook-secret"
-ORDER = "JWT190529-3058-61127"
-
-
-def at_path(name: str, path: str, token: str | None, **parameters: str) -> dict[str, Any]:
-    """The sample event of `name`, sent to another path of its route (path parameters given)."""
-    ev = event(name, token=token, query={})
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
-    if parameters:
-        ev["pathParameters"] = parameters
-    return ev
-
-
-def order_detail(token: str, reference: str = ORDER) -> dict[str, Any]:
-    ev = at_path("order_detail", f"/api/orders/{reference}", token, reference=reference)
-    return invoke("order_detail", ev)
+ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
+SUPPORT_10 = (*ENTERPRISE_10, 1)  # its one-year support
 
 
-def download(kind: str, token: str, record_id: str) -> dict[str, Any]:
-    parameter = "license_id" if kind == "licenses" else "support_id"
-    ev = at_path("list_licenses", f"/api/{kind}/{record_id}/file", token, **{parameter: record_id})
-    ev.pop("queryStringParameters", None)
-    return invoke("download_file", ev)
+def test_login_success_is_three_calls(make_customer, calls):
+    # given a customer
+    customer = make_customer()
+    calls.clear()
 
+    # when they sign in
+    response = login(customer)
 
-def published_keys() -> dict[str, Any]:
-    return invoke("activation_keys", at_path("me", "/api/activation/keys", None))
-
-
-def webhook(*events: dict[str, Any]) -> dict[str, Any]:
-    body = fs.batch(*events)
-    ev = event("fastspring_webhook", origin=None)
-    ev["body"] = body.decode()
-    ev["headers"]["x-fs-signature"] = signature(SECRET, body)
-    return invoke("fastspring_webhook", ev)
-
-
-def test_login_success_is_three_calls(seeded, calls):
-    response = invoke("login", event("login", body=DEMO))
+    # then one batch read and two transactions (reserve, commit)
     assert response["statusCode"] == 200
     assert calls.operations == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
 
 
-def test_login_failure_is_two_calls_and_a_limited_one_is_one(seeded, calls):
-    bad = {"email": "demo@example.com", "orderNumber": "JWT1"}
-    invoke("login", event("login", body=bad))
-    assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
-    for _ in range(9):
-        invoke("login", event("login", body=bad))
+def test_login_failure_is_two_calls_and_a_limited_one_is_one(make_customer, calls):
+    # given a customer, and a wrong order number for their email
+    customer = make_customer()
+    bad = {"email": customer.email, "orderNumber": "JWT1"}
     calls.clear()
-    assert invoke("login", event("login", body=bad))["statusCode"] == 429
+
+    # when it is tried, then one batch read and one transaction (the reservation)
+    login(bad)
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
+
+    # when it is tried until the email is limited, then a limited attempt is one batch read
+    for _ in range(9):
+        login(bad)
+    calls.clear()
+    assert login(bad)["statusCode"] == 429
     assert calls.operations == ["BatchGetItem"]
 
 
-def test_each_read_page_is_one_session_read_and_one_data_read(seeded, calls):
-    # given a signed-in customer
-    token = session_token(invoke("login", event("login", body=DEMO)))
+def test_each_read_page_is_one_session_read_and_one_data_read(make_customer, calls):
+    # given a signed-in customer with more than a page of three of each: licenses, supports,
+    # orders (four of each)
+    customer = make_customer(
+        licenses=[ENTERPRISE_10],
+        supports=[SUPPORT_10],
+        orders=[OrderSpec(licenses=[ENTERPRISE_10], supports=[SUPPORT_10])] * 3,
+    )
+    token = session_token(login(customer))
     pages = {
-        "me": lambda: invoke("me", event("me", token=token, query={})),
-        "list_licenses": lambda: invoke(
-            "list_licenses", event("list_licenses", token=token, query={"limit": "3"})
-        ),
-        "list_supports": lambda: invoke(
-            "list_supports", event("list_supports", token=token, query={"limit": "3"})
-        ),
-        "list_orders": lambda: invoke(
-            "list_orders", event("list_orders", token=token, query={"limit": "3"})
-        ),
-        "order_detail": lambda: order_detail(token),
+        "me": lambda: call("me", token),
+        "list_licenses": lambda: call("list_licenses", token, {"limit": "3"}),
+        "list_supports": lambda: call("list_supports", token, {"limit": "3"}),
+        "list_orders": lambda: call("list_orders", token, {"limit": "3"}),
+        "order_detail": lambda: order_detail(token, customer.order_number),
     }
     expected = {
         "me": ["UpdateItem", "GetItem"],
@@ -89,32 +81,42 @@ def test_each_read_page_is_one_session_read_and_one_data_read(seeded, calls):
     }
     for name, operations in expected.items():
         calls.clear()
-        # when each page is read, then one session read and one data read answered it
+        # when each page is read
         response = pages[name]()
+        # then one session read and one data read answered it, examining only what it returned
         assert response["statusCode"] == 200, name
         assert calls.operations == operations, name
         assert all(scanned == count for scanned, count in calls.query_counts), name
+        if name.startswith("list_"):
+            assert body_of(response)["nextCursor"] is not None, name  # a page among several
 
 
-def test_logout_is_one_call_and_no_request_ever_scans(seeded, calls):
+def test_logout_is_one_call_and_no_request_ever_scans(make_customer, calls):
     """Every HTTP endpoint, driven through its handler; every DynamoDB call recorded."""
-    # given the demo customer signed in, after a failed sign-in
+    # given a customer with more than a page of two of each (three licenses with their
+    # supports, in three orders), signed in after a failed sign-in
+    customer = make_customer(
+        licenses=[ENTERPRISE_10],
+        supports=[SUPPORT_10],
+        orders=[OrderSpec(licenses=[ENTERPRISE_10], supports=[SUPPORT_10])] * 2,
+    )
+    calls.clear()
     bad = {"email": "nobody@example.com", "orderNumber": "JWT1"}
-    answers = {"login failed": invoke("login", event("login", body=bad))}
-    answers["login"] = invoke("login", event("login", body=DEMO))
+    answers = {"login failed": login(bad)}
+    answers["login"] = login(customer)
     token = session_token(answers["login"])
+
     # when every other endpoint is driven, following a cursor where there is one
     first = {
-        name: invoke(name, event(name, token=token, query={"limit": "2"}))
+        name: call(name, token, {"limit": "2"})
         for name in ("list_licenses", "list_supports", "list_orders")
     }
     answers |= first
     for name, response in first.items():
         cursor = body_of(response)["nextCursor"]
-        query = {"limit": "2", "cursor": cursor}
-        answers[f"{name} next page"] = invoke(name, event(name, token=token, query=query))
-    answers["me"] = invoke("me", event("me", token=token))
-    answers["order_detail"] = order_detail(token)
+        answers[f"{name} next page"] = call(name, token, {"limit": "2", "cursor": cursor})
+    answers["me"] = call("me", token)
+    answers["order_detail"] = order_detail(token, customer.order_number)
     answers["license file"] = download(
         "licenses", token, body_of(first["list_licenses"])["items"][0]["id"]
     )
@@ -124,15 +126,19 @@ def test_logout_is_one_call_and_no_request_ever_scans(seeded, calls):
     answers["activation_keys"] = published_keys()
     new = fs.order_completed(email="scan.check@example.com", skus=["T-ENT-5", "S1Y-T-ENT-5"])
     renewal = fs.order_completed(
-        email=DEMO["email"], skus=["S1Y-T-ENT-10"], serial="P65", expanded_account=False
+        email=customer.email,
+        skus=["S1Y-T-ENT-10"],
+        serial=customer.licenses[0].serial_number,
+        expanded_account=False,
     )
-    answers["fastspring_webhook"] = webhook(new, renewal)
+    answers["fastspring_webhook"] = deliver(new, renewal)
     refund = fs.return_created(
         reference=new["data"]["reference"], original_order_id=new["data"]["id"]
     )
-    answers["fastspring_webhook refund"] = webhook(refund)
+    answers["fastspring_webhook refund"] = deliver(refund)
     before_logout = len(calls.operations)
     answers["logout"] = invoke("logout", event("logout", token=token))
+
     # then each answered as it should, and logout was one DeleteItem
     assert {name: r["statusCode"] for name, r in answers.items()} == {
         name: {"logout": 204, "login failed": 401}.get(name, 200) for name in answers
@@ -146,9 +152,16 @@ def test_logout_is_one_call_and_no_request_ever_scans(seeded, calls):
     assert {"BatchGetItem", "TransactWriteItems", "UpdateItem", "GetItem"} <= set(calls.operations)
 
 
-def test_unauthenticated_requests_cost_at_most_one_call(seeded, calls):
-    invoke("list_licenses", event("list_licenses", token="x" * 43))
-    assert calls.operations == ["UpdateItem"]
+def test_unauthenticated_requests_cost_at_most_one_call(make_customer, calls):
+    # given a customer in the table, and no session
+    make_customer(licenses=[ENTERPRISE_10])
     calls.clear()
-    invoke("list_licenses", event("list_licenses", token=None))
+
+    # when a list is asked for with a forged token, then one session read only
+    call("list_licenses", "x" * 43)
+    assert calls.operations == ["UpdateItem"]
+
+    # when it is asked for without a token, then no call at all
+    calls.clear()
+    call("list_licenses", None)
     assert calls.operations == []

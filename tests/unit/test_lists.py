@@ -1,4 +1,7 @@
-"""Licenses and supports per API.md: the guide's rows, pagination, isolation between customers."""
+"""Licenses and supports per API.md: the guide's rows, pagination, isolation between customers.
+
+The guide's two customers (the demo data) are used where the point is what the guide shows;
+pagination, isolation and the rest make the customers they need (tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -7,22 +10,32 @@ import json
 
 import pytest
 
-from tests.support import body_of, event, invoke, session_token
+from tests.support import (
+    DEMO,
+    DEMO_ORDER,
+    DEMO_SUPPORT_SERIALS,
+    SECOND,
+    SECOND_LICENSE_SERIALS,
+    body_of,
+    call,
+    event,
+    invoke,
+    sign_in,
+)
 
-DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-SECOND = {"email": "ana.mueller@example.de", "orderNumber": "JWT241105-4410-77215"}
+ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
+SUPPORT_10 = (*ENTERPRISE_10, 1)  # its one-year support
 
 
-def sign_in(who: dict) -> str:
-    return session_token(invoke("login", event("login", body=who)))
-
-
-def get(name: str, token: str, query: dict | None = None) -> dict:
-    return invoke(name, event(name, token=token, query=query if query is not None else {}))
-
-
+# ---------------------------------------------------------------- the guide's rows
 def test_the_guides_five_licenses_newest_first(seeded):
-    page = body_of(get("list_licenses", sign_in(DEMO)))
+    # given the guide's customer (the point: the guide's license rows)
+    token = sign_in(DEMO)
+
+    # when they list their licenses
+    page = body_of(call("list_licenses", token))
+
+    # then the guide's five rows, newest first, on one page
     rows = [(r["software"], r["serialNumber"], r["users"], r["edition"]) for r in page["items"]]
     assert rows == [
         ("TSplus", "P30", 3, "Enterprise"),
@@ -33,7 +46,7 @@ def test_the_guides_five_licenses_newest_first(seeded):
     ]
     assert page["nextCursor"] is None
     p62 = page["items"][-1]
-    assert p62["orderNumber"] == "JWT160930-9510-42210"
+    assert p62["orderNumber"] == DEMO_ORDER
     assert p62["purchasedOn"] == "2016-09-30"
     assert p62["days"] is None
     assert p62["support"] == {"until": "2017-09-30", "fileAvailable": True}
@@ -54,46 +67,85 @@ def test_the_guides_five_licenses_newest_first(seeded):
 
 
 def test_the_guides_seven_supports(seeded):
-    page = body_of(get("list_supports", sign_in(DEMO)))
+    # given the guide's customer (the point: the guide's support rows)
+    token = sign_in(DEMO)
+
+    # when they list their supports
+    page = body_of(call("list_supports", token))
+
+    # then the guide's seven rows, newest first; the two bought on 2026-06-03 (PF3, P65) may
+    # come in either order
     rows = [(r["serialNumber"], r["users"], r["durationYears"]) for r in page["items"]]
-    # newest first; the two bought on 2026-06-03 (PF3, P65) may come in either order
     assert sorted(rows[:2]) == [("P65", 10, 1), ("PF3", 25, 1)]
     assert rows[2:] == [("P30", 3, 3), ("P65", 10, 1), ("P24", 25, 2), ("P24", 5, 1), ("P62", 5, 1)]
     assert len(rows) == 7
+    assert sorted(serial for serial, _, _ in rows) == DEMO_SUPPORT_SERIALS
     dates = [r["purchasedOn"] for r in page["items"]]
     assert dates == sorted(dates, reverse=True)
     p24 = next(r for r in page["items"] if r["durationYears"] == 2)
     assert (p24["purchasedOn"], p24["expiresOn"]) == ("2018-11-06", "2020-11-06")
 
 
-@pytest.mark.parametrize("name,total", [("list_licenses", 5), ("list_supports", 7)])
-def test_pages_follow_the_cursor_to_the_end(seeded, name, total):
-    token = sign_in(DEMO)
-    seen, cursor, pages = [], None, 0
-    while True:
-        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
-        page = body_of(get(name, token, query))
-        seen += [r["id"] for r in page["items"]]
-        pages += 1
-        cursor = page["nextCursor"]
-        if cursor is None:
-            break
-    assert len(seen) == len(set(seen)) == total
-    assert pages == (total + 1) // 2
-
-
 def test_second_customer_sees_only_their_own(seeded):
-    mine = body_of(get("list_licenses", sign_in(SECOND)))["items"]
-    assert [r["serialNumber"] for r in mine] == ["P71", "999999"]
+    # given the guide's two customers (the point: the second one's rows, as the guide shows them)
+    token = sign_in(SECOND)
+
+    # when the second one lists their licenses
+    mine = body_of(call("list_licenses", token))["items"]
+
+    # then only theirs, the Remote Work one upgradable and named after its computer
+    assert [r["serialNumber"] for r in mine] == SECOND_LICENSE_SERIALS
     remote = mine[1]
     assert remote["software"] == "Remote Work" and remote["upgradable"] is True
     assert remote["computerName"] == "SRV-TEST-RWORK"
 
 
-def test_a_cursor_cannot_reach_another_customers_records(seeded):
-    demo_page = body_of(get("list_licenses", sign_in(DEMO), {"limit": "1"}))
-    theirs = body_of(get("list_licenses", sign_in(SECOND), {"cursor": demo_page["nextCursor"]}))
-    assert all(r["serialNumber"] in {"P71", "999999"} for r in theirs["items"])
+# ---------------------------------------------------------------- pagination and isolation
+@pytest.mark.parametrize(
+    "kind,total",
+    [("licenses", 5), ("supports", 7), ("licenses", 4)],
+    ids=["licenses-odd", "supports-odd", "licenses-exact-pages"],
+)
+def test_pages_follow_the_cursor_to_the_end(make_customer, kind, total):
+    # given a customer with `total` licenses or supports
+    customer = make_customer(
+        **{kind: [ENTERPRISE_10 if kind == "licenses" else SUPPORT_10] * total}
+    )
+    made = customer.license_ids if kind == "licenses" else customer.support_ids
+    token = sign_in(customer)
+
+    # when they page through them two at a time, following the cursor
+    seen, cursor, pages = [], None, 0
+    while True:
+        query = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+        page = body_of(call(f"list_{kind}", token, query))
+        seen += [r["id"] for r in page["items"]]
+        pages += 1
+        cursor = page["nextCursor"]
+        if cursor is None:
+            break
+
+    # then they saw each of them once, newest (the last made) first, in ceil(total / 2) pages
+    assert len(seen) == len(set(seen)) == total
+    assert seen == made[::-1]
+    assert pages == (total + 1) // 2
+
+
+def test_a_cursor_cannot_reach_another_customers_records(make_customer):
+    # given a customer with two licenses, and another whose two licenses are older than both
+    customer = make_customer(licenses=[ENTERPRISE_10] * 2, placed_at="2025-06-01")
+    other = make_customer(licenses=[ENTERPRISE_10] * 2, placed_at="2024-01-01")
+    first_page = body_of(call("list_licenses", sign_in(customer), {"limit": "1"}))
+    assert first_page["nextCursor"] is not None
+
+    # when the other customer pages with the first customer's cursor
+    response = call("list_licenses", sign_in(other), {"cursor": first_page["nextCursor"]})
+
+    # then they see some of their own licenses and none of the first customer's
+    theirs = {r["id"] for r in body_of(response)["items"]}
+    assert response["statusCode"] == 200
+    assert theirs and theirs <= set(other.license_ids)
+    assert not theirs & set(customer.license_ids)
 
 
 def forged(value: object) -> str:
@@ -115,28 +167,48 @@ def forged(value: object) -> str:
         {"unknown": "1"},
     ],
 )
-def test_bad_paging_input_is_400_never_500(seeded, query):
-    response = get("list_licenses", sign_in(DEMO), query)
+def test_bad_paging_input_is_400_never_500(make_customer, query):
+    # given a signed-in customer with licenses
+    token = sign_in(make_customer(licenses=[ENTERPRISE_10] * 2))
+
+    # when they list them with a bad limit, a forged cursor or an unknown parameter, then 400
+    response = call("list_licenses", token, query)
     assert response["statusCode"] == 400
     assert body_of(response)["error"]["code"] in {"bad_request", "invalid_cursor"}
 
 
-def test_me_shows_an_activation_key_of_at_least_80_bits_in_groups_of_four(seeded):
-    body = body_of(invoke("me", event("me", token=sign_in(DEMO))))
+# ---------------------------------------------------------------- the profile
+def test_me_shows_an_activation_key_of_at_least_80_bits_in_groups_of_four(make_customer):
+    # given a signed-in customer
+    token = sign_in(make_customer())
+
+    # when they read their profile
+    body = body_of(call("me", token))
+
+    # then it shows an activation key of five groups of four (at least 80 bits), and no more
     groups = body["activationKey"].split("-")
     assert len(groups) == 5 and all(len(g) == 4 for g in groups)
     assert len("".join(groups)) * 5 >= 80
     assert set(body) == {"email", "name", "language", "activationKey"}
 
 
-def test_activation_keys_are_stored_only_hashed_or_sealed(seeded, store):
-    body = body_of(invoke("me", event("me", token=sign_in(DEMO))))
-    raw = repr(store.client.scan(TableName=store.table_name)["Items"])  # test-only inspection
+def test_activation_keys_are_stored_only_hashed_or_sealed(make_customer, store):
+    # given a signed-in customer who read their activation key
+    body = body_of(call("me", sign_in(make_customer())))
+
+    # when the whole table is read (test-only inspection)
+    raw = repr(store.client.scan(TableName=store.table_name)["Items"])
+
+    # then the key is nowhere in it, with or without its dashes
     assert body["activationKey"] not in raw
     assert body["activationKey"].replace("-", "") not in raw
 
 
-def test_lists_need_a_session(seeded):
+def test_lists_need_a_session(make_customer):
+    # given a customer with a license and a support
+    make_customer(licenses=[ENTERPRISE_10], supports=[SUPPORT_10])
+
+    # when the lists and the profile are asked for without a session, then 401
     for name in ("list_licenses", "list_supports", "me"):
         response = invoke(name, event(name, token=None))
         assert response["statusCode"] == 401

@@ -1,32 +1,41 @@
-"""The orders page and order details per API.md and the user guide's Orders page."""
+"""The orders page and order details per API.md and the user guide's Orders page.
+
+The guide's customer (the demo data) is used where the point is the guide's Orders page and its
+order details; paging, isolation and the rest make the customers they need
+(tests/factories.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.support import body_of, event, invoke, session_token
-
-DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-SECOND = {"email": "ana.mueller@example.de", "orderNumber": "JWT241105-4410-77215"}
-
-
-def sign_in(who: dict) -> str:
-    return session_token(invoke("login", event("login", body=who)))
-
-
-def orders(token: str, query: dict | None = None) -> dict:
-    return invoke("list_orders", event("list_orders", token=token, query=query or {}))
-
-
-def detail(token: str, reference: str) -> dict:
-    ev = event("order_detail", token=token)
-    ev["pathParameters"] = {"reference": reference}
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/orders/{reference}"
-    return invoke("order_detail", ev)
+from tests.factories import OrderSpec
+from tests.support import (
+    DEMO,
+    DEMO_EMAIL,
+    DEMO_NEWEST_ORDER,
+    DEMO_ORDER,
+    DEMO_ORDER_REFERENCES,
+    body_of,
+    call,
+    order_detail,
+    sign_in,
+)
 
 
+def orders_of(count: int) -> list[OrderSpec]:
+    """`count` orders of one license each, one day apart."""
+    return [OrderSpec(licenses=[("TSplus", "Enterprise", 5)]) for _ in range(count)]
+
+
+# ---------------------------------------------------------------- the guide's Orders page
 def test_the_guides_orders_page(seeded):
-    page = body_of(orders(sign_in(DEMO)))
+    # given the guide's customer (the point: the guide's Orders page)
+    token = sign_in(DEMO)
+
+    # when they open the orders page
+    page = body_of(call("list_orders", token))
+
+    # then the guide's billing details, contact and six orders, newest first, on one page
     assert page["billing"] == {
         "date": "2016-09-30",
         "name": "Martin Informatique SARL",
@@ -38,7 +47,7 @@ def test_the_guides_orders_page(seeded):
             "date": "2016-09-30",
             "firstName": "Camille",
             "lastName": "Martin",
-            "email": "demo@example.com",
+            "email": DEMO_EMAIL,
         }
     ]
     assert [(o["date"], o["total"]["currency"], o["total"]["amount"]) for o in page["items"]] == [
@@ -49,23 +58,20 @@ def test_the_guides_orders_page(seeded):
         ("2017-09-25", "USD", "308.00"),
         ("2016-09-30", "EUR", "312.97"),
     ]
-    assert page["items"][-1]["reference"] == "JWT160930-9510-42210"
+    assert [o["reference"] for o in page["items"]] == DEMO_ORDER_REFERENCES
+    assert page["items"][-1]["reference"] == DEMO_ORDER
     assert page["nextCursor"] is None
 
 
-def test_orders_page_through_with_the_cursor(seeded):
-    token = sign_in(DEMO)
-    first = body_of(orders(token, {"limit": "4"}))
-    assert len(first["items"]) == 4 and first["billing"] is not None
-    second = body_of(orders(token, {"limit": "4", "cursor": first["nextCursor"]}))
-    assert len(second["items"]) == 2 and second["nextCursor"] is None
-    refs = [o["reference"] for o in first["items"] + second["items"]]
-    assert len(set(refs)) == 6
-
-
 def test_order_details_as_in_the_guide(seeded):
-    body = body_of(detail(sign_in(DEMO), "jwt190529-3058-61127"))
-    assert body["reference"] == "JWT190529-3058-61127"
+    # given the guide's customer (the point: the guide's order details)
+    token = sign_in(DEMO)
+
+    # when they open their newest order, its reference typed in lower case
+    body = body_of(order_detail(token, DEMO_NEWEST_ORDER.lower()))
+
+    # then the guide's order: its reference, time, total and two lines
+    assert body["reference"] == DEMO_NEWEST_ORDER
     assert body["placedAt"] == "2019-05-29T08:46:18Z"
     assert body["total"] == {"amount": "704.11", "currency": "EUR"}
     assert body["items"] == [
@@ -84,30 +90,65 @@ def test_order_details_as_in_the_guide(seeded):
     ]
 
 
-def test_another_customers_order_is_404_like_a_missing_one(seeded):
-    token = sign_in(SECOND)
-    theirs = detail(token, "JWT190529-3058-61127")
-    missing = detail(token, "JWT000000-0000-00000")
+# ---------------------------------------------------------------- paging and isolation
+def test_orders_page_through_with_the_cursor(make_customer):
+    # given a customer with six orders
+    customer = make_customer(orders=orders_of(6))
+    token = sign_in(customer)
+
+    # when they read the orders page four at a time, following the cursor
+    first = body_of(call("list_orders", token, {"limit": "4"}))
+    second = body_of(call("list_orders", token, {"limit": "4", "cursor": first["nextCursor"]}))
+
+    # then four orders with the billing details, then the last two, each order once
+    assert len(first["items"]) == 4 and first["billing"] is not None
+    assert len(second["items"]) == 2 and second["nextCursor"] is None
+    refs = [o["reference"] for o in first["items"] + second["items"]]
+    assert len(set(refs)) == 6
+    assert refs == customer.order_numbers[::-1]
+
+
+def test_another_customers_order_is_404_like_a_missing_one(make_customer):
+    # given two customers, the second signed in
+    customer, other = make_customer(), make_customer()
+    token = sign_in(other)
+
+    # when the second asks for the first one's order and for an order that does not exist
+    theirs = order_detail(token, customer.order_number)
+    missing = order_detail(token, "JWT000000-0000-00000")
+
+    # then both are the same 404
     assert theirs["statusCode"] == missing["statusCode"] == 404
     assert theirs["body"] == missing["body"]
 
 
 @pytest.mark.parametrize("reference", ["JWT%2F..%2FPROFILE", "a;b", "x" * 70])
-def test_malformed_references_are_400(seeded, reference):
-    assert detail(sign_in(DEMO), reference)["statusCode"] == 400
+def test_malformed_references_are_400(make_customer, reference):
+    # given a signed-in customer, when they ask for a malformed reference, then 400
+    token = sign_in(make_customer())
+    assert order_detail(token, reference)["statusCode"] == 400
 
 
-def test_orders_need_a_session(seeded):
-    assert orders(None)["statusCode"] == 401
-    assert detail(None, "JWT190529-3058-61127")["statusCode"] == 401
+def test_orders_need_a_session(make_customer):
+    # given a customer, when their orders are asked for without a session, then 401
+    customer = make_customer()
+    assert call("list_orders", None)["statusCode"] == 401
+    assert order_detail(None, customer.order_number)["statusCode"] == 401
 
 
-def test_order_pages_are_one_session_read_and_one_data_read(seeded, calls):
-    token = sign_in(DEMO)
+def test_order_pages_are_one_session_read_and_one_data_read(make_customer, calls):
+    # given a signed-in customer with more orders than a page of three
+    customer = make_customer(orders=orders_of(4))
+    token = sign_in(customer)
+
+    # when they read a page of three orders, then one session read and one Query answered it,
+    # examining only what it returned
     calls.clear()
-    assert orders(token, {"limit": "3"})["statusCode"] == 200
+    assert call("list_orders", token, {"limit": "3"})["statusCode"] == 200
     assert calls.operations == ["UpdateItem", "Query"]
     assert all(scanned == count for scanned, count in calls.query_counts)
+
+    # when they open one order, then one session read and one GetItem
     calls.clear()
-    assert detail(token, "JWT190529-3058-61127")["statusCode"] == 200
+    assert order_detail(token, customer.order_numbers[-1])["statusCode"] == 200
     assert calls.operations == ["UpdateItem", "GetItem"]

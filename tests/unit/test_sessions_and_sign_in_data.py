@@ -107,22 +107,24 @@ class Claim:
     mine: int
 
 
-EMAIL, IP = Window("EMAIL", "demo@example.com"), Window("IP", "203.0.113.24")
+EMAIL, IP = Window("EMAIL", "someone@example.com"), Window("IP", "203.0.113.24")
 
 
 def window_item(store, window: Window):
     return store.get(keys.rate_limit_key(window.kind, window.subject), consistent=True)
 
 
-def test_read_sign_in_is_one_batch_of_both_windows_and_both_lookups(seeded, store, calls):
-    # given the demo customer and one attempt recorded in the email window
+def test_read_sign_in_is_one_batch_of_both_windows_and_both_lookups(make_customer, store, calls):
+    # given two customers, and one attempt recorded in the first one's email window
+    customer, other = make_customer(), make_customer()
+    email = Window("EMAIL", customer.email)
     assert attempts.reserve_sign_in_slots(
-        store, [Claim("EMAIL", EMAIL.subject, "s0", None, 7)], expires_at=1
+        store, [Claim("EMAIL", email.subject, "s0", None, 7)], expires_at=1
     )
     calls.clear()
-    # when the sign-in state is read for the demo email and another customer's order
+    # when the sign-in state is read for the first one's email and the other one's order
     read = attempts.read_sign_in(
-        store, windows=[EMAIL, IP], email="demo@example.com", order_reference="JWT241105-4410-77215"
+        store, windows=[email, IP], email=customer.email, order_reference=other.order_number
     )
     # then one BatchGetItem answered the windows in order and both lookups (of two customers)
     assert calls.operations == ["BatchGetItem"]
@@ -130,7 +132,9 @@ def test_read_sign_in_is_one_batch_of_both_windows_and_both_lookups(seeded, stor
     assert read.windows[1] is None
     assert read.by_email is not None and read.by_reference is not None
     assert read.by_email["customerId"] != read.by_reference["customerId"]
-    assert read.by_email["email"] == "demo@example.com"
+    assert read.by_email["customerId"] == customer.customer_id
+    assert read.by_reference["customerId"] == other.customer_id
+    assert read.by_email["email"] == customer.email
 
 
 def test_reserving_is_all_or_nothing_and_refuses_a_slot_taken_since_the_read(store, calls):

@@ -17,7 +17,7 @@ import pytest
 from botocore.stub import Stubber
 
 from portal.data.store import Backoff, BatchIncomplete, Store
-from tests.support import event, invoke
+from tests.support import login
 
 TABLE = "PortalTable"
 A, B, C, D = ({"pk": f"CUST#{n}", "sk": "PROFILE"} for n in "ABCD")
@@ -130,9 +130,11 @@ def test_it_gives_up_with_a_clear_error_after_the_bounded_attempts(stubbed):
     assert waits == pytest.approx([0.05, 0.1, 0.2])
 
 
-def test_a_sign_in_survives_a_throttled_batch_read(seeded, store, calls):
+def test_a_sign_in_survives_a_throttled_batch_read(make_customer, store, calls):
     """Over moto: an after-call hook turns the first BatchGetItem answer into 'all unprocessed'."""
-    # given DynamoDB throttles the first BatchGetItem of the sign-in completely
+    # given a customer, and DynamoDB throttling the first BatchGetItem of the sign-in completely
+    customer = make_customer()
+    calls.clear()
     requests: list[dict[str, Any]] = []
     throttled: list[int] = []
 
@@ -151,9 +153,8 @@ def test_a_sign_in_survives_a_throttled_batch_read(seeded, store, calls):
     events.register("provide-client-params.dynamodb.BatchGetItem", remember, unique_id="remember")
     events.register("after-call.dynamodb.BatchGetItem", hold_back, unique_id="hold-back")
     try:
-        # when the demo customer signs in
-        body = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-        response = invoke("login", event("login", body=body))
+        # when the customer signs in
+        response = login(customer)
     finally:
         events.unregister("provide-client-params.dynamodb.BatchGetItem", unique_id="remember")
         events.unregister("after-call.dynamodb.BatchGetItem", unique_id="hold-back")
