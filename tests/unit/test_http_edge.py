@@ -120,14 +120,6 @@ def test_a_deeply_nested_login_body_is_400_in_the_contract_shape(seeded, body):
     assert_secure_headers(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "portal/fastspring/webhook.py (owned by the FastSpring area) catches only ValueError "
-        "around `parse_batch(loads(raw_body))`: `except ValueError:` in receive() must also "
-        "catch RecursionError. Remove this mark once it does (strict: it fails when fixed)."
-    ),
-)
 def test_a_signed_deeply_nested_webhook_body_is_400(seeded, store):
     # given a correctly signed body of 10,000 nested arrays (FastSpring's secret, raw bytes)
     body = DEEP.encode()

@@ -14,10 +14,6 @@ from tests.support import ROOT
 
 PORTAL = ROOT / "layers" / "shared" / "portal"
 
-# The ingestion writes (purchases, webhooks, the new-customer transaction) move into the data
-# layer in their own rework; until then they are the only modules allowed to shape requests.
-NOT_YET_MOVED = {"accounts/customers.py", "fastspring/ingest.py", "orders/purchases.py"}
-
 _EXPRESSION = re.compile(
     r"attribute_(not_)?exists\(|begins_with\(|^(SET|REMOVE|ADD) [#:\w]|[#:]\w+ = :\w+"
 )
@@ -65,7 +61,7 @@ def modules() -> list[str]:
     return sorted(path.relative_to(PORTAL).as_posix() for path in PORTAL.rglob("*.py"))
 
 
-@pytest.mark.parametrize("module", [m for m in modules() if m not in NOT_YET_MOVED])
+@pytest.mark.parametrize("module", modules())
 def test_requests_and_keys_are_shaped_only_where_they_belong(module):
     # given a module of the portal package, when its source is read, then it does nothing that
     # belongs to the data layer (or, inside the data layer, to keys.py)

@@ -35,12 +35,21 @@ def customer_profile(customer_id: str) -> Key:
     return {"pk": customer_pk(customer_id), "sk": PROFILE_SK}
 
 
+def license_sort_key(license_id: str) -> str:
+    """A license's sort key; orders keep these for what each line granted."""
+    return f"{LICENSE_PREFIX}{license_id}"
+
+
+def support_sort_key(support_id: str) -> str:
+    return f"{SUPPORT_PREFIX}{support_id}"
+
+
 def license_key(customer_id: str, license_id: str) -> Key:
-    return {"pk": customer_pk(customer_id), "sk": f"{LICENSE_PREFIX}{license_id}"}
+    return {"pk": customer_pk(customer_id), "sk": license_sort_key(license_id)}
 
 
 def support_key(customer_id: str, support_id: str) -> Key:
-    return {"pk": customer_pk(customer_id), "sk": f"{SUPPORT_PREFIX}{support_id}"}
+    return {"pk": customer_pk(customer_id), "sk": support_sort_key(support_id)}
 
 
 def order_key(customer_id: str, reference: str) -> Key:

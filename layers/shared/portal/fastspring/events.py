@@ -30,6 +30,8 @@ from pydantic import (
     model_validator,
 )
 
+from portal import json_input
+
 
 def loads(raw: bytes | str) -> Any:
     """JSON with every non-integer number as Decimal; ValueError for anything else."""

@@ -112,7 +112,7 @@ def _purchase(
         elif grant.kind == "license":
             lic = _license(grant, line.quantity, reference, placed_at)
             new_licenses.append(lic)
-            granted.append(keys.LICENSE_PREFIX + lic.license_id)
+            granted.append(keys.license_sort_key(lic.license_id))
         lines.append(
             OrderItem(
                 product=line.product,
@@ -135,7 +135,7 @@ def _purchase(
             start = current.support.until  # a renewal extends the running support
         sup = _support(grant, line.quantity, serial, reference, placed_at, start)
         new_supports.append(sup)
-        lines[index] = replace(lines[index], granted=(keys.SUPPORT_PREFIX + sup.support_id,))
+        lines[index] = replace(lines[index], granted=(keys.support_sort_key(sup.support_id),))
         if serial:
             support_until[serial] = max(support_until.get(serial, sup.expires_on), sup.expires_on)
 

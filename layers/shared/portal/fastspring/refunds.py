@@ -148,14 +148,14 @@ def _support_dates(
         return {}
     remaining: dict[str, date] = {}
     for sup in all_supports(store, customer_id):
-        if keys.SUPPORT_PREFIX + sup.support_id in gone or sup.serial_number not in serials:
+        if keys.support_sort_key(sup.support_id) in gone or sup.serial_number not in serials:
             continue
         remaining[sup.serial_number] = max(
             remaining.get(sup.serial_number, sup.expires_on), sup.expires_on
         )
     dates: dict[str, list[SupportDate]] = {}
     for lic in all_licenses(store, customer_id):
-        if lic.serial_number not in serials or keys.LICENSE_PREFIX + lic.license_id in gone:
+        if lic.serial_number not in serials or keys.license_sort_key(lic.license_id) in gone:
             continue
         until = remaining.get(lic.serial_number)
         unchanged = (lic.support.until if lic.support else None) == until and (
