@@ -5,7 +5,10 @@
   same round trip tells whether a next page exists;
 - `owned_record`: one license or support by id, one GetItem, else NotFound;
 - `orders_page`: the profile and the order headers, one Query on lsi1;
-- `owned_order`: one order by reference, one GetItem, else NotFound.
+- `owned_order`: one order by reference, one GetItem, else NotFound;
+- `all_licenses` / `all_supports`: every license or support of a customer, for ingestion (a
+  renewal finds the license it extends, a refund the support dates that remain): pages of 100
+  until the end, one Query per page; `present`: which of some keys exist (BatchGetItem, 100 a call).
 
 A cursor names the last item of a page by its public ids only (portal.data.cursors); where a next
 page starts is built from them by portal.data.keys.
@@ -14,16 +17,17 @@ page starts is built from them by portal.data.keys.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 from portal.data import keys
 from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
+from portal.data.items import license_from_item, support_from_item
 from portal.data.store import Item, Store
 from portal.errors import NotFound
 from portal.ids import ULID_SHAPE, is_ulid
-from portal.models import Page
+from portal.models import License, Page, Support
 
 T = TypeVar("T")
 
@@ -74,6 +78,42 @@ def page_of(
     more = len(result.items) > query.limit
     next_cursor = encode_cursor({"after": str(rows[-1][kind.id_field])}) if more and rows else None
     return Page(items=[to_model(row) for row in rows], next_cursor=next_cursor)
+
+
+_WHOLE_PAGE = 100
+
+
+def _every(store: Store, kind: RecordKind, customer_id: str) -> Iterator[Item]:
+    where = kind.where(customer_id)
+    start: dict[str, str] | None = None
+    while True:
+        page = store.query(
+            partition=where.partition,
+            sort_prefix=where.sort_prefix,
+            index=where.index,
+            limit=_WHOLE_PAGE,
+            start_key=start,
+        )
+        yield from page.items
+        if not page.last_key:
+            return
+        start = {name: str(value) for name, value in page.last_key.items()}
+
+
+def all_licenses(store: Store, customer_id: str) -> list[License]:
+    return [license_from_item(item) for item in _every(store, LICENSES, customer_id)]
+
+
+def all_supports(store: Store, customer_id: str) -> list[Support]:
+    return [support_from_item(item) for item in _every(store, SUPPORTS, customer_id)]
+
+
+def present(store: Store, wanted: Sequence[keys.Key]) -> list[Item]:
+    """The items of `wanted` that exist, in that order (consistent reads, 100 keys a call)."""
+    found: list[Item] = []
+    for first in range(0, len(wanted), _WHOLE_PAGE):
+        found += [item for item in store.get_many(wanted[first : first + _WHOLE_PAGE]) if item]
+    return found
 
 
 def _owned(store: Store, key: keys.Key) -> Item:

@@ -23,7 +23,6 @@ from enum import StrEnum
 from typing import Any
 
 from portal.data import keys
-from portal.data.customer_records import present
 from portal.data.items import (
     fastspring_return_item,
     license_from_item,
@@ -31,6 +30,7 @@ from portal.data.items import (
     revoked_copy_item,
     support_from_item,
 )
+from portal.data.records import present
 from portal.data.store import ConditionFailed, Item, Store
 from portal.data.webhook_events import EventRecord, marker_request
 from portal.models import License, Order, Support

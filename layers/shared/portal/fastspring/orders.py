@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from portal.accounts import customers
 from portal.clock import plus_years
 from portal.data import keys
-from portal.data.customer_records import all_licenses
 from portal.data.items import customer_from_item
 from portal.data.purchases import (
     NewCustomer,
@@ -24,6 +23,7 @@ from portal.data.purchases import (
     SupportExtension,
     commit_purchase,
 )
+from portal.data.records import all_licenses
 from portal.data.webhook_events import EventRecord
 from portal.fastspring.events import Event, Malformed, OrderCompleted, Rejected, read
 from portal.ids import new_serial_number, new_ulid

@@ -10,8 +10,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from portal.data import keys
-from portal.data.customer_records import all_licenses, all_supports
 from portal.data.items import order_from_item
+from portal.data.records import all_licenses, all_supports
 from portal.data.refunds import (
     Granted,
     Refund,
