@@ -183,10 +183,7 @@ class Store:
 
     # ---------------------------------------------------------------- writes
     def put(self, item: Mapping[str, Any], *, condition: str | None = None) -> None:
-        request: dict[str, Any] = {"TableName": self.table_name, "Item": to_attributes(item)}
-        if condition:
-            request["ConditionExpression"] = condition
-        self._write(self.client.put_item, request)
+        self._write(self.client.put_item, self.put_request(item, condition=condition))
 
     def update(
         self,
