@@ -19,7 +19,11 @@ What is here, by section:
 - Over HTTP (integration tests): HttpClient (keeps the __Host- cookie), signed_in_client().
 - The clock: FIXED_NOW and fix_clock(monkeypatch) -> FixedClock (the `clock` fixture).
 - FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
-  builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries.
+  builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries,
+  buyer(order) -> the sign-in body of an order.completed event's buyer.
+- FastSpring's events API in memory (reconciliation): FakeFastSpring(events).
+- Test-only inspection of the table: count_items(store, prefix) (a Scan, which the portal itself
+  never issues).
 - DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture).
 """
 
@@ -348,6 +352,48 @@ def deliver(
     the response. raw_kwargs go to deliver_raw(): header=, base64_body=."""
     delivery = fs.signed_batch(*events, secret=secret)
     return deliver_raw(delivery.body, delivery.signature, **raw_kwargs)
+
+
+def buyer(order: Mapping[str, Any]) -> dict[str, str]:
+    """The sign-in body {"email", "orderNumber"} of the buyer of an order.completed event (as
+    local.fastspring.order_completed() makes it): the order's email and reference."""
+    data = order["data"]
+    return {"email": data["customer"]["email"], "orderNumber": data["reference"]}
+
+
+class FakeFastSpring:
+    """FastSpring's events API in memory, for reconciliation: the events not yet marked
+    processed, in pages of 25 with `more`, and the ids marked processed."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events = events
+        self.processed: set[str] = set()
+
+    def unprocessed_events(self, days: int = 3) -> tuple[list[dict[str, Any]], bool]:
+        waiting = [e for e in self.events if e["id"] not in self.processed]
+        return waiting[:25], len(waiting) > 25
+
+    def mark_processed(self, event_id: str) -> None:
+        self.processed.add(event_id)
+
+
+# ---------------------------------------------------------------- test-only table inspection
+def count_items(store: Any, prefix: str = "") -> int:
+    """How many items of the portal table have a pk or an sk starting with `prefix` ("" = every
+    item). Test-only inspection by a Scan: the portal itself never scans."""
+    found, start = 0, None
+    while True:
+        page = store.client.scan(
+            TableName=store.table_name, **({"ExclusiveStartKey": start} if start else {})
+        )
+        found += sum(
+            1
+            for item in page["Items"]
+            if item["pk"]["S"].startswith(prefix) or item["sk"]["S"].startswith(prefix)
+        )
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return found
 
 
 # ---------------------------------------------------------------- DynamoDB call recorder

@@ -27,7 +27,9 @@ from tests.support import ROOT
     ],
 )
 def test_the_guides_skus(sku, expected):
+    # given one of the guide's SKUs; when the shipped catalog matches it
     grant = default_catalog().grant_for(sku, None)
+    # then it grants what the guide says it sells
     assert grant is not None
     assert (
         grant.kind,
@@ -41,11 +43,14 @@ def test_the_guides_skus(sku, expected):
 
 @pytest.mark.parametrize("sku", ["T-ENT-0", "S0Y-T-ENT-10", "T-ENT-10 ; drop", "X-1", "", None])
 def test_unknown_or_nonsensical_skus_grant_nothing(sku):
+    # given a SKU the catalog does not sell; when matched; then it grants nothing
     assert default_catalog().grant_for(sku, None) is None
 
 
 def test_product_path_when_the_sku_is_null():
+    # given a line with no SKU, only FastSpring's product path; when matched
     grant = default_catalog().grant_for(None, "tsplus-remote-work-7")
+    # then the product path decides: Remote Work for 7 workstations
     assert grant is not None and (grant.software, grant.users) == ("Remote Work", 7)
 
 

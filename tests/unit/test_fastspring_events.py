@@ -69,8 +69,10 @@ def test_floats_nan_huge_negative_and_non_numbers_are_refused(amount):
 
 
 def test_a_line_subtotal_follows_the_same_rules():
+    # given an order line whose subtotal is a float
     data = order_data()
     data["items"][0]["subtotal"] = 12.5
+    # when read; then refused, naming the line's subtotal
     assert refused(OrderCompleted, data).startswith("items.0.subtotal")
 
 
@@ -140,11 +142,14 @@ def test_contact_and_billing_address_take_each_field_from_the_order_else_the_acc
 
 
 def test_the_order_id_comes_from_id_else_order():
+    # given an order with `order` but no `id`, then with neither; when read; then the first
+    # takes its id from `order`, the second is refused
     assert read(OrderCompleted, order_data(id=None, order="o-1")).order_id == "o-1"
     assert "order id" in refused(OrderCompleted, order_data(id=None, order=None))
 
 
 def test_currency_is_three_letters_upper_cased():
+    # given a lower-case currency; when read; then upper-cased; anything else is refused
     assert read(OrderCompleted, order_data(currency="eur")).currency == "EUR"
     for bad in ("EURO", "E1R", "", None, 978):
         assert refused(OrderCompleted, order_data(currency=bad)).startswith("currency")
@@ -174,8 +179,10 @@ def test_currency_is_three_letters_upper_cased():
     ],
 )
 def test_every_limit_is_enforced(change, where):
+    # given an order past one limit of a field
     data = order_data()
     change(data)
+    # when read; then refused, naming that field
     assert refused(OrderCompleted, data).startswith(where)
 
 
@@ -191,6 +198,8 @@ def test_envelope_defaults_and_limits():
     # given a minimal envelope with nulls; then live is False, data empty
     event = read(Event, {"id": "e_1-A", "type": "order.completed", "live": None, "data": None})
     assert (event.live, event.created, event.data) == (False, None, {})
+    # given envelopes past a limit (bad id, empty type, not a boolean, not millis, data not an
+    # object); then each is refused
     for bad in (
         {"id": "has space", "type": "t"},
         {"id": "x" * 129, "type": "t"},
@@ -211,8 +220,11 @@ def test_only_objects_are_read_never_json_text():
 
 
 def test_a_batch_holds_at_most_500_events_each_left_for_later():
+    # given a batch of 500 events, some of them broken; when read; then it holds all 500 as
+    # they came, each to be read on its own
     batch = read(WebhookBatch, {"events": [{"id": "bad id"}, 7] + [{}] * 498, "extra": 1})
     assert len(batch.events) == 500 and batch.events[1] == 7  # each event is read on its own
+    # given 501 events, or events that are not a list; then the batch is refused
     assert refused(WebhookBatch, {"events": [{}] * 501}).startswith("events")
     assert refused(WebhookBatch, {"events": "x"}).startswith("events")
     assert refused(WebhookBatch, {}).startswith("events")
@@ -225,8 +237,10 @@ def test_return_created_defaults():
         ReturnCreated,
         {"id": "r1", "original": {"reference": "JWT1"}, "items": [{"sku": "T-ENT-1"}]},
     )
+    # then a line's quantity is 1, and no items is an empty list
     assert refund.items[0].quantity == 1 and refund.original.reference == "JWT1"
     assert read(ReturnCreated, {"original": {}, "items": None}).items == []
+    # given no original order, a zero quantity, or too many items; then refused
     assert refused(ReturnCreated, {"id": "r1"}).startswith("original")
     assert refused(ReturnCreated, {"original": {}, "items": [{"quantity": 0}]}).startswith(
         "items.0.quantity"
@@ -236,8 +250,10 @@ def test_return_created_defaults():
 
 # ---------------------------------------------------------------- the events API's answer
 def test_the_unprocessed_events_answer():
+    # given the events API's answer, with an extra field; when read; then its events and `more`
     answer = read(UnprocessedEvents, {"events": [{"id": "e1"}], "more": True, "result": "ok"})
     assert answer.events == [{"id": "e1"}] and answer.more is True
     assert read(UnprocessedEvents, {"events": None, "more": None}).more is False
+    # given events that are not a list or `more` not a boolean; then refused
     assert refused(UnprocessedEvents, {"events": "e1"}).startswith("events")
     assert refused(UnprocessedEvents, {"events": [], "more": "yes"}).startswith("more")

@@ -14,31 +14,33 @@ from portal.edge.contract.orders import REFERENCE
 from portal.edge.contract.sign_in import LoginRequest
 from portal.errors import BadRequest, NotFound
 from portal.fields import Field, declare, declared, read
-from tests.support import ROOT
-
-DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
+from tests.support import DEMO, DEMO_EMAIL, ROOT
 
 
 # ---------------------------------------------------------------- reading
 def test_a_login_request_is_normalised_then_checked():
-    request = LoginRequest.parse({"email": " Demo@Example.COM ", "orderNumber": "jwt160930 9510"})
+    # given an email and an order number as a person may type them
+    typed = {"email": " Demo@Example.COM ", "orderNumber": "jwt160930 9510"}
+    # when parsed; then trimmed and lower-cased, upper-cased without spaces
+    request = LoginRequest.parse(typed)
     assert request == LoginRequest(email="demo@example.com", order_number="JWT1609309510")
 
 
 @pytest.mark.parametrize(
     "data,named",
     [
-        ({"email": "demo@example.com"}, "orderNumber"),
+        ({"email": DEMO_EMAIL}, "orderNumber"),
         ({"email": None, "orderNumber": "JWT1"}, "email"),
         ({"email": "a@b", "orderNumber": "JWT1"}, "email"),  # no dot in the domain
         ({"email": "x" * 250 + "@example.com", "orderNumber": "JWT1"}, "email"),
-        ({"email": "demo@example.com", "orderNumber": "J" * 65}, "orderNumber"),
-        ({"email": "demo@example.com", "orderNumber": "-JWT1"}, "orderNumber"),
-        ({"email": "demo@example.com", "orderNumber": 42}, "orderNumber"),
+        ({"email": DEMO_EMAIL, "orderNumber": "J" * 65}, "orderNumber"),
+        ({"email": DEMO_EMAIL, "orderNumber": "-JWT1"}, "orderNumber"),
+        ({"email": DEMO_EMAIL, "orderNumber": 42}, "orderNumber"),
         ({**DEMO, "admin": True}, "admin"),
     ],
 )
 def test_a_bad_field_is_400_naming_it(data, named):
+    # given a login body with one bad field; when parsed; then 400 naming that field
     with pytest.raises(BadRequest) as raised:
         LoginRequest.parse(data)
     assert raised.value.message == f"Invalid value for '{named}'."
@@ -84,7 +86,9 @@ def test_a_bad_page_query_is_400(params):
 
 
 def test_integers_from_json_are_numbers_not_booleans():
+    # given an integer field from 1 to 5
     count = Field("count", int, ge=1, le=5)
+    # then numbers and digit strings within bounds are read, anything else is 400
     assert count.read(3) == 3 and count.read("3") == 3
     for bad in (True, 0, 6, 2.0, None, "three"):
         with pytest.raises(BadRequest):
@@ -105,11 +109,13 @@ def test_a_reference_in_a_path_follows_portal_types():
 
 
 def test_every_attribute_of_a_shape_must_be_declared():
+    # given a shape with an attribute that is not a declared Field
     @dataclass(frozen=True)
     class Half:
         declared_one: str = declare(Field("a"))
         plain: str = "x"
 
+    # when its fields are read, then refused; and so is a Field of a kind the parser cannot read
     with pytest.raises(TypeError):
         declared(Half)
     with pytest.raises(TypeError):
@@ -117,11 +123,13 @@ def test_every_attribute_of_a_shape_must_be_declared():
 
 
 def test_reading_a_shape_builds_it_by_attribute_from_wire_names():
+    # given a shape whose attributes have other names on the wire
     @dataclass(frozen=True)
     class Pair:
         first_name: str = declare(Field("firstName", max_length=3))
         count: int = declare(Field("count", int, required=False, default=7))
 
+    # when read from wire names, then built with the defaults; by attribute names, then 400
     assert read(Pair, {"firstName": "Ann"}) == Pair("Ann", 7)
     with pytest.raises(BadRequest):
         read(Pair, {"first_name": "Ann"})
@@ -149,17 +157,21 @@ def _expected(field: Field) -> dict:
 
 
 def test_the_login_body_is_documented_with_exactly_its_declared_fields():
+    # given the committed OpenAPI document's login body and the fields LoginRequest declares
     schema = _spec()["components"]["schemas"]["LoginRequest"]
     assert schema["additionalProperties"] is False
     fields = {field.name: field for _, field in declared(LoginRequest)}
+    # then the same fields, all required, nothing else, each with exactly its declared limits
     assert set(schema["properties"]) == set(fields) == set(schema["required"])
     for name, field in fields.items():
         assert _limits(schema["properties"][name]) == _expected(field), name
 
 
 def test_page_queries_are_documented_with_exactly_their_declared_fields():
+    # given the committed OpenAPI document and the fields PageQuery declares
     spec = _spec()
     fields = {field.name: field for _, field in declared(PageQuery)}
+    # then each list documents the same optional parameters with their limits and defaults
     for path in ("/api/licenses", "/api/supports", "/api/orders"):
         parameters = {p["name"]: p for p in spec["paths"][path]["get"]["parameters"]}
         assert set(parameters) == set(fields), path

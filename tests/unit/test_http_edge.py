@@ -1,7 +1,10 @@
 """SECURITY.md 26 and the error contract: every response, errors included, carries the security
 headers; authenticated data is never cached; unknown routes answer in the contract's shape.
 Also the edge's input handling (deeply nested bodies, path parameters with their real shapes)
-and every sample event in events/ reaching its function's success path."""
+and every sample event in events/ reaching its function's success path.
+
+Customers are made by the factory; the sample events carry the guide's customer (the demo data),
+so only their tests use it."""
 
 from __future__ import annotations
 
@@ -12,15 +15,30 @@ from pathlib import Path
 import pytest
 
 from local import fastspring as fs
-from portal.fastspring.signatures import signature
-from tests.support import ROOT, body_of, event, invoke, sample_event, session_token
+from tests.support import (
+    ROOT,
+    WEBHOOK_SECRET,
+    FakeFastSpring,
+    body_of,
+    call,
+    count_items,
+    deliver_raw,
+    download,
+    event,
+    handler,
+    invoke,
+    login,
+    order_detail,
+    sample_event,
+    session_token,
+    sign_in,
+)
 
-DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
+ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
 CSP = (
     "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'"
 )
-SECRET = "local-development-fastspring-webhook-secret"
 DEEP = "[" * 10_000
 
 
@@ -35,65 +53,58 @@ def assert_secure_headers(response: dict) -> None:
     assert headers["Cache-Control"] == "no-store"
 
 
-def sign_in(who: dict = DEMO) -> str:
-    return session_token(invoke("login", event("login", body=who)))
-
-
-def deliver(body: bytes) -> dict:
-    ev = event("fastspring_webhook", origin=None)
-    ev["body"] = body.decode()
-    ev["headers"]["x-fs-signature"] = signature(SECRET, body)
-    return invoke("fastspring_webhook", ev)
-
-
-def detail(token: str, reference: str) -> dict:
-    ev = event("order_detail", token=token)
-    ev["pathParameters"] = {"reference": reference}
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/orders/{reference}"
-    return invoke("order_detail", ev)
-
-
-def download(kind: str, token: str, record_id: str) -> dict:
-    ev = event("download_file", token=token)
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/{kind}/{record_id}/file"
-    ev["pathParameters"] = {("license_id" if kind == "licenses" else "support_id"): record_id}
-    return invoke("download_file", ev)
-
-
 # ---------------------------------------------------------------- headers and error shape
-def test_success_and_error_responses_carry_the_security_headers(seeded):
-    token = session_token(invoke("login", event("login", body=DEMO)))
+def test_success_and_error_responses_carry_the_security_headers(make_customer):
+    # given a signed-in customer
+    customer = make_customer(licenses=[ENTERPRISE_10])
+    token = sign_in(customer)
+
+    # when they sign in, fail to, send a broken body, read, read without a session, send a bad
+    # query and sign out
     responses = [
-        invoke("login", event("login", body=DEMO)),
-        invoke("login", event("login", body={"email": "x@example.com", "orderNumber": "JWT1"})),
-        invoke("login", event("login", body="{")),
-        invoke("me", event("me", token=token)),
-        invoke("me", event("me", token=None)),
-        invoke("list_licenses", event("list_licenses", token=token, query={"limit": "0"})),
+        login(customer),
+        login({"email": "x@example.com", "orderNumber": "JWT1"}),
+        login("{"),
+        call("me", token),
+        call("me", None),
+        call("list_licenses", token, {"limit": "0"}),
         invoke("logout", event("logout", token=token)),
     ]
+
+    # then every response, success or error, carries the security headers
     for response in responses:
         assert_secure_headers(response)
 
 
-def test_a_route_the_function_does_not_serve_is_404_in_contract_shape(seeded):
+def test_a_route_the_function_does_not_serve_is_404_in_contract_shape(aws):
+    # given a request for a path no function serves
     ev = event("me", token=None)
     ev["rawPath"] = ev["requestContext"]["http"]["path"] = "/api/nothing-here"
+
+    # when it reaches a function
     response = invoke("me", ev)
+
+    # then it is a 404 in the contract's shape, with the security headers
     assert response["statusCode"] == 404
     assert body_of(response) == {"error": {"code": "not_found", "message": "Not found."}}
     assert_secure_headers(response)
 
 
-def test_an_unexpected_failure_is_a_500_without_internals(seeded, monkeypatch):
+def test_an_unexpected_failure_is_a_500_without_internals(make_customer, monkeypatch):
     from portal.licensing import licenses
+
+    # given a signed-in customer, and listing licenses failing with internals in its message
+    token = sign_in(make_customer(licenses=[ENTERPRISE_10]))
 
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals: table PortalTable pk=CUST#")
 
     monkeypatch.setattr(licenses, "list_licenses", boom)
-    token = session_token(invoke("login", event("login", body=DEMO)))
-    response = invoke("list_licenses", event("list_licenses", token=token, query={}))
+
+    # when they list their licenses
+    response = call("list_licenses", token)
+
+    # then it is a 500 in the contract's shape that tells nothing of the internals
     assert response["statusCode"] == 500
     assert "internals" not in response["body"] and "CUST#" not in response["body"]
     assert body_of(response)["error"]["code"] == "internal_error"
@@ -108,11 +119,11 @@ def test_an_unexpected_failure_is_a_500_without_internals(seeded, monkeypatch):
         '{"email": ' + DEEP,  # inside a real field
     ],
 )
-def test_a_deeply_nested_login_body_is_400_in_the_contract_shape(seeded, body):
+def test_a_deeply_nested_login_body_is_400_in_the_contract_shape(aws, body):
     # given a JSON body nested deeper than the parser's recursion goes, within the size cap
     assert len(body.encode()) <= 16 * 1024
     # when it is posted to the sign-in
-    response = invoke("login", event("login", body=body))
+    response = login(body)
     # then it is a malformed request in the contract's error shape, not a 500
     assert response["statusCode"] == 400
     error = body_of(response)["error"]
@@ -120,16 +131,16 @@ def test_a_deeply_nested_login_body_is_400_in_the_contract_shape(seeded, body):
     assert_secure_headers(response)
 
 
-def test_a_signed_deeply_nested_webhook_body_is_400(seeded, store):
+def test_a_signed_deeply_nested_webhook_body_is_400(store):
     # given a correctly signed body of 10,000 nested arrays (FastSpring's secret, raw bytes)
     body = DEEP.encode()
-    before = len(store.client.scan(TableName=store.table_name)["Items"])  # test-only inspection
+    before = count_items(store)
     # when it is delivered to the webhook
-    response = deliver(body)
+    response = deliver_raw(body, fs.signature(WEBHOOK_SECRET, body))
     # then it is a 400 in the contract's error shape, and nothing was written
     assert response["statusCode"] == 400
     assert body_of(response)["error"]["code"] == "bad_request"
-    assert len(store.client.scan(TableName=store.table_name)["Items"]) == before
+    assert count_items(store) == before
 
 
 # ---------------------------------------------------------------- path parameters
@@ -146,9 +157,9 @@ def test_a_signed_deeply_nested_webhook_body_is_400(seeded, store):
     ],
 )
 @pytest.mark.parametrize("kind", ["licenses", "supports"])
-def test_a_malformed_record_id_is_404_like_a_missing_one(seeded, kind, record_id):
-    # given a signed-in customer
-    token = sign_in()
+def test_a_malformed_record_id_is_404_like_a_missing_one(make_customer, kind, record_id):
+    # given a signed-in customer with a license and its support
+    token = sign_in(make_customer(licenses=[ENTERPRISE_10], supports=[(*ENTERPRISE_10, 1)]))
     # when they ask for a file by an id that is not a ULID, and by a well-formed unknown one
     malformed = download(kind, token, record_id)
     missing = download(kind, token, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
@@ -161,15 +172,16 @@ def test_a_malformed_record_id_is_404_like_a_missing_one(seeded, kind, record_id
     )
 
 
-def test_a_reference_is_read_after_normalising_and_a_malformed_one_is_400(seeded):
+def test_a_reference_is_read_after_normalising_and_a_malformed_one_is_400(make_customer):
     # given a signed-in customer
-    token = sign_in()
-    # when they ask for an order as typed (spaces, lower case, percent-encoded) and malformed
-    typed = detail(token, "%20jwt190529-3058-61127%20")
-    malformed = detail(token, "-JWT190529")
+    customer = make_customer(licenses=[ENTERPRISE_10])
+    token = sign_in(customer)
+    # when they ask for their order as typed (spaces, lower case, percent-encoded) and malformed
+    typed = order_detail(token, f"%20{customer.order_number.lower()}%20")
+    malformed = order_detail(token, "-JWT190529")
     # then the typed one is found, the malformed one is 400 naming the parameter
     assert typed["statusCode"] == 200
-    assert body_of(typed)["reference"] == "JWT190529-3058-61127"
+    assert body_of(typed)["reference"] == customer.order_number
     assert malformed["statusCode"] == 400
     assert body_of(malformed)["error"] == {
         "code": "bad_request",
@@ -214,21 +226,9 @@ SUCCESS = {
 }
 
 
-class FakeFastSpring:
-    """FastSpring's events API with one unprocessed order (as in test_reconciliation)."""
-
-    def __init__(self, events: list[dict]) -> None:
-        self.events = events
-        self.processed: set[str] = set()
-
-    def unprocessed_events(self, days: int = 3) -> tuple[list[dict], bool]:
-        return [e for e in self.events if e["id"] not in self.processed], False
-
-    def mark_processed(self, event_id: str) -> None:
-        self.processed.add(event_id)
-
-
 def test_there_is_one_sample_event_per_function():
+    # given the functions and the sample events; then one sample per function, and each
+    # function with a success status here (the scheduled one is checked on its own)
     functions = {p.parent.name for p in (ROOT / "functions").glob("*/app.py")}
     samples = {p.stem for p in (ROOT / "events").glob("*.json")}
     assert samples == functions
@@ -237,7 +237,8 @@ def test_there_is_one_sample_event_per_function():
 
 @pytest.fixture
 def stage(seeded, monkeypatch):
-    """The stage the sample events describe: the portal served at https://portal.example.com."""
+    """The stage the sample events describe: the portal served at https://portal.example.com, with
+    the demo data (the point: the sample login event signs in as the guide's customer)."""
     from portal import dependencies
 
     monkeypatch.setenv("PORTAL_ORIGIN", STAGE_ORIGIN)
@@ -254,10 +255,11 @@ def with_session(ev: dict, token: str) -> dict:
 
 @pytest.mark.parametrize("name", sorted(SUCCESS))
 def test_every_sample_event_reaches_its_success_path(stage, name):
-    # given the demo data, and a real session from the sample sign-in where one is needed
-    login = invoke("login", sample_event("login"))
-    assert login["statusCode"] == 200
-    token = session_token(login)
+    # given the demo data (the sample sign-in is the guide's customer's), and a real session
+    # from the sample sign-in where one is needed
+    signed_in = invoke("login", sample_event("login"))
+    assert signed_in["statusCode"] == 200
+    token = session_token(signed_in)
     ev = with_session(sample_event(name), token)
     if name == "download_file":  # the demo customer's own license, in place of the sample id
         licenses = body_of(
@@ -280,14 +282,13 @@ def test_every_sample_event_reaches_its_success_path(stage, name):
 
 
 def test_the_sample_webhook_is_signed_with_the_local_secret():
+    # given the sample webhook event; then its signature is the local secret's over its body
     ev = sample_event("fastspring_webhook")
-    assert ev["headers"]["x-fs-signature"] == signature(SECRET, ev["body"].encode())
+    assert ev["headers"]["x-fs-signature"] == fs.signature(WEBHOOK_SECRET, ev["body"].encode())
     assert int(ev["headers"]["content-length"]) == len(ev["body"].encode())
 
 
-def test_the_sample_schedule_reconciles_without_failures(stage, monkeypatch):
-    from tests.support import handler
-
+def test_the_sample_schedule_reconciles_without_failures(aws, monkeypatch):
     # given FastSpring holding one order event that was never delivered
     missed = fs.order_completed(email="missed@example.com", skus=["T-ENT-1"])
     api = FakeFastSpring([missed])
@@ -301,6 +302,8 @@ def test_the_sample_schedule_reconciles_without_failures(stage, monkeypatch):
 
 
 def test_sample_events_are_genuine_http_api_v2_events():
+    # given each sample event; then it has the shape API Gateway's HTTP API (payload 2.0) or
+    # EventBridge's schedule sends
     for path in sorted(Path(ROOT / "events").glob("*.json")):
         ev = json.loads(path.read_text())
         if path.stem == "reconcile_fastspring":

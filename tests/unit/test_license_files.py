@@ -11,35 +11,16 @@ import pytest
 from portal.licensing.license_files import LICENSE_FILE_VALIDITY
 from product_sdk.verify_license import InvalidLicenseFile, verify
 from tests.factories import SupportSpec
-from tests.support import FIXED_NOW, body_of, event, invoke, listed, sign_in
+from tests.support import FIXED_NOW, body_of, download, listed, published_keys, sign_in
 
-ENTERPRISE_10 = ("TSplus", "Enterprise", 10)
-
-
-def download(kind: str, token: str | None, record_id: str) -> dict:
-    ev = event("list_licenses", token=token, query={})
-    path = f"/api/{kind}/{record_id}/file"
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
-    ev["pathParameters"] = {("license_id" if kind == "licenses" else "support_id"): record_id}
-    ev.pop("queryStringParameters", None)
-    return invoke("download_file", ev)
+ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
 
 
 def published() -> dict[str, str]:
-    keys = body_of(
-        invoke(
-            "activation_keys",
-            event("me", token=None)
-            | {
-                "rawPath": "/api/activation/keys",
-                "requestContext": event("me")["requestContext"]
-                | {
-                    "http": event("me")["requestContext"]["http"] | {"path": "/api/activation/keys"}
-                },
-            },
-        )
-    )["keys"]
-    return {k["kid"]: k["publicKey"] for k in keys}
+    """The published public keys (GET /api/activation/keys), as the verifier takes them."""
+    response = published_keys()
+    assert response["statusCode"] == 200, response
+    return {k["kid"]: k["publicKey"] for k in body_of(response)["keys"]}
 
 
 def content_of(response: dict) -> bytes:
@@ -51,7 +32,7 @@ def content_of(response: dict) -> bytes:
 
 @pytest.mark.parametrize("kind", ["licenses", "supports"])
 def test_every_file_downloads_signed_and_verifies_with_the_published_key(make_customer, kind):
-    # given a customer with two licenses and three supports
+    # given a customer with two licenses and three supports, and the published keys
     customer = make_customer(
         licenses=[ENTERPRISE_10, ("Remote Work", None, 5)],
         supports=[(*ENTERPRISE_10, 1), (*ENTERPRISE_10, 2), ("Remote Work", None, 5, 3)],
@@ -184,9 +165,12 @@ def test_a_download_is_one_session_read_and_one_data_read(make_customer, calls):
     customer = make_customer(licenses=[ENTERPRISE_10])
     token = sign_in(customer)
 
-    # when they download its file, then it costs one session update and one read
+    # when they download its file
     calls.clear()
-    assert download("licenses", token, customer.license_ids[0])["statusCode"] == 200
+    response = download("licenses", token, customer.license_ids[0])
+
+    # then it costs one session update and one read
+    assert response["statusCode"] == 200
     assert calls.operations == ["UpdateItem", "GetItem"]
 
 

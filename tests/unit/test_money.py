@@ -10,25 +10,8 @@ import pytest
 
 from local import fastspring as fs
 from portal.edge.contract.common import MoneyOut
-from portal.fastspring.signatures import signature
 from portal.models import Money
-from tests.support import body_of, event, invoke, session_token
-
-SECRET = "local-development-fastspring-webhook-secret"
-
-
-def deliver(body: bytes) -> dict:
-    ev = event("fastspring_webhook", origin=None)
-    ev["body"] = body.decode()
-    ev["headers"]["x-fs-signature"] = signature(SECRET, body)
-    return invoke("fastspring_webhook", ev)
-
-
-def detail(token: str, reference: str) -> dict:
-    ev = event("order_detail", token=token)
-    ev["pathParameters"] = {"reference": reference}
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = f"/api/orders/{reference}"
-    return invoke("order_detail", ev)
+from tests.support import body_of, buyer, deliver, listed, order_detail, sign_in
 
 
 def money_order(currency: str, lines: list[Decimal], total: Decimal) -> dict:
@@ -55,19 +38,19 @@ def money_order(currency: str, lines: list[Decimal], total: Decimal) -> dict:
     ],
 )
 def test_amounts_carry_the_currencys_minor_units_on_both_order_pages(
-    seeded, currency, lines, total, shown_lines, shown_total
+    aws, currency, lines, total, shown_lines, shown_total
 ):
     # given an order delivered by FastSpring with amounts as JSON numbers
     order = money_order(currency, [Decimal(x) for x in lines], Decimal(total))
-    assert deliver(fs.batch(order))["statusCode"] == 200
-    reference = order["data"]["reference"]
-    who = {"email": order["data"]["customer"]["email"], "orderNumber": reference}
-    token = session_token(invoke("login", event("login", body=who)))
+    assert deliver(order)["statusCode"] == 200
+    token = sign_in(buyer(order))
+
     # when the customer opens the orders page and the order
-    page = body_of(invoke("list_orders", event("list_orders", token=token, query={})))
-    one = body_of(detail(token, reference))
+    page = listed("orders", token)
+    one = body_of(order_detail(token, order["data"]["reference"]))
+
     # then every amount has exactly the currency's minor units
-    assert [o["total"] for o in page["items"]] == [{"amount": shown_total, "currency": currency}]
+    assert [o["total"] for o in page] == [{"amount": shown_total, "currency": currency}]
     assert one["total"] == {"amount": shown_total, "currency": currency}
     assert [line["subtotal"]["amount"] for line in one["items"]] == shown_lines
 
@@ -95,4 +78,5 @@ def test_amounts_carry_the_currencys_minor_units_on_both_order_pages(
     ],
 )
 def test_the_amount_formatter(amount, currency, shown):
+    # given an amount in a currency; when written for the wire; then with its minor units
     assert MoneyOut.of(Money(Decimal(amount), currency)).amount == shown

@@ -9,26 +9,42 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from local import fastspring as fs
-from tests.support import ROOT, body_of, event, invoke, session_token
+from tests.support import (
+    ROOT,
+    WEBHOOK_SECRET,
+    body_of,
+    call,
+    deliver,
+    event,
+    invoke,
+    login,
+    sign_in,
+)
 
-DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
-SECRET = "local-development-fastspring-webhook-secret"
+ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
 
 
-def test_an_error_while_checking_the_session_denies_access(seeded, store, monkeypatch):
-    token = session_token(invoke("login", event("login", body=DEMO)))
+def test_an_error_while_checking_the_session_denies_access(make_customer, store, monkeypatch):
+    # given a signed-in customer, and DynamoDB failing the session check (an UpdateItem)
+    token = sign_in(make_customer(licenses=[ENTERPRISE_10]))
 
     def broken(*args, **kwargs):
         raise ClientError({"Error": {"Code": "InternalServerError", "Message": "x"}}, "UpdateItem")
 
     monkeypatch.setattr(store.client, "update_item", broken)
-    response = invoke("list_licenses", event("list_licenses", token=token, query={}))
+
+    # when they list their licenses
+    response = call("list_licenses", token)
+
+    # then access is denied: an error, and no licenses
     assert response["statusCode"] >= 500
     assert "items" not in (body_of(response) or {})
 
 
-def test_expressions_never_carry_request_values(seeded, store):
+def test_expressions_never_carry_request_values(make_customer, store):
     """Every value reaches DynamoDB as a placeholder: no submitted text inside an expression."""
+    # given a customer, and every expression sent to DynamoDB collected
+    customer = make_customer(licenses=[ENTERPRISE_10, ENTERPRISE_10, ENTERPRISE_10])
     expressions: list[str] = []
 
     def collect(params, **_):
@@ -41,19 +57,19 @@ def test_expressions_never_carry_request_values(seeded, store):
 
     store.client.meta.events.register("provide-client-params.dynamodb", collect)
     try:
-        submitted = ["evil'quote@example.com", "JWT1-OR-1", DEMO["email"], DEMO["orderNumber"]]
-        for email, order in [(submitted[0], submitted[1]), (DEMO["email"], DEMO["orderNumber"])]:
-            invoke("login", event("login", body={"email": email, "orderNumber": order}))
-        token = session_token(invoke("login", event("login", body=DEMO)))
-        invoke("list_licenses", event("list_licenses", token=token, query={"limit": "2"}))
+        # when a hostile sign-in and a genuine one are tried, a page of licenses read, and an
+        # order delivered by FastSpring
+        submitted = ["evil'quote@example.com", "JWT1-OR-1", customer.email, customer.order_number]
+        for who in [(submitted[0], submitted[1]), (customer.email, customer.order_number)]:
+            login({"email": who[0], "orderNumber": who[1]})
+        token = sign_in(customer)
+        call("list_licenses", token, {"limit": "2"})
         fs_order = fs.order_completed(email="p@example.com", skus=["T-ENT-5", "S1Y-T-ENT-5"])
-        ev = event("fastspring_webhook", origin=None)
-        body = fs.batch(fs_order)
-        ev["body"] = body.decode()
-        ev["headers"]["x-fs-signature"] = fs.signature(SECRET, body)
-        assert invoke("fastspring_webhook", ev)["statusCode"] == 200
+        assert deliver(fs_order)["statusCode"] == 200
     finally:
         store.client.meta.events.unregister("provide-client-params.dynamodb", collect)
+
+    # then no expression holds any of those values, only names, placeholders and operators
     assert expressions
     values = [*submitted, token, fs_order["data"]["reference"], "p@example.com"]
     for expression in expressions:
@@ -61,35 +77,39 @@ def test_expressions_never_carry_request_values(seeded, store):
         assert re.fullmatch(r"[A-Za-z0-9_#:(), =<>.\[\]-]+", expression), expression
 
 
-def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(seeded, capsys, monkeypatch):
+def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(
+    make_customer, capsys, monkeypatch
+):
+    # given debug logging and a customer
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
-    login = invoke("login", event("login", body=DEMO))
-    token = session_token(login)
-    invoke("login", event("login", body={"email": DEMO["email"], "orderNumber": "JWT404"}))
-    key = body_of(invoke("me", event("me", token=token)))["activationKey"]
+    customer = make_customer(licenses=[ENTERPRISE_10])
+
+    # when they sign in, fail to, read their activation key, an order is rejected, they sign out
+    token = sign_in(customer)
+    login({"email": customer.email, "orderNumber": "JWT404"})
+    key = body_of(call("me", token))["activationKey"]
     order = fs.order_completed(email="q@example.com", skus=["T-ENT-5", "MYSTERY-SKU"])
     del order["data"]["currency"]  # rejected: logged with its reason
-    ev = event("fastspring_webhook", origin=None)
-    body = fs.batch(order)
-    ev["body"] = body.decode()
-    ev["headers"]["x-fs-signature"] = fs.signature(SECRET, body)
-    invoke("fastspring_webhook", ev)
+    deliver(order)
     invoke("logout", event("logout", token=token))
+
+    # then no token, key, order number or secret is in the logs
     logs = capsys.readouterr()
     text = logs.out + logs.err
     for secret in (
         token,
         key,
         key.replace("-", ""),
-        DEMO["orderNumber"],
+        customer.order_number,
         "JWT404",
         order["data"]["reference"],
-        SECRET,
+        WEBHOOK_SECRET,
     ):
         assert secret not in text
 
 
 def test_pages_have_no_inline_script_style_or_handlers():
+    # given each page of web/; then scripts come from files, and no inline handler or style
     for page in sorted((ROOT / "web").glob("*.html")):
         html = page.read_text()
         for tag in re.findall(r"<script\b[^>]*>", html, flags=re.I):
@@ -102,6 +122,7 @@ def test_pages_have_no_inline_script_style_or_handlers():
 
 def test_web_code_never_builds_html_from_strings():
     """Data reaches the page through textContent, never innerHTML (no DOM XSS)."""
+    # given each script of web/; then it neither builds HTML from text nor evaluates code
     for script in Path(ROOT / "web").rglob("*.js"):
         code = script.read_text()
         assert ".innerHTML" not in code and "insertAdjacentHTML" not in code, script.name
