@@ -141,7 +141,7 @@ test: install browser-deps lint ## Lint, then every test (unit, integration, tem
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .
 	ruff format --check .
-	mypy layers/shared/portal local bench $(wildcard functions/*/app.py)
+	mypy layers/shared/portal local bench product_sdk $(wildcard functions/*/app.py)
 
 openapi: export PYTHONPATH := layers/shared:.
 openapi: install ## Regenerate docs/openapi.json from the handlers
