@@ -79,7 +79,7 @@ print(f"invalidated CloudFront distribution {distribution}")
 endef
 export UPLOAD_WEB
 
-.PHONY: help install run order refund test lint build deploy bench openapi openapi-check lock clean distclean \
+.PHONY: help install run order refund activate test lint build deploy bench openapi openapi-check lock clean distclean \
         browser-deps
 
 help: ## List the targets
@@ -131,6 +131,11 @@ refund: export PYTHONPATH := layers/shared:.
 refund: install ## Send a signed FastSpring refund of an order to the running portal: REFERENCE=... [SKUS="S1Y-T-ENT-10"]
 	@test -n "$(REFERENCE)" || { echo 'usage: make refund REFERENCE=JWT261127-1234-56789 [SKUS="S1Y-T-ENT-10"]' >&2; exit 2; }
 	python -m local.fastspring refund --reference "$(REFERENCE)" $(foreach sku,$(SKUS),--sku $(sku))
+
+activate: export PYTHONPATH := layers/shared:.
+activate: install ## Play the product against the running portal: activate, refresh, verify: COMPUTER=SRV-TEST-01 [KEY=...] [PRODUCT=TSplus]
+	@test -n "$(COMPUTER)" || { echo 'usage: make activate COMPUTER=SRV-TEST-01 [KEY=ABCD-...] [PRODUCT=TSplus]' >&2; exit 2; }
+	python -m local.product activate --computer "$(COMPUTER)" $(if $(KEY),--key "$(KEY)") $(if $(PRODUCT),--product "$(PRODUCT)")
 
 test: export PYTHONPATH := layers/shared:.
 test: export POWERTOOLS_METRICS_DISABLED := true

@@ -4,7 +4,7 @@ The product ships the portal's public keys as a key file (the JSON answer of
 GET /api/activation/keys) and never fetches them at run time; it verifies a license file with
 those keys, the computer it runs on and the current time:
 
-    python product_sdk/verify_license.py license.lic --keys activation-keys.json --computer-id ID
+    python -m product_sdk.verify_license license.lic --keys activation-keys.json --computer-id ID
 
 `verify` refuses, with a reason, anything but a genuine, unexpired file of a known key (RSA
 >= 3072 bits, RSASSA-PSS SHA-256) bound to that computer. It needs only `cryptography` (an
@@ -157,7 +157,7 @@ def _moment(text: object, name: str) -> datetime:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python product_sdk/verify_license.py",
+        prog="python -m product_sdk.verify_license",
         description="Verify a license file as the product does; print its payload.",
     )
     parser.add_argument("file", type=Path, help="the .lic file")
