@@ -79,7 +79,7 @@ print(f"invalidated CloudFront distribution {distribution}")
 endef
 export UPLOAD_WEB
 
-.PHONY: help install run order refund test lint build deploy bench openapi openapi-check lock clean distclean \
+.PHONY: help install run order refund activate test lint build deploy bench openapi openapi-check lock clean distclean \
         browser-deps
 
 help: ## List the targets
@@ -132,6 +132,11 @@ refund: install ## Send a signed FastSpring refund of an order to the running po
 	@test -n "$(REFERENCE)" || { echo 'usage: make refund REFERENCE=JWT261127-1234-56789 [SKUS="S1Y-T-ENT-10"]' >&2; exit 2; }
 	python -m local.fastspring refund --reference "$(REFERENCE)" $(foreach sku,$(SKUS),--sku $(sku))
 
+activate: export PYTHONPATH := layers/shared:.
+activate: install ## Play the product against the running portal: activate, refresh, verify: COMPUTER=SRV-TEST-01 [KEY=...] [PRODUCT=TSplus]
+	@test -n "$(COMPUTER)" || { echo 'usage: make activate COMPUTER=SRV-TEST-01 [KEY=ABCD-...] [PRODUCT=TSplus]' >&2; exit 2; }
+	python -m local.product activate --computer "$(COMPUTER)" $(if $(KEY),--key "$(KEY)") $(if $(PRODUCT),--product "$(PRODUCT)")
+
 test: export PYTHONPATH := layers/shared:.
 test: export POWERTOOLS_METRICS_DISABLED := true
 test: install browser-deps lint ## Lint, then every test (unit, integration, template, browser), then the OpenAPI check
@@ -141,7 +146,7 @@ test: install browser-deps lint ## Lint, then every test (unit, integration, tem
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .
 	ruff format --check .
-	mypy layers/shared/portal local bench $(wildcard functions/*/app.py)
+	mypy layers/shared/portal local bench product_sdk $(wildcard functions/*/app.py)
 
 openapi: export PYTHONPATH := layers/shared:.
 openapi: install ## Regenerate docs/openapi.json from the handlers

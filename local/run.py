@@ -1,7 +1,9 @@
 """`python -m local.run` (from the repository root): the whole portal at http://127.0.0.1:3000.
 
---port (or the PORT variable) changes the port. Prints the demo sign-ins (local/demo_data.py),
-then serves until Ctrl-C or SIGTERM and shuts moto and the HTTP server down cleanly.
+--port (or the PORT variable) changes the port. Writes .local/stack.json and the product's key
+file .local/activation-keys.json (local/stack.py), prints the demo sign-ins and activation keys
+(local/demo_data.py), then serves until Ctrl-C or SIGTERM, shuts moto and the HTTP server down
+cleanly and removes .local/stack.json.
 """
 
 from __future__ import annotations
@@ -47,11 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
         with LocalStack(port=port) as stack:
+            stack_file = stack.write_stack_file()
             print(f"Customer Portal running at {stack.base_url}", flush=True)
             if stack.sign_ins:
-                print("Demo sign-ins (email / order number):")
+                print("Demo sign-ins (email / order number / activation key):")
                 for sign_in in stack.sign_ins:
-                    print(f"  {sign_in['name']}: {sign_in['email']} / {sign_in['orderNumber']}")
+                    key = sign_in.get("activationKey") or "(none yet)"
+                    print(
+                        f"  {sign_in['name']}: {sign_in['email']} / {sign_in['orderNumber']}"
+                        f" / {key}"
+                    )
+            print(f"Local commands find this stack through {stack_file}.")
+            print("Play the product: make activate COMPUTER=SRV-TEST-01")
             print("Press Ctrl-C to stop.", flush=True)
             try:
                 while not stopping.wait(1.0):
@@ -60,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
                 pass
             signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt
             print("Stopping...", flush=True)
+            stack_file.unlink(missing_ok=True)  # no stale pointer to a stopped stack
     except KeyboardInterrupt:  # Ctrl-C while starting
         return 130
     except OSError as exc:

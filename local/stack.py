@@ -7,6 +7,11 @@ thread and wait until it answers. `stop()` (and leaving the `with` block) shuts 
 moto down and restores every environment variable it changed.
 
 One LocalStack per process at a time: handlers share os.environ and the portal's cached clients.
+
+`write_stack_file()` writes `.local/stack.json` (ignored by git), the one file through which the
+local commands (`make order`, `make activate`...) find the running stack, and next to it
+`.local/activation-keys.json`, the answer of GET /api/activation/keys: the key file a product
+ships (product_sdk/verify_license.py's `load_keys`).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import errno
 import http.client
 import importlib
+import json
 import logging
 import threading
 import time
@@ -28,6 +34,9 @@ from local import aws
 from local.api import DEFAULT_TEMPLATE, DEFAULT_WEB_DIR, build_local_api
 
 LOG = logging.getLogger(__name__)
+LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
+STACK_FILE = "stack.json"
+KEY_FILE = "activation-keys.json"
 HTTP_LOG = logging.getLogger("local.http")
 
 
@@ -154,6 +163,52 @@ class LocalStack:
             finally:
                 connection.close()
 
+    def get(self, path: str) -> bytes:
+        """The body of a 200 answer to GET `path` from the running portal."""
+        assert self._server is not None, "the stack is not running"
+        connection = http.client.HTTPConnection(self.host, self._server.server_port, timeout=10)
+        try:
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            body = answer.read()
+        finally:
+            connection.close()
+        if answer.status != 200:
+            raise OSError(f"GET {path} answered {answer.status}")
+        return body
+
+    def stack_description(self, key_file: Path) -> dict[str, Any]:
+        """What `.local/stack.json` holds (docs: ARCHITECTURE.md, "Local stack")."""
+        return {
+            "portal": self.base_url,
+            "api": f"{self.base_url}/api",
+            "aws": self.moto_url,
+            "fastspring": None,  # the FastSpring stand-in, once there is one
+            "kmsKeys": dict(self.kms_keys),
+            "tables": dict(self.tables),
+            "publicKeyFile": str(key_file),
+            "demoCustomers": [
+                {
+                    "name": sign_in.get("name"),
+                    "email": sign_in.get("email"),
+                    "orderNumber": sign_in.get("orderNumber"),
+                    "activationKey": sign_in.get("activationKey"),
+                }
+                for sign_in in self.sign_ins
+            ],
+        }
+
+    def write_stack_file(self, directory: Path = LOCAL_DIR) -> Path:
+        """Write `<directory>/activation-keys.json` (the portal's published keys, fetched from
+        the running stack) and `<directory>/stack.json`; the path of the latter."""
+        directory.mkdir(parents=True, exist_ok=True)
+        key_file = directory / KEY_FILE
+        published = json.loads(self.get("/api/activation/keys"))
+        _write_json(key_file, published)
+        stack_file = directory / STACK_FILE
+        _write_json(stack_file, self.stack_description(key_file.resolve()))
+        return stack_file
+
     def stop(self) -> None:
         if self._server is not None:
             if self._thread is not None:
@@ -177,3 +232,21 @@ class LocalStack:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _write_json(path: Path, value: Any) -> None:
+    """Replace `path` at once (a reader never sees half a file)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def read_stack_file(directory: Path = LOCAL_DIR) -> dict[str, Any]:
+    """The running stack's `.local/stack.json`; OSError with what to do when there is none."""
+    path = directory / STACK_FILE
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise OSError(f"{path} not found: start the local stack first (make run)") from None
+    except ValueError as exc:
+        raise OSError(f"{path} is not readable JSON ({exc}): restart make run") from None

@@ -548,3 +548,58 @@ def test_stop_closes_the_port_and_restores_the_environment(tmp_path: Path) -> No
         with pytest.raises(OSError):
             call(url, "GET", "/")
     assert {name: os.environ.get(name) for name in before} == before
+
+
+def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path: Path) -> None:
+    from local import demo_data
+    from local.stack import read_stack_file
+    from product_sdk.verify_license import load_keys
+
+    with LocalStack() as stack:
+        # when a seeded stack writes its stack file
+        written = stack.write_stack_file(tmp_path)
+        described = read_stack_file(tmp_path)
+
+        # then it names the portal and the API, which answer
+        assert written == tmp_path / "stack.json"
+        assert described["portal"] == stack.base_url
+        assert described["api"] == stack.base_url + "/api"
+        assert call(described["portal"], "GET", "/").status == 200
+        # the local AWS, which holds the template's tables, and every KMS key of the template
+        assert described["aws"] == stack.moto_url
+        tables = _client(stack, "dynamodb").list_tables()["TableNames"]
+        assert sorted(described["tables"].values()) == sorted(tables)
+        template_keys = _resources(TEMPLATE, "AWS::KMS::Key")
+        assert set(described["kmsKeys"]) == set(template_keys)
+        listed_keys = {k["KeyId"] for k in _client(stack, "kms").list_keys()["Keys"]}
+        assert set(described["kmsKeys"].values()) <= listed_keys
+        assert described["fastspring"] is None
+        # the product's key file: exactly what GET /api/activation/keys answers, loadable
+        key_file = Path(described["publicKeyFile"])
+        assert key_file == (tmp_path / "activation-keys.json").resolve()
+        published = call(stack.base_url, "GET", "/api/activation/keys").json()
+        assert json.loads(key_file.read_text()) == published
+        signing = described["kmsKeys"]["LicenseSigningKey"]
+        assert list(load_keys(key_file)) == [signing.rsplit("/", 1)[-1]]
+        # and every demo customer with their sign-in and activation key (when the demo has one)
+        customers = described["demoCustomers"]
+        assert [(c["email"], c["orderNumber"]) for c in customers] == [
+            (s["email"], s["orderNumber"]) for s in demo_data.DEMO_SIGN_INS
+        ]
+        assert [c["activationKey"] for c in customers] == [
+            s.get("activationKey") for s in demo_data.DEMO_SIGN_INS
+        ]
+        assert set(described) == {
+            "portal",
+            "api",
+            "aws",
+            "fastspring",
+            "kmsKeys",
+            "tables",
+            "publicKeyFile",
+            "demoCustomers",
+        }
+
+    # when there is no stack file, then reading it says what to do
+    with pytest.raises(OSError, match="make run"):
+        read_stack_file(tmp_path / "nowhere")

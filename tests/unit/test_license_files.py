@@ -9,9 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.licensing.license_files import LICENSE_FILE_VALIDITY
-from product_sdk.verify_license import InvalidLicenseFile, verify
+from product_sdk.verify_license import InvalidLicenseFile, check_signed, verify
 from tests.factories import SupportSpec
 from tests.support import FIXED_NOW, body_of, download, listed, published_keys, sign_in
+
+# These files are verified for their signature and expiry (check_signed): downloaded license
+# files are not bound to a computer yet. verify (which also checks the computer) is tested in
+# test_license_verifier.py.
 
 ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
 
@@ -52,7 +56,7 @@ def test_every_file_downloads_signed_and_verifies_with_the_published_key(make_cu
         assert disposition.startswith('attachment; filename="') and disposition.endswith('.lic"')
         name = disposition.split('"')[1]
         assert all(c.isalnum() or c in "-." for c in name)
-        payload = verify(content_of(response), keys)
+        payload = check_signed(content_of(response), keys)
         record = payload["license" if kind == "licenses" else "support"]
         assert record["id"] == item["id"] and record["serialNumber"] == item["serialNumber"]
         assert {"kid", "alg", "issuedAt", "expiresAt"} <= set(payload)
@@ -67,7 +71,7 @@ def test_a_tampered_file_never_verifies(make_customer):
     keys = published()
     envelope = json.loads(original)
     payload = json.loads(base64.urlsafe_b64decode(envelope["payload"] + "=="))
-    assert verify(original, keys)["license"]["users"] == 10
+    assert check_signed(original, keys)["license"]["users"] == 10
 
     # when its payload says 999 users, then it no longer verifies
     payload["license"]["users"] = 999
@@ -80,16 +84,16 @@ def test_a_tampered_file_never_verifies(make_customer):
         .rstrip("="),
     )
     with pytest.raises(InvalidLicenseFile):
-        verify(json.dumps(forged).encode(), keys)
+        check_signed(json.dumps(forged).encode(), keys)
 
     # when one bit of its signature flips, or it is not a file at all, then neither
     signature = bytearray(base64.urlsafe_b64decode(envelope["signature"] + "=="))
     signature[0] ^= 1
     flipped = dict(envelope, signature=base64.urlsafe_b64encode(bytes(signature)).decode())
     with pytest.raises(InvalidLicenseFile):
-        verify(json.dumps(flipped).encode(), keys)
+        check_signed(json.dumps(flipped).encode(), keys)
     with pytest.raises(InvalidLicenseFile):
-        verify(b"not a license", keys)
+        check_signed(b"not a license", keys)
 
 
 def test_rotation_keeps_old_files_verifying_during_the_overlap(make_customer, monkeypatch):
@@ -112,10 +116,10 @@ def test_rotation_keeps_old_files_verifying_during_the_overlap(make_customer, mo
     # then both keys are published, new files use the new key and old files still verify
     keys = published()
     assert list(keys) == [new_id, old]
-    assert verify(before, keys)["kid"] == old
-    assert verify(after, keys)["kid"] == new_id
+    assert check_signed(before, keys)["kid"] == old
+    assert check_signed(after, keys)["kid"] == new_id
     with pytest.raises(InvalidLicenseFile):
-        verify(before, {new_id: keys[new_id]})  # once the old key is no longer published
+        check_signed(before, {new_id: keys[new_id]})  # once the old key is no longer published
 
 
 def test_expired_files_are_refused_by_the_verifier(make_customer, clock):
@@ -126,20 +130,30 @@ def test_expired_files_are_refused_by_the_verifier(make_customer, clock):
     license_file = content_of(download("licenses", sign_in(customer), customer.license_ids[0]))
     keys = published()
 
-    # when verified without a date, then both still carry what was sold
-    assert verify(support_file, keys)["support"]["expiresOn"] == "2017-09-30"
-    assert verify(license_file, keys)["issuedAt"] == FIXED_NOW.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # when verified before the support ended, then both carry what was sold
+    ended_on = datetime(2017, 9, 29, tzinfo=UTC)
+    assert verify(support_file, keys, computer_id=None, now=ended_on)["support"]["expiresOn"] == (
+        "2017-09-30"
+    )
+    assert check_signed(license_file, keys, now=FIXED_NOW)["issuedAt"] == FIXED_NOW.strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
 
-    # when verified today, then the ended support's file is refused, the license's is not
+    # when verified today (explicitly, or by the system clock), then the ended support's file is
+    # refused, the license's is not
     with pytest.raises(InvalidLicenseFile):
-        verify(support_file, keys, now=FIXED_NOW)
-    assert verify(license_file, keys, now=FIXED_NOW)["license"]["id"] == customer.license_ids[0]
+        verify(support_file, keys, computer_id=None, now=FIXED_NOW)
+    with pytest.raises(InvalidLicenseFile):
+        verify(support_file, keys, computer_id=None)
+    assert (
+        check_signed(license_file, keys, now=FIXED_NOW)["license"]["id"] == customer.license_ids[0]
+    )
 
     # when verified after the license file's validity, then it is refused too
     later = FIXED_NOW + LICENSE_FILE_VALIDITY + timedelta(seconds=1)
     with pytest.raises(InvalidLicenseFile):
-        verify(license_file, keys, now=later)
-    assert verify(license_file, keys, now=later - timedelta(seconds=2))
+        check_signed(license_file, keys, now=later)
+    assert check_signed(license_file, keys, now=later - timedelta(seconds=2))
 
 
 def test_another_customers_file_is_404_like_a_missing_one(make_customer):
@@ -181,7 +195,11 @@ def test_issued_at_comes_from_the_injected_clock(make_customer, clock):
 
     # when a file is downloaded 20 minutes later (within the session's idle timeout)
     clock.advance(minutes=20)
-    payload = verify(content_of(download("licenses", token, customer.license_ids[0])), published())
+    payload = check_signed(
+        content_of(download("licenses", token, customer.license_ids[0])),
+        published(),
+        now=FIXED_NOW + timedelta(minutes=20),
+    )
 
     # then it was issued then and expires one validity later
     issued = FIXED_NOW + timedelta(minutes=20)
