@@ -229,7 +229,7 @@ def test_an_injected_failure_inside_the_transaction_leaves_nothing(seeded, store
     response = deliver(fs.batch(order))
     assert response["statusCode"] == 200  # recorded as rejected (never retried forever)
     assert count_items(store, "FSORDER#") == 0
-    assert count_items(store, "LIC#") == 5 + 2  # only the demo data
+    assert count_items(store, "LIC#") == 6 + 2  # only the demo data
     store.delete(keys.order_reference_lookup(order["data"]["reference"]))
     resend = {**order, "id": fs.new_id()}
     assert deliver(fs.batch(resend))["statusCode"] == 200
