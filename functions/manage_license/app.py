@@ -1,12 +1,11 @@
-"""A license's computer from the portal: POST /api/licenses/{id}/release (rehosting), POST
-/api/licenses/{id}/activate (offline activation), GET /api/licenses/{id}/history."""
+"""POST /api/licenses/{id}/release (rehosting), /activate (offline), GET .../history."""
 
 from aws_lambda_powertools.event_handler import Response
 
 from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
-from portal.edge.contract.activation import ComputerRequest, HistoryPage, OfflineActivationOut
+from portal.edge.contract import activation as contract
 from portal.edge.contract.licenses import LICENSE_ID, LicenseOut
 from portal.edge.resolver import Resolver
 from portal.licensing import activation
@@ -20,6 +19,7 @@ app = Resolver()
     returns=LicenseOut,
     parameters=(LICENSE_ID,),
     errors=(401, 403, 404, 409),
+    error_bodies=contract.RELEASE_ERRORS,
 )
 def release(license_id: str) -> Response:
     settings = dependencies.settings()
@@ -37,8 +37,8 @@ def release(license_id: str) -> Response:
 @app.operation(
     "POST",
     "/api/licenses/<license_id>/activate",
-    returns=OfflineActivationOut,
-    body=ComputerRequest,
+    returns=contract.OfflineActivationOut,
+    body=contract.ComputerRequest,
     parameters=(LICENSE_ID,),
     errors=(400, 401, 403, 404, 409, 413, 415),
 )
@@ -46,7 +46,7 @@ def activate_offline(license_id: str) -> Response:
     settings = dependencies.settings()
     session.require_same_origin(app, settings)
     customer_id = session.signed_in_customer(app)
-    asked = request.json_body(app, ComputerRequest)
+    asked = request.json_body(app, contract.ComputerRequest)
     done = activation.activate_offline(
         customer_id,
         request.path_value(LICENSE_ID, license_id),
@@ -56,13 +56,13 @@ def activate_offline(license_id: str) -> Response:
         settings=settings,
         clock=dependencies.clock(),
     )
-    return responses.ok(OfflineActivationOut.of(done))
+    return responses.ok(contract.OfflineActivationOut.of(done))
 
 
 @app.operation(
     "GET",
     "/api/licenses/<license_id>/history",
-    returns=HistoryPage,
+    returns=contract.HistoryPage,
     query=PageQuery,
     parameters=(LICENSE_ID,),
     errors=(400, 401, 404),
@@ -74,7 +74,7 @@ def history(license_id: str) -> Response:
         request.page_query(app),
         store=dependencies.store(),
     )
-    return responses.ok(HistoryPage.of(page))
+    return responses.ok(contract.HistoryPage.of(page))
 
 
 lambda_handler = entry.http_handler(app)

@@ -66,6 +66,7 @@ class License:
     # The one computer this license is bound to (both None until activated).
     computer_id: str | None = None
     releases: tuple[datetime, ...] = ()  # when it was released from a computer (rehost limit)
+    history_length: int = 0  # entries in its history (binds, releases)
 
     @property
     def bound(self) -> bool:

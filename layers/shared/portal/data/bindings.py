@@ -17,7 +17,6 @@ intent, one call each:
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,7 +36,7 @@ from portal.data.store import ConditionFailed, Item, Store
 from portal.models import HistoryEntry, License, Page
 
 LICENSES_PAGE = 1000  # license items are small: one page holds any ordinary customer's licenses
-_AFTER = {"after": re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z#[0-9a-f]{8}$")}
+_AFTER = {"after": re.compile(r"^\d{8}$")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,10 +118,6 @@ def revoked_license(store: Store, customer_id: str, license_id: str) -> Item | N
     return store.get(keys.revoked_license_key(customer_id, license_id), consistent=True)
 
 
-def _tie() -> str:
-    return secrets.token_hex(4)
-
-
 def bind(store: Store, customer_id: str, lic: License, *, at: datetime) -> bool:
     """Bind the (free) license to `lic.computer_id` / `lic.computer_name`, and record it: one
     TransactWriteItems, the Update holding only while the license exists and is bound to no
@@ -133,18 +128,22 @@ def bind(store: Store, customer_id: str, lic: License, *, at: datetime) -> bool:
         ":name": lic.computer_name,
         ":at": utc_text(at),
         **{f":{name}": value for name, value in _gsi(customer_id, lic).items()},
+        **_next_entry(lic),
     }
     update = store.update_request(
         keys.license_key(customer_id, lic.license_id),
         update=(
             "SET computerId = :id, computerName = :name, boundAt = :at,"
-            " gsi1pk = :gsi1pk, gsi1sk = :gsi1sk"
+            " gsi1pk = :gsi1pk, gsi1sk = :gsi1sk, historyLength = :next"
         ),
         values=values,
-        condition="attribute_exists(pk) AND attribute_not_exists(computerId)",
+        condition=f"attribute_exists(pk) AND attribute_not_exists(computerId) AND {_SAME_HISTORY}",
     )
     entry = HistoryEntry(at, "activated", lic.computer_id, lic.computer_name)
-    record = store.put_request(history_item(customer_id, lic.license_id, entry, tie=_tie()))
+    sequence = lic.history_length + 1
+    record = store.put_request(
+        history_item(customer_id, lic.license_id, entry, sequence=sequence), condition=_NEW
+    )
     return _committed(store, [("Update", update), ("Put", record)])
 
 
@@ -158,16 +157,33 @@ def release(
     update = store.update_request(
         keys.license_key(customer_id, lic.license_id),
         update=(
-            "SET releases = :releases REMOVE computerId, computerName, boundAt, gsi1pk, gsi1sk"
+            "SET releases = :releases, historyLength = :next"
+            " REMOVE computerId, computerName, boundAt, gsi1pk, gsi1sk"
         ),
-        values={":releases": [utc_text(moment) for moment in releases], ":id": lic.computer_id},
-        condition="computerId = :id",
+        values={
+            ":releases": [utc_text(moment) for moment in releases],
+            ":id": lic.computer_id,
+            **_next_entry(lic),
+        },
+        condition=f"computerId = :id AND {_SAME_HISTORY}",
     )
     entry = HistoryEntry(at, "released", lic.computer_id, lic.computer_name)
+    sequence = lic.history_length + 1
     record = store.put_request(
-        history_item(customer_id, lic.license_id, entry, tie=_tie(), released=True)
+        history_item(customer_id, lic.license_id, entry, sequence=sequence, released=True),
+        condition=_NEW,
     )
     return _committed(store, [("Update", update), ("Put", record)])
+
+
+# The history as read: each entry numbered in order, so two writes from one read cannot both
+# add entry n + 1 (one of them fails its condition).
+_SAME_HISTORY = "(attribute_not_exists(historyLength) OR historyLength = :length)"
+_NEW = "attribute_not_exists(pk)"
+
+
+def _next_entry(lic: License) -> dict[str, int]:
+    return {":length": lic.history_length, ":next": lic.history_length + 1}
 
 
 def _gsi(customer_id: str, lic: License) -> Item:

@@ -139,6 +139,7 @@ def license_from_item(item: Item) -> License:
         upgradable=bool(item.get("upgradable", False)),
         computer_id=item.get("computerId"),
         releases=tuple(from_utc_text(str(at)) for at in item.get("releases") or ()),
+        history_length=int(item.get("historyLength", 0)),
     )
 
 
@@ -160,6 +161,7 @@ def license_to_item(customer_id: str, lic: License) -> Item:
         "upgradable": lic.upgradable,
         "computerId": lic.computer_id,
         "releases": [utc_text(at) for at in lic.releases] or None,
+        "historyLength": lic.history_length or None,
         **(binding_keys(customer_id, lic.license_id, lic.computer_id) if lic.computer_id else {}),
     }
 
@@ -173,12 +175,13 @@ def binding_keys(customer_id: str, license_id: str, computer_id: str) -> Item:
 
 
 def history_item(
-    customer_id: str, license_id: str, entry: HistoryEntry, *, tie: str, released: bool = False
+    customer_id: str, license_id: str, entry: HistoryEntry, *, sequence: int, released: bool = False
 ) -> Item:
-    """One history entry; a release is also indexed under the computer it left (license_moved)."""
+    """History entry number `sequence`; a release is also indexed under the computer it left
+    (license_moved)."""
     at = utc_text(entry.at)
     item: Item = {
-        **keys.history_key(customer_id, license_id, at, tie),
+        **keys.history_key(customer_id, license_id, sequence),
         "type": "history",
         "licenseId": license_id,
         "at": at,

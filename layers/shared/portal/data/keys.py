@@ -195,14 +195,14 @@ def computer_entry_kind(customer_id: str, gsi1sk: str) -> str:
 
 
 def history_position(sort_key: str) -> str:
-    """Where a history entry sits (`<at>#<tie>`), as a cursor names it."""
-    _, _, at_iso, tie = sort_key.split("#", 3)
-    return f"{at_iso}#{tie}"
+    """Where a history entry sits (its sequence number), as a cursor names it."""
+    return sort_key.rsplit("#", 1)[-1]
 
 
-def history_key(customer_id: str, license_id: str, at_iso: str, tie: str) -> Key:
-    """One entry of a license's history; `tie` keeps two entries of one second apart."""
-    return {"pk": customer_pk(customer_id), "sk": f"{HISTORY_PREFIX}{license_id}#{at_iso}#{tie}"}
+def history_key(customer_id: str, license_id: str, sequence: int) -> Key:
+    """Entry number `sequence` (1, 2, ...) of a license's history: the sort order is the order
+    of events, even within one second."""
+    return {"pk": customer_pk(customer_id), "sk": f"{HISTORY_PREFIX}{license_id}#{sequence:08d}"}
 
 
 def history_of(customer_id: str, license_id: str) -> KeyCondition:
@@ -210,9 +210,8 @@ def history_of(customer_id: str, license_id: str) -> KeyCondition:
 
 
 def history_page_start(customer_id: str, license_id: str, after: str) -> Key:
-    """A history Query resumes after this entry (`after`: `<at>#<tie>` of the last one)."""
-    at_iso, _, tie = after.partition("#")
-    return history_key(customer_id, license_id, at_iso, tie)
+    """A history Query resumes after this entry (`after`: its sequence number)."""
+    return history_key(customer_id, license_id, int(after))
 
 
 def revoked_license_key(customer_id: str, license_id: str) -> Key:

@@ -8,12 +8,15 @@ from datetime import datetime
 from typing import Any
 
 from portal import types
-from portal.edge.contract.common import Wire
+from portal.edge.contract.common import RehostErrorBody, Wire
 from portal.edge.contract.licenses import LicenseOut
 from portal.fields import Field, declare, read
 from portal.ids import ULID_SHAPE
 from portal.licensing.activation import Activation
 from portal.models import HistoryEntry, Page
+
+# POST /licenses/{id}/release: its 409 rehost_limit_reached names `availableOn`.
+RELEASE_ERRORS: dict[int, type] = {409: RehostErrorBody}
 
 
 def computer_id_field() -> Field:

@@ -59,7 +59,12 @@ class ErrorDetail(Wire):
 class RehostErrorDetail(ErrorDetail):
     """409 rehost_limit_reached: the date the next release becomes possible."""
 
-    available_on: date
+    available_on: date | None = None
+
+
+@dataclass(frozen=True)
+class RehostErrorBody(Wire):
+    error: RehostErrorDetail
 
 
 @dataclass(frozen=True)
