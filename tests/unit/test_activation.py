@@ -177,6 +177,12 @@ def test_a_refunded_license_is_410_when_requested_and_on_refresh(make_customer, 
     # and nothing is left to activate
     response = activate(key, "SRV-B")
     assert (response["statusCode"], error_of(response)) == (409, "no_license_available")
+    # and the customer sees in its history where the license was revoked
+    history = body_of(manage_license("history", token, bound))["items"]
+    assert [(h["event"], h["computerId"]) for h in history] == [
+        ("revoked", "SRV-A"),
+        ("activated", "SRV-A"),
+    ]
 
 
 def _me(token: str) -> dict:
