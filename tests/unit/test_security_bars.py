@@ -9,7 +9,17 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from local import fastspring as fs
-from tests.support import ROOT, body_of, event, invoke, session_token
+from tests.support import (
+    DEMO_KEY,
+    ROOT,
+    activate,
+    body_of,
+    event,
+    invoke,
+    manage_license,
+    refresh,
+    session_token,
+)
 
 DEMO = {"email": "demo@example.com", "orderNumber": "JWT160930-9510-42210"}
 SECRET = "local-development-fastspring-webhook-secret"
@@ -52,10 +62,22 @@ def test_expressions_never_carry_request_values(seeded, store):
         ev["body"] = body.decode()
         ev["headers"]["x-fs-signature"] = fs.signature(SECRET, body)
         assert invoke("fastspring_webhook", ev)["statusCode"] == 200
+        # the product's activation, refresh and a wrong key; the portal's release and history
+        lic = activate(DEMO_KEY, "SRV-EVIL-QUOTE", computer_name="evil' OR 1=1")
+        assert lic["statusCode"] == 200
+        assert refresh(DEMO_KEY, "SRV-EVIL-QUOTE")["statusCode"] == 200
+        assert activate("EVIL-QUOTE-KEY", "SRV-EVIL-QUOTE")["statusCode"] == 401
+        bound = [
+            item for item in body_of(lic)["licenses"] if item["computerId"] == "SRV-EVIL-QUOTE"
+        ]
+        license_id = bound[0]["id"]
+        assert manage_license("release", token, license_id)["statusCode"] == 200
+        assert manage_license("history", token, license_id)["statusCode"] == 200
     finally:
         store.client.meta.events.unregister("provide-client-params.dynamodb", collect)
     assert expressions
     values = [*submitted, token, fs_order["data"]["reference"], "p@example.com"]
+    values += ["SRV-EVIL-QUOTE", "evil'", DEMO_KEY, "EVIL-QUOTE-KEY"]
     for expression in expressions:
         assert not any(value.lower() in expression.lower() for value in values), expression
         assert re.fullmatch(r"[A-Za-z0-9_#:(), =<>.\[\]-]+", expression), expression
@@ -74,6 +96,10 @@ def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(seeded, capsys,
     ev["body"] = body.decode()
     ev["headers"]["x-fs-signature"] = fs.signature(SECRET, body)
     invoke("fastspring_webhook", ev)
+    assert activate(key, "SRV-LOGS")["statusCode"] == 200
+    assert refresh(key, "SRV-LOGS")["statusCode"] == 200
+    wrong = key[:-1] + ("0" if key[-1] != "0" else "1")
+    assert activate(wrong, "SRV-LOGS")["statusCode"] == 401
     invoke("logout", event("logout", token=token))
     logs = capsys.readouterr()
     text = logs.out + logs.err
@@ -81,6 +107,7 @@ def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(seeded, capsys,
         token,
         key,
         key.replace("-", ""),
+        wrong,
         DEMO["orderNumber"],
         "JWT404",
         order["data"]["reference"],
