@@ -19,6 +19,8 @@ from tests.support import (
     body_of,
     deliver,
     download,
+    event,
+    invoke,
     manage_license,
     refresh,
     sign_in,
@@ -207,6 +209,12 @@ def test_malformed_requests_are_400(make_customer, clock):
     ]:
         response = activate(key, computer_id, computer_name=name)
         assert response["statusCode"] == 400, (computer_id, name)
+    for product in ("", "TS\x00plus", "x" * 65):
+        assert activate(key, "SRV-A", product)["statusCode"] == 400, product
+    for body in ({"activationKey": key}, [], "not json", {"activationKey": key * 4}):
+        ev_body = body if isinstance(body, str) else json.dumps(body)
+        response = invoke("activation", event("activation", body=ev_body))
+        assert response["statusCode"] == 400, body
     assert activate(key, "SRV-A", computer_name="Büro 3 — Lyon")["statusCode"] == 200
 
 

@@ -57,7 +57,9 @@ class ActivateRequest(Wire):
     activation_key: str = declare(activation_key_field())
     computer_id: str = declare(computer_id_field())
     computer_name: str = declare(computer_name_field())
-    product: str = declare(Field("product", min_length=1, max_length=64))
+    product: str = declare(  # a License.software, compared ignoring case
+        Field("product", min_length=1, max_length=64, pattern=types.COMPUTER_NAME_SHAPE)
+    )
     license_id: str | None = declare(
         Field(
             "licenseId",
