@@ -1,6 +1,8 @@
-"""Demo data: the user guide's customer (its five licenses, seven supports and six orders) and a
-second customer so isolation is visible. Written through portal.orders.purchases.record_purchase,
-which commits with portal.data.purchases.commit_purchase as the FastSpring webhook does.
+"""Demo data: the user guide's customer (its five licenses, each bound to an invented computer,
+seven supports and six orders, plus one never-activated license bought through a reseller) and a
+second customer (its Remote Work license bound to SRV-TEST-RWORK) so isolation is visible.
+Written through portal.orders.purchases.record_purchase, which commits with
+portal.data.purchases.commit_purchase as the FastSpring webhook does.
 Purchases from 2020 in the guide are moved to 2025-2026 so their supports are current; the
 2016-2019 orders keep the guide's dates, totals and items."""
 
@@ -33,13 +35,24 @@ DEMO_ORDER = "JWT160930-9510-42210"
 SECOND_EMAIL = "ana.mueller@example.de"
 SECOND_ORDER = "JWT241105-4410-77215"
 
+# The demo customers' activation keys are fixed (and public: local demo data only), so that the
+# local stack can print them and `make activate` can use them; real customers get 100 random bits.
+DEMO_ACTIVATION_KEY = "DEM0-CAM1-NKEY-0000-0001"
+SECOND_ACTIVATION_KEY = "DEM0-ANAM-2KEY-0000-0002"
+
 DEMO_SIGN_INS = [
     {
         "name": "Camille Martin (the user guide's customer)",
         "email": DEMO_EMAIL,
         "orderNumber": DEMO_ORDER,
+        "activationKey": DEMO_ACTIVATION_KEY,
     },
-    {"name": "Ana Müller (second customer)", "email": SECOND_EMAIL, "orderNumber": SECOND_ORDER},
+    {
+        "name": "Ana Müller (second customer)",
+        "email": SECOND_EMAIL,
+        "orderNumber": SECOND_ORDER,
+        "activationKey": SECOND_ACTIVATION_KEY,
+    },
 ]
 
 
@@ -52,7 +65,7 @@ class Line:
     years: int = 0
     software: str = "TSplus"
     edition: str | None = "Enterprise"
-    computer: str | None = None
+    computer: str | None = None  # the computer it is bound to (its id, also its name here)
     upgradable: bool = False
 
 
@@ -84,16 +97,26 @@ DEMO_ORDERS = [
         "JWT160930-9510-42210",
         _at("2016-09-30", "14:12:03"),
         "EUR",
-        [(Line("P62", 5), "260.81"), (Line("P62", 5, years=1), "52.16")],
+        [(Line("P62", 5, computer="LYON-TS-2016"), "260.81"), (Line("P62", 5, years=1), "52.16")],
     ),
-    ("JWT170925-2231-18874", _at("2017-09-25", "09:31:40"), "USD", [(Line("P6E", 10), "308.00")]),
+    (
+        "JWT170925-2231-18874",
+        _at("2017-09-25", "09:31:40"),
+        "USD",
+        [(Line("P6E", 10, computer="LYON-TS-2017"), "308.00")],
+    ),
     (
         "JWT171011-6402-30915",
         _at("2017-10-11", "16:05:12"),
         "EUR",
         [(Line("P24", 5, years=1), "43.26")],
     ),
-    ("JWT181019-1187-55302", _at("2018-10-19", "11:47:55"), "USD", [(Line("P24", 25), "440.00")]),
+    (
+        "JWT181019-1187-55302",
+        _at("2018-10-19", "11:47:55"),
+        "USD",
+        [(Line("P24", 25, computer="LYON-FARM-01"), "440.00")],
+    ),
     (
         "JWT181106-7745-20418",
         _at("2018-11-06", "08:20:31"),
@@ -104,15 +127,20 @@ DEMO_ORDERS = [
         "JWT190529-3058-61127",
         _at("2019-05-29", "08:46:18"),
         "EUR",
-        [(Line("P65", 10), "601.80"), (Line("P65", 10, years=1), "102.31")],
+        [
+            (Line("P65", 10, computer="PARIS-RDS-01"), "601.80"),
+            (Line("P65", 10, years=1), "102.31"),
+        ],
     ),
 ]
-# Bought through a reseller (Partners / Resellers): no FastSpring order on the Orders page.
+# Bought through a reseller (Partners / Resellers): no FastSpring order on the Orders page. The
+# last one (P88) was never activated: the product's first activation with the demo key takes it.
 DEMO_RESELLER = [
-    ("11408", date(2025, 1, 27), Line("P30", 3)),
+    ("11408", date(2025, 1, 27), Line("P30", 3, computer="LAPTOP-CM-03")),
     ("11408220", date(2025, 1, 27), Line("P30", 3, years=3)),
     ("RS260603-0042", date(2026, 6, 3), Line("P65", 10, years=1)),
     ("RS260603-0042", date(2026, 6, 3), Line("PF3", 25, years=1)),
+    ("RS261020-0107", date(2026, 10, 20), Line("P88", 5)),
 ]
 
 SECOND_ORDERS = [
@@ -164,6 +192,7 @@ def _license(line: Line, reference: str, bought: datetime, until: date | None) -
         software=line.software,
         serial_number=line.serial,
         computer_name=line.computer,
+        computer_id=line.computer,
         days=None,
         users=line.users,
         edition=line.edition,
@@ -178,6 +207,7 @@ def _seed_customer(
     store: Store,
     settings: Settings,
     customer: Customer,
+    activation_key: str,
     orders: list[tuple[str, datetime, str, list[tuple[Line, str]]]],
     reseller: list[tuple[str, date, Line]],
 ) -> None:
@@ -221,7 +251,7 @@ def _seed_customer(
             fastspring_id=f"demo-{reference.lower()}",
         )
         lics, sups = grants(reference)
-        sealed = new_customer(customer, settings) if first else None
+        sealed = new_customer(customer, settings, activation_key=activation_key) if first else None
         record_purchase(store, customer.customer_id, order, lics, sups, new_customer=sealed)
         first = False
     for reference in dict.fromkeys(ref for ref, _, _ in reseller):
@@ -260,5 +290,5 @@ def seed(store: Store, settings: Settings) -> None:
             ),
         ),
     )
-    _seed_customer(store, settings, demo, DEMO_ORDERS, DEMO_RESELLER)
-    _seed_customer(store, settings, second, SECOND_ORDERS, [])
+    _seed_customer(store, settings, demo, DEMO_ACTIVATION_KEY, DEMO_ORDERS, DEMO_RESELLER)
+    _seed_customer(store, settings, second, SECOND_ACTIVATION_KEY, SECOND_ORDERS, [])

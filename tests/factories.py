@@ -74,7 +74,7 @@ class LicenseSpec:
     edition: str | None = "Enterprise"
     users: int = 10
     serial: str | None = None  # None: a fresh serial number (P + 6 characters)
-    computer: str | None = None
+    computer: str | None = None  # bound to this computer (its id and its name); None: free
     upgradable: bool = False
     days: int | None = None  # None: perpetual
 
@@ -307,6 +307,7 @@ def _license(spec: LicenseSpec, reference: str, at: datetime) -> License:
         software=spec.software,
         serial_number=spec.serial or new_serial_number(),
         computer_name=spec.computer,
+        computer_id=spec.computer,
         days=spec.days,
         users=spec.users,
         edition=spec.edition,

@@ -16,6 +16,8 @@ What is here, by section:
   listed(kind, token) -> the first page's items, call(name, token) -> response,
   order_detail(token, reference) -> response, download(kind, token, id) -> response (a license
   or support file), published_keys() -> response, at_path(name, path, token, **parameters).
+- The product's calls: activate(key, computer_id, product, ...), refresh(key, computer_id); the
+  portal's on one license: manage_license("release" | "activate" | "history", token, id, body).
 - Over HTTP (integration tests): HttpClient (keeps the __Host- cookie), signed_in_client().
 - The clock: FIXED_NOW and fix_clock(monkeypatch) -> FixedClock (the `clock` fixture).
 - FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
@@ -76,12 +78,16 @@ DEMO_EMAIL = demo_data.DEMO_EMAIL  # Camille Martin, the guide's customer
 DEMO_ORDER = demo_data.DEMO_ORDER
 SECOND_EMAIL = demo_data.SECOND_EMAIL  # Ana Müller, the second customer
 SECOND_ORDER = demo_data.SECOND_ORDER
+DEMO_KEY = demo_data.DEMO_ACTIVATION_KEY
+SECOND_KEY = demo_data.SECOND_ACTIVATION_KEY
 DEMO = {"email": DEMO_EMAIL, "orderNumber": DEMO_ORDER}  # a sign-in body, as the API takes it
 SECOND = {"email": SECOND_EMAIL, "orderNumber": SECOND_ORDER}
 
 # What the guide shows, written out by hand (not computed from demo_data.py, so a change there is
-# noticed). The guide's licenses, newest purchase first, with their purchase dates:
+# noticed). The guide's licenses, newest purchase first, with their purchase dates, after the
+# never-activated license bought through a reseller (P88, which the demo key activates first):
 DEMO_LICENSES = [
+    ("P88", "2026-10-20"),
     ("P30", "2025-01-27"),
     ("P65", "2019-05-29"),
     ("P24", "2018-10-19"),
@@ -254,6 +260,64 @@ def published_keys() -> dict[str, Any]:
     """GET /api/activation/keys (the license files' public keys) through its handler; the
     response."""
     return invoke("activation_keys", at_path("me", "/api/activation/keys", None))
+
+
+def activate(
+    activation_key: str,
+    computer_id: str,
+    product: str = "TSplus",
+    *,
+    computer_name: str | None = None,
+    license_id: str | None = None,
+    ip: str = "198.51.100.7",
+) -> dict[str, Any]:
+    """POST /api/activation/activate as the product sends it (no cookie, no Origin); the
+    response. The computer's name is its id unless given."""
+    body: dict[str, Any] = {
+        "activationKey": activation_key,
+        "computerId": computer_id,
+        "computerName": computer_name or computer_id,
+        "product": product,
+    }
+    if license_id is not None:
+        body["licenseId"] = license_id
+    return invoke("activation", event("activation", body=body, ip=ip))
+
+
+def refresh(activation_key: str, computer_id: str, *, ip: str = "198.51.100.7") -> dict[str, Any]:
+    """POST /api/activation/refresh as the product sends it; the response."""
+    ev = event(
+        "activation", body={"activationKey": activation_key, "computerId": computer_id}, ip=ip
+    )
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = "/api/activation/refresh"
+    ev["routeKey"] = ev["requestContext"]["routeKey"] = "POST /api/activation/refresh"
+    return invoke("activation", ev)
+
+
+def manage_license(
+    action: str,
+    token: str | None,
+    license_id: str,
+    body: Any = None,
+    *,
+    query: dict[str, str] | None = None,
+    origin: str | None = ORIGIN,
+) -> dict[str, Any]:
+    """The portal's calls on one license through the manage_license handler: action "release"
+    or "activate" (offline: body {computerId, computerName}) as POST, "history" as GET; the
+    response."""
+    method = "GET" if action == "history" else "POST"
+    ev = event("manage_license", token=token, body=body, query=query or {}, origin=origin)
+    path = f"/api/licenses/{license_id}/{action}"
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
+    ev["requestContext"]["http"]["method"] = method
+    ev["routeKey"] = ev["requestContext"]["routeKey"] = (
+        f"{method} /api/licenses/{{license_id}}/{action}"
+    )
+    ev["pathParameters"] = {"license_id": license_id}
+    if body is not None:
+        ev["headers"]["content-type"] = "application/json"
+    return invoke("manage_license", ev)
 
 
 def listed(kind: str, token: str, query: dict[str, str] | None = None) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
-"""The acceptance of the foundation and orders issues, over real HTTP against a local stack the
-tests start (moto server on loopback, SAM's event building, handlers in-process). The guide's
-customer comes from the demo data; where a test counts something (failed sign-ins, orders), it
-makes its own customer (tests.factories.stack_factory) or its own order."""
+"""The acceptance of the foundation, orders and activation issues, over real HTTP against a local
+stack the tests start (moto server on loopback, SAM's event building, handlers in-process). The
+guide's customer comes from the demo data; where a test counts something (failed sign-ins,
+orders), it makes its own customer (tests.factories.stack_factory) or its own order."""
 
 from __future__ import annotations
 
@@ -77,7 +77,8 @@ class TestFoundationAcceptance:
         demo = signed_in_client(
             stack.base_url, {"email": DEMO_EMAIL.upper(), "orderNumber": DEMO_ORDER.lower()}
         )
-        license_id = demo.get_json("/api/licenses")["items"][0]["id"]
+        licenses = demo.get_json("/api/licenses")["items"]
+        license_id = next(lic["id"] for lic in licenses if lic["computerId"])  # it has a file
         support_id = demo.get_json("/api/supports")["items"][0]["id"]
 
         # when each asks for the guide customer's files and order, then only the owner gets them
@@ -242,3 +243,59 @@ class TestOrdersAcceptance:
         assert all(
             k["kid"] and k["publicKey"].startswith("-----BEGIN PUBLIC KEY-----") for k in published
         )
+
+
+class TestActivationAcceptance:
+    """Issue 7's acceptance: the product activates with the demo key, the customer releases the
+    license in the portal, a second computer activates it, the first is told it moved."""
+
+    def test_activate_release_reactivate_elsewhere_and_the_history(self, stack):
+        # given the product on a new computer, with the guide customer's activation key
+        demo = signed_in_client(stack.base_url, {"email": DEMO_EMAIL, "orderNumber": DEMO_ORDER})
+        key = demo.get_json("/api/me")["activationKey"]
+        product = requests.Session()
+
+        def post(path: str, body: dict) -> requests.Response:  # no cookie, no Origin
+            return product.post(stack.base_url + path, json=body, timeout=30)
+
+        first = {"activationKey": key, "computerId": "SRV-ACCEPT-01", "computerName": "First"}
+        # when it activates TSplus, then 200 and a file naming that computer
+        activated = post("/api/activation/activate", {**first, "product": "TSplus"})
+        assert activated.status_code == 200, activated.text
+        bound = next(
+            lic for lic in activated.json()["licenses"] if lic["computerId"] == "SRV-ACCEPT-01"
+        )
+        assert activated.json()["licenseFile"].startswith("{")
+        # when the customer releases it in the portal and a second computer activates
+        released = demo.call("POST", f"/api/licenses/{bound['id']}/release")
+        assert released.status_code == 200, released.text
+        second = {"activationKey": key, "computerId": "SRV-ACCEPT-02", "computerName": "Second"}
+        again = post(
+            "/api/activation/activate", {**second, "product": "tsplus", "licenseId": bound["id"]}
+        )
+        assert again.status_code == 200, again.text
+        # then the first computer's refresh is 409 license_moved, the second's is served
+        moved = post(
+            "/api/activation/refresh", {"activationKey": key, "computerId": "SRV-ACCEPT-01"}
+        )
+        assert moved.status_code == 409 and moved.json()["error"]["code"] == "license_moved"
+        served = post(
+            "/api/activation/refresh", {"activationKey": key, "computerId": "SRV-ACCEPT-02"}
+        )
+        assert served.status_code == 200
+        # and the history shows both computers
+        history = demo.get_json(f"/api/licenses/{bound['id']}/history")["items"]
+        assert [(h["event"], h["computerId"]) for h in history] == [
+            ("activated", "SRV-ACCEPT-02"),
+            ("released", "SRV-ACCEPT-01"),
+            ("activated", "SRV-ACCEPT-01"),
+        ]
+
+    def test_the_product_needs_no_cookie_and_a_wrong_key_is_401(self, stack):
+        answer = requests.post(
+            stack.base_url + "/api/activation/refresh",
+            json={"activationKey": "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ", "computerId": "SRV-X"},
+            timeout=30,
+        )
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "invalid_activation_key"

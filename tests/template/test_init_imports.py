@@ -41,6 +41,8 @@ BROWSER_FACING = (
     "order_detail",
     "download_file",
     "activation_keys",
+    "activation",
+    "manage_license",
 )
 WEBHOOK = "fastspring_webhook"
 
@@ -130,12 +132,13 @@ def _sign_in(stack: LocalStack) -> str:
     return cookie.split(";")[0].split("=", 1)[1]
 
 
-def _first_license_id(stack: LocalStack, token: str) -> str:
+def _first_bound_license_id(stack: LocalStack, token: str) -> str:
+    """The newest of the demo customer's licenses bound to a computer (only those have a file)."""
     request = urllib.request.Request(
         stack.base_url + "/api/licenses", headers={"Cookie": f"__Host-portal_session={token}"}
     )
     with urllib.request.urlopen(request, timeout=30) as answer:
-        return str(json.load(answer)["items"][0]["id"])
+        return next(str(lic["id"]) for lic in json.load(answer)["items"] if lic["computerId"])
 
 
 def _get(token: str, origin: str, path: str, route: str, params: dict[str, str]) -> dict:
@@ -149,7 +152,7 @@ def _get(token: str, origin: str, path: str, route: str, params: dict[str, str])
 
 def _events(stack: LocalStack) -> dict[str, dict[str, Any]]:
     origin, token, leaving = stack.base_url, _sign_in(stack), _sign_in(stack)
-    license_id = _first_license_id(stack, token)
+    license_id = _first_bound_license_id(stack, token)
     body = fs.batch(fs.order_completed(email="init.probe@example.com", skus=["T-ENT-5"]))
     webhook = event(WEBHOOK, origin=None)
     webhook["body"], webhook["isBase64Encoded"] = body.decode(), False
@@ -172,6 +175,14 @@ def _events(stack: LocalStack) -> dict[str, dict[str, Any]]:
             {"license_id": license_id},
         ),
         "activation_keys": _get(token, origin, "/api/activation/keys", "/api/activation/keys", {}),
+        "activation": event("activation"),  # the product: the demo key, a new computer
+        "manage_license": _get(
+            token,
+            origin,
+            f"/api/licenses/{license_id}/history",
+            "/api/licenses/{license_id}/history",
+            {"license_id": license_id},
+        ),
         WEBHOOK: webhook,
     }
 

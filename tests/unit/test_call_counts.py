@@ -9,6 +9,7 @@ from __future__ import annotations
 from local import fastspring as fs
 from tests.factories import OrderSpec
 from tests.support import (
+    activate,
     body_of,
     call,
     deliver,
@@ -16,8 +17,10 @@ from tests.support import (
     event,
     invoke,
     login,
+    manage_license,
     order_detail,
     published_keys,
+    refresh,
     session_token,
 )
 
@@ -117,8 +120,15 @@ def test_logout_is_one_call_and_no_request_ever_scans(make_customer, calls):
         answers[f"{name} next page"] = call(name, token, {"limit": "2", "cursor": cursor})
     answers["me"] = call("me", token)
     answers["order_detail"] = order_detail(token, customer.order_number)
-    answers["license file"] = download(
-        "licenses", token, body_of(first["list_licenses"])["items"][0]["id"]
+    newest = body_of(first["list_licenses"])["items"][0]["id"]
+    # the product activates and refreshes it (only a bound license has a file)
+    answers["activation"] = activate(customer.activation_key, "SRV-SCAN-01", license_id=newest)
+    answers["activation refresh"] = refresh(customer.activation_key, "SRV-SCAN-01")
+    answers["license file"] = download("licenses", token, newest)
+    answers["license history"] = manage_license("history", token, newest)
+    answers["license release"] = manage_license("release", token, newest)
+    answers["offline activation"] = manage_license(
+        "activate", token, newest, {"computerId": "SRV-OFFLINE", "computerName": "Offline"}
     )
     answers["support file"] = download(
         "supports", token, body_of(first["list_supports"])["items"][0]["id"]

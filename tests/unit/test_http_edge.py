@@ -213,6 +213,7 @@ def test_path_parameters_are_documented_with_the_shapes_they_are_read_with():
 STAGE_ORIGIN = "https://portal.example.com"  # the origin the sample events come from
 PLACEHOLDER = "REPLACE_WITH_SESSION_TOKEN_FROM_LOGIN_000000"
 SUCCESS = {
+    "activation": 200,
     "activation_keys": 200,
     "download_file": 200,
     "fastspring_webhook": 200,
@@ -221,6 +222,7 @@ SUCCESS = {
     "list_supports": 200,
     "login": 200,
     "logout": 204,
+    "manage_license": 200,
     "me": 200,
     "order_detail": 200,
 }
@@ -261,12 +263,13 @@ def test_every_sample_event_reaches_its_success_path(stage, name):
     assert signed_in["statusCode"] == 200
     token = session_token(signed_in)
     ev = with_session(sample_event(name), token)
-    if name == "download_file":  # the demo customer's own license, in place of the sample id
+    if name in ("download_file", "manage_license"):
+        # the demo customer's own license (one bound to a computer), in place of the sample id
         licenses = body_of(
             invoke("list_licenses", with_session(sample_event("list_licenses"), token))
         )
         sample_id = ev["pathParameters"]["license_id"]
-        real_id = licenses["items"][0]["id"]
+        real_id = next(lic["id"] for lic in licenses["items"] if lic["computerId"])
         ev = json.loads(json.dumps(ev).replace(sample_id, real_id))
     # when the sample event is handed to its function
     response = invoke(name, ev)

@@ -8,14 +8,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.licensing.license_files import LICENSE_FILE_VALIDITY
+from portal.config import Settings
 from product_sdk.verify_license import InvalidLicenseFile, check_signed, verify
-from tests.factories import SupportSpec
+from tests.factories import LicenseSpec, SupportSpec
 from tests.support import FIXED_NOW, body_of, download, listed, published_keys, sign_in
 
-# These files are verified for their signature and expiry (check_signed): downloaded license
-# files are not bound to a computer yet. verify (which also checks the computer) is tested in
-# test_license_verifier.py.
+# Only a license bound to a computer has a file (API.md): these are bound. Files are checked for
+# their signature and expiry (check_signed); where the computer matters, verify checks it too
+# (the verifier's own tests are in test_license_verifier.py).
+BOUND_10 = LicenseSpec("TSplus", "Enterprise", 10, computer="SRV-TEST-01")
+BOUND_RW = LicenseSpec("Remote Work", None, 5, computer="SRV-TEST-RWORK")
+# A downloaded file's validity: DOWNLOAD_FILE_DAYS, by default.
+LICENSE_FILE_VALIDITY = timedelta(days=Settings.__dataclass_fields__["download_file_days"].default)
 
 ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
 
@@ -38,7 +42,7 @@ def content_of(response: dict) -> bytes:
 def test_every_file_downloads_signed_and_verifies_with_the_published_key(make_customer, kind):
     # given a customer with two licenses and three supports, and the published keys
     customer = make_customer(
-        licenses=[ENTERPRISE_10, ("Remote Work", None, 5)],
+        licenses=[BOUND_10, BOUND_RW],
         supports=[(*ENTERPRISE_10, 1), (*ENTERPRISE_10, 2), ("Remote Work", None, 5, 3)],
     )
     made = customer.license_ids if kind == "licenses" else customer.support_ids
@@ -65,7 +69,7 @@ def test_every_file_downloads_signed_and_verifies_with_the_published_key(make_cu
 
 def test_a_tampered_file_never_verifies(make_customer):
     # given a genuine license file
-    token = sign_in(make_customer(licenses=[ENTERPRISE_10]))
+    token = sign_in(make_customer(licenses=[BOUND_10]))
     lic = listed("licenses", token)[0]
     original = content_of(download("licenses", token, lic["id"]))
     keys = published()
@@ -101,7 +105,7 @@ def test_rotation_keeps_old_files_verifying_during_the_overlap(make_customer, mo
     from portal.aws import clients as aws_clients
 
     # given a file signed by today's key
-    token = sign_in(make_customer(licenses=[ENTERPRISE_10]))
+    token = sign_in(make_customer(licenses=[BOUND_10]))
     lic = listed("licenses", token)[0]
     before = content_of(download("licenses", token, lic["id"]))
     old = dependencies.settings().signing_key_ids[0]
@@ -126,7 +130,7 @@ def test_expired_files_are_refused_by_the_verifier(make_customer, clock):
     # given a support that ended on 2017-09-30 and a license bought today (FIXED_NOW)
     ended = make_customer(supports=[SupportSpec(years=1)], placed_at="2016-09-30")
     support_file = content_of(download("supports", sign_in(ended), ended.support_ids[0]))
-    customer = make_customer(licenses=[ENTERPRISE_10])
+    customer = make_customer(licenses=[BOUND_10])
     license_file = content_of(download("licenses", sign_in(customer), customer.license_ids[0]))
     keys = published()
 
@@ -158,8 +162,8 @@ def test_expired_files_are_refused_by_the_verifier(make_customer, clock):
 
 def test_another_customers_file_is_404_like_a_missing_one(make_customer):
     # given two customers, each with a license
-    owner = make_customer(licenses=[ENTERPRISE_10])
-    other = sign_in(make_customer(licenses=[ENTERPRISE_10]))
+    owner = make_customer(licenses=[BOUND_10])
+    other = sign_in(make_customer(licenses=[BOUND_10]))
     license_id = owner.license_ids[0]
 
     # when the other asks for the owner's file, a missing one and a malformed id
@@ -176,7 +180,7 @@ def test_another_customers_file_is_404_like_a_missing_one(make_customer):
 
 def test_a_download_is_one_session_read_and_one_data_read(make_customer, calls):
     # given a signed-in customer with a license
-    customer = make_customer(licenses=[ENTERPRISE_10])
+    customer = make_customer(licenses=[BOUND_10])
     token = sign_in(customer)
 
     # when they download its file
@@ -190,7 +194,7 @@ def test_a_download_is_one_session_read_and_one_data_read(make_customer, calls):
 
 def test_issued_at_comes_from_the_injected_clock(make_customer, clock):
     # given the clock at FIXED_NOW
-    customer = make_customer(licenses=[ENTERPRISE_10])
+    customer = make_customer(licenses=[BOUND_10])
     token = sign_in(customer)
 
     # when a file is downloaded 20 minutes later (within the session's idle timeout)

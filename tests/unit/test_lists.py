@@ -35,26 +35,33 @@ def test_the_guides_five_licenses_newest_first(seeded):
     # when they list their licenses
     page = body_of(call("list_licenses", token))
 
-    # then the guide's five rows, newest first, on one page
-    rows = [(r["software"], r["serialNumber"], r["users"], r["edition"]) for r in page["items"]]
-    assert rows == [
-        ("TSplus", "P30", 3, "Enterprise"),
-        ("TSplus", "P65", 10, "Enterprise"),
-        ("TSplus", "P24", 25, "Enterprise"),
-        ("TSplus", "P6E", 10, "Enterprise"),
-        ("TSplus", "P62", 5, "Enterprise"),
+    # then the guide's five rows, each bound to its computer, after the never-activated
+    # reseller license (P88), newest first, on one page
+    rows = [
+        (r["software"], r["serialNumber"], r["users"], r["edition"], r["computerId"])
+        for r in page["items"]
     ]
+    assert rows == [
+        ("TSplus", "P88", 5, "Enterprise", None),
+        ("TSplus", "P30", 3, "Enterprise", "LAPTOP-CM-03"),
+        ("TSplus", "P65", 10, "Enterprise", "PARIS-RDS-01"),
+        ("TSplus", "P24", 25, "Enterprise", "LYON-FARM-01"),
+        ("TSplus", "P6E", 10, "Enterprise", "LYON-TS-2017"),
+        ("TSplus", "P62", 5, "Enterprise", "LYON-TS-2016"),
+    ]
+    assert [r["computerName"] for r in page["items"]] == [row[4] for row in rows]
     assert page["nextCursor"] is None
     p62 = page["items"][-1]
     assert p62["orderNumber"] == DEMO_ORDER
     assert p62["purchasedOn"] == "2016-09-30"
     assert p62["days"] is None
     assert p62["support"] == {"until": "2017-09-30", "fileAvailable": True}
-    assert page["items"][3]["support"] is None  # P6E: no support ("X" in the guide)
+    assert page["items"][4]["support"] is None  # P6E: no support ("X" in the guide)
     assert set(p62) == {
         "id",
         "software",
         "serialNumber",
+        "computerId",
         "computerName",
         "days",
         "users",
@@ -97,7 +104,8 @@ def test_second_customer_sees_only_their_own(seeded):
     assert [r["serialNumber"] for r in mine] == SECOND_LICENSE_SERIALS
     remote = mine[1]
     assert remote["software"] == "Remote Work" and remote["upgradable"] is True
-    assert remote["computerName"] == "SRV-TEST-RWORK"
+    assert remote["computerName"] == remote["computerId"] == "SRV-TEST-RWORK"
+    assert mine[0]["computerId"] is None  # P71: never activated
 
 
 # ---------------------------------------------------------------- pagination and isolation

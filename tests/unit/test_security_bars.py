@@ -12,12 +12,15 @@ from local import fastspring as fs
 from tests.support import (
     ROOT,
     WEBHOOK_SECRET,
+    activate,
     body_of,
     call,
     deliver,
     event,
     invoke,
     login,
+    manage_license,
+    refresh,
     sign_in,
 )
 
@@ -66,12 +69,25 @@ def test_expressions_never_carry_request_values(make_customer, store):
         call("list_licenses", token, {"limit": "2"})
         fs_order = fs.order_completed(email="p@example.com", skus=["T-ENT-5", "S1Y-T-ENT-5"])
         assert deliver(fs_order)["statusCode"] == 200
+        # the product's activation, refresh and a wrong key; the portal's release and history
+        key = customer.activation_key
+        lic = activate(key, "SRV-EVIL-QUOTE", computer_name="evil' OR 1=1")
+        assert lic["statusCode"] == 200
+        assert refresh(key, "SRV-EVIL-QUOTE")["statusCode"] == 200
+        assert activate("EVIL-QUOTE-KEY", "SRV-EVIL-QUOTE")["statusCode"] == 401
+        bound = [
+            item for item in body_of(lic)["licenses"] if item["computerId"] == "SRV-EVIL-QUOTE"
+        ]
+        license_id = bound[0]["id"]
+        assert manage_license("release", token, license_id)["statusCode"] == 200
+        assert manage_license("history", token, license_id)["statusCode"] == 200
     finally:
         store.client.meta.events.unregister("provide-client-params.dynamodb", collect)
 
     # then no expression holds any of those values, only names, placeholders and operators
     assert expressions
     values = [*submitted, token, fs_order["data"]["reference"], "p@example.com"]
+    values += ["SRV-EVIL-QUOTE", "evil'", customer.activation_key, "EVIL-QUOTE-KEY"]
     for expression in expressions:
         assert not any(value.lower() in expression.lower() for value in values), expression
         assert re.fullmatch(r"[A-Za-z0-9_#:(), =<>.\[\]-]+", expression), expression
@@ -91,6 +107,10 @@ def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(
     order = fs.order_completed(email="q@example.com", skus=["T-ENT-5", "MYSTERY-SKU"])
     del order["data"]["currency"]  # rejected: logged with its reason
     deliver(order)
+    assert activate(key, "SRV-LOGS")["statusCode"] == 200
+    assert refresh(key, "SRV-LOGS")["statusCode"] == 200
+    wrong = key[:-1] + ("0" if key[-1] != "0" else "1")
+    assert activate(wrong, "SRV-LOGS")["statusCode"] == 401
     invoke("logout", event("logout", token=token))
 
     # then no token, key, order number or secret is in the logs
@@ -100,6 +120,7 @@ def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(
         token,
         key,
         key.replace("-", ""),
+        wrong,
         customer.order_number,
         "JWT404",
         order["data"]["reference"],

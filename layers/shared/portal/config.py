@@ -48,6 +48,15 @@ class Settings:
     login_window_seconds: int = field(default=15 * 60, metadata=_bounded(60))
     login_failures_per_account: int = field(default=10, metadata=_bounded(1, 100))
     login_failures_per_ip: int = field(default=100, metadata=_bounded(1, 1000))
+    # Activation by the product: failed attempts (a wrong activation key) per key and per IP.
+    activation_window_seconds: int = field(default=15 * 60, metadata=_bounded(60))
+    activation_failures_per_key: int = field(default=10, metadata=_bounded(1, 100))
+    activation_failures_per_ip: int = field(default=100, metadata=_bounded(1, 1000))
+    # License files: the refresh-by date of the product's files and of downloaded/offline ones.
+    product_file_days: int = field(default=30, metadata=_bounded(1, 366))
+    download_file_days: int = field(default=365, metadata=_bounded(1, 3660))
+    # Releases of one license from its computer per 12 months (rehosting from the portal).
+    rehosts_per_year: int = field(default=3, metadata=_bounded(1, 100))
 
     def __post_init__(self) -> None:
         if not 3 <= len(self.table_name) <= 255:
@@ -79,7 +88,11 @@ _ENV = {
     "fastspring_api_base": "FASTSPRING_API_BASE",
     "activation_key_sealing_key_id": "ACTIVATION_KEY_SEALING_KEY_ID",
     "license_signing_key_ids": "LICENSE_SIGNING_KEY_IDS",
+    "product_file_days": "PRODUCT_FILE_DAYS",
+    "download_file_days": "DOWNLOAD_FILE_DAYS",
+    "rehosts_per_year": "REHOSTS_PER_YEAR",
 }
+_INTEGERS = ("product_file_days", "download_file_days", "rehosts_per_year")
 
 
 def settings_from(env: Mapping[str, str]) -> Settings:
@@ -92,6 +105,12 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             "true",
             "yes",
         }
+    for name in _INTEGERS:
+        if name in values:
+            try:
+                values[name] = int(values[name])
+            except ValueError:
+                raise InvalidSettings(f"{_ENV[name]} must be a whole number") from None
     return Settings(**values)
 
 

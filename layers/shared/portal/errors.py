@@ -3,6 +3,8 @@ responses in one place. Messages are fixed texts: never internals, never matched
 
 from __future__ import annotations
 
+from datetime import date
+
 
 class PortalError(Exception):
     status = 500
@@ -48,6 +50,55 @@ class CsrfRejected(PortalError):
     status = 403
     code = "forbidden_origin"
     message = "This request must come from the portal itself."
+
+
+class InvalidActivationKey(PortalError):
+    """Every wrong activation key answers this, identically."""
+
+    status = 401
+    code = "invalid_activation_key"
+    message = "The activation key is not correct."
+
+
+class Conflict(PortalError):
+    status = 409
+    code = "conflict"
+    message = "The request conflicts with the current state."
+
+
+class NoLicenseAvailable(Conflict):
+    code = "no_license_available"
+    message = "No license of this product is free to activate."
+
+
+class LicenseInUse(Conflict):
+    code = "license_in_use"
+    message = "This license is activated on another computer."
+
+
+class NotActivated(Conflict):
+    code = "not_activated"
+    message = "This license is not activated on a computer."
+
+
+class LicenseMoved(Conflict):
+    code = "license_moved"
+    message = "This license was released from this computer."
+
+
+class RehostLimitReached(Conflict):
+    code = "rehost_limit_reached"
+    message = "This license was released from its computer too often in the last 12 months."
+
+    def __init__(self, available_on: date) -> None:
+        super().__init__()
+        self.available_on = available_on
+
+
+class LicenseRevoked(PortalError):
+    status = 410
+    code = "license_revoked"
+    message = "This license was revoked."
 
 
 class NotFound(PortalError):

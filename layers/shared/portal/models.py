@@ -63,7 +63,14 @@ class License:
     purchased_on: date
     support: SupportCoverage | None
     upgradable: bool
-    quantity: int = 1  # computers this license may be activated on
+    # The one computer this license is bound to (both None until activated).
+    computer_id: str | None = None
+    releases: tuple[datetime, ...] = ()  # when it was released from a computer (rehost limit)
+    history_length: int = 0  # entries in its history (binds, releases)
+
+    @property
+    def bound(self) -> bool:
+        return self.computer_id is not None
 
 
 @dataclass(slots=True)
@@ -77,6 +84,16 @@ class Support:
     purchased_on: date
     duration_years: int
     expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One event of a license's life on computers: activated, released, upgraded, revoked."""
+
+    at: datetime
+    event: str
+    computer_id: str | None
+    computer_name: str | None
 
 
 @dataclass(slots=True)

@@ -13,10 +13,19 @@ EMAIL_MIN = 3
 EMAIL_MAX = 254
 ORDER_REFERENCE_MAX = 64
 COMPUTER_ID_MAX = 128
+COMPUTER_NAME_MAX = 64
+ACTIVATION_KEY_MAX = 64  # as typed: five groups of four, with spaces or dashes or neither
 
 EMAIL_SHAPE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
 ORDER_REFERENCE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,63}$")
-_COMPUTER_ID_SHAPE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+COMPUTER_ID_SHAPE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# Printable text: no control characters (C0, DEL, C1), no line or paragraph separators, no
+# invisible or bidirectional formatting characters (which could disguise a name).
+COMPUTER_NAME_SHAPE = re.compile(
+    r"^[^\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    r"\u2060-\u206f\ufeff\ufff9-\ufffb]{1,64}$"
+)
+ACTIVATION_KEY_TEXT = re.compile(r"^[A-Za-z0-9\- ]{1,64}$")
 
 SUPPORTED_LANGUAGES = ("en", "de", "fr")
 
@@ -48,9 +57,13 @@ def order_reference(value: object) -> str:
 
 
 def computer_id(value: object) -> str:
-    if not isinstance(value, str) or not _COMPUTER_ID_SHAPE.fullmatch(value):
+    if not isinstance(value, str) or not COMPUTER_ID_SHAPE.fullmatch(value):
         raise ValueError("not a valid computer id")
     return value
+
+
+def normalize_computer_name(value: str) -> str:
+    return value.strip()
 
 
 def supported_language(value: str | None, default: str = "en") -> str:

@@ -36,8 +36,11 @@ def me(customer_id: str, *, store: Store, settings: Settings) -> Me:
     )
 
 
-def new_customer(customer: Customer, settings: Settings) -> tuple[Customer, str]:
-    """Give a customer (activation_key_sealed empty) a fresh activation key, sealed."""
-    activation_key = new_activation_key()
+def new_customer(
+    customer: Customer, settings: Settings, *, activation_key: str | None = None
+) -> tuple[Customer, str]:
+    """Give a customer (activation_key_sealed empty) a fresh activation key, sealed (a given
+    `activation_key` only for the local demo data, whose keys are printed at start)."""
+    activation_key = activation_key or new_activation_key()
     sealed = seal(activation_key, settings, context=customer.customer_id)
     return replace(customer, activation_key_sealed=sealed), activation_key

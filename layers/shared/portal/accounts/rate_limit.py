@@ -1,4 +1,5 @@
-"""Sliding-window limits on failed sign-ins, exact and safe under parallel requests.
+"""Sliding-window limits on failed attempts (sign-ins, activations), exact and safe under parallel
+requests.
 
 Each subject (an email digest, an IP digest) has one item holding up to `limit` slots; a slot is
 the time of one attempt in progress or one failure (epoch ms * 1000 + a random tie-breaker, so
@@ -8,8 +9,9 @@ the attempt is refused without looking at the credentials (so parallel guesses c
 A successful sign-in gives its slot back; a failed one leaves it, which records the failure.
 Retry-After is exact: the moment the oldest recent slot leaves the window.
 
-This module is the arithmetic only; the reads and the conditional writes are
-portal.data.sign_in's (`read_sign_in`, `reserve_sign_in_slots`, `commit_sign_in`).
+This module is the arithmetic only; the conditional writes are portal.data.rate_windows'
+(`reserve_slots`, `release_request`), the windows are read inside each caller's own first read
+(portal.data.sign_in.read_sign_in, portal.data.activation.read_activation).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from datetime import datetime
 
 from portal.clock import epoch_millis
 from portal.data.store import Item
+from portal.errors import TooManyAttempts
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +84,18 @@ def evaluate(
 
 def retry_after_of(results: Sequence[tuple[Reservation | None, int]]) -> int:
     return max(wait for _, wait in results)
+
+
+def reserve_all(
+    limits: Sequence[Limit], items: Sequence[Item | None], now: datetime, window_seconds: int
+) -> list[Reservation]:
+    """One reservation per limit (`items`: its window as read, in the same order); when any
+    window is full, TooManyAttempts with the exact wait."""
+    results = [
+        evaluate(limit, item, now, window_seconds)
+        for limit, item in zip(limits, items, strict=True)
+    ]
+    reservations = [reservation for reservation, _ in results if reservation is not None]
+    if len(reservations) < len(limits):
+        raise TooManyAttempts(retry_after_of(results))
+    return reservations

@@ -57,14 +57,13 @@ def sign_in(
         read = attempts.read_sign_in(
             store, windows=limits, email=email, order_reference=order_reference
         )
-        results = [
-            rate_limit.evaluate(lim, item, now, settings.login_window_seconds)
-            for lim, item in zip(limits, read.windows, strict=True)
-        ]
-        reservations = [reservation for reservation, _ in results if reservation is not None]
-        if len(reservations) < len(limits):
+        try:
+            reservations = rate_limit.reserve_all(
+                limits, read.windows, now, settings.login_window_seconds
+            )
+        except TooManyAttempts:
             count("SignInThrottled")
-            raise TooManyAttempts(rate_limit.retry_after_of(results))
+            raise
         expires = epoch_seconds(now) + settings.login_window_seconds + 3600
         if attempts.reserve_sign_in_slots(store, reservations, expires_at=expires):
             break

@@ -13,6 +13,7 @@ from portal.models import (
     BillingDetails,
     Contact,
     Customer,
+    HistoryEntry,
     License,
     Money,
     Order,
@@ -136,7 +137,9 @@ def license_from_item(item: Item) -> License:
         if until
         else None,
         upgradable=bool(item.get("upgradable", False)),
-        quantity=int(item.get("quantity", 1)),
+        computer_id=item.get("computerId"),
+        releases=tuple(from_utc_text(str(at)) for at in item.get("releases") or ()),
+        history_length=int(item.get("historyLength", 0)),
     )
 
 
@@ -156,8 +159,49 @@ def license_to_item(customer_id: str, lic: License) -> Item:
         "supportUntil": lic.support.until.isoformat() if lic.support else None,
         "supportFile": lic.support.file_available if lic.support else None,
         "upgradable": lic.upgradable,
-        "quantity": lic.quantity,
+        "computerId": lic.computer_id,
+        "releases": [utc_text(at) for at in lic.releases] or None,
+        "historyLength": lic.history_length or None,
+        **(binding_keys(customer_id, lic.license_id, lic.computer_id) if lic.computer_id else {}),
     }
+
+
+def binding_keys(customer_id: str, license_id: str, computer_id: str) -> Item:
+    """The gsi1 keys of a license bound to a computer (license by computer)."""
+    return {
+        "gsi1pk": keys.computer_gsi(computer_id),
+        "gsi1sk": keys.computer_binding_sort(customer_id, license_id),
+    }
+
+
+def history_item(
+    customer_id: str, license_id: str, entry: HistoryEntry, *, sequence: int, released: bool = False
+) -> Item:
+    """History entry number `sequence`; a release is also indexed under the computer it left
+    (license_moved)."""
+    at = utc_text(entry.at)
+    item: Item = {
+        **keys.history_key(customer_id, license_id, sequence),
+        "type": "history",
+        "licenseId": license_id,
+        "at": at,
+        "event": entry.event,
+        "computerId": entry.computer_id,
+        "computerName": entry.computer_name,
+    }
+    if released and entry.computer_id:
+        item["gsi1pk"] = keys.computer_gsi(entry.computer_id)
+        item["gsi1sk"] = keys.released_binding_sort(customer_id, license_id, at)
+    return item
+
+
+def history_from_item(item: Item) -> HistoryEntry:
+    return HistoryEntry(
+        at=from_utc_text(str(item["at"])),
+        event=str(item["event"]),
+        computer_id=item.get("computerId"),
+        computer_name=item.get("computerName"),
+    )
 
 
 def support_from_item(item: Item) -> Support:
@@ -296,9 +340,14 @@ def fastspring_return_item(return_id: str, reference: str) -> Item:
 def revoked_copy_item(customer_id: str, stored: Item, *, revoked_at: datetime, reason: str) -> Item:
     """The record as it was, under REVOKED#<its sort key>, out of every index."""
     copy = {k: v for k, v in stored.items() if k not in ("gsi1pk", "gsi1sk")}
-    return {
+    revoked = {
         **copy,
         **keys.revoked_copy(customer_id, str(stored["sk"])),
         "revokedAt": utc_text(revoked_at),
         "reason": reason,
     }
+    if stored.get("type") == "license" and stored.get("computerId"):
+        # the computer it was bound to still finds it, as revoked (refresh answers 410)
+        revoked["gsi1pk"] = keys.computer_gsi(str(stored["computerId"]))
+        revoked["gsi1sk"] = keys.revoked_binding_sort(customer_id, str(stored["licenseId"]))
+    return revoked

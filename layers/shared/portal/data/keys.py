@@ -153,6 +153,71 @@ def computer_gsi(computer_id: str) -> str:
     return f"COMPUTER#{digest(computer_id)}"
 
 
+# --- computer bindings (activation, refresh, rehosting) ---------------------------------------
+# On gsi1 under COMPUTER#<digest(computerId)>, each customer's entries start with its id, so one
+# Query reads exactly one customer's bindings of one computer: the license bound there
+# (`<cid>#LIC#<id>`), the revoked copy of one that was (`<cid>#REVOKED#LIC#<id>`) and the history
+# entry of each release from it (`<cid>#RELEASED#<id>#<at>`).
+HISTORY_PREFIX = "HIST#"
+BOUND = "LIC#"
+REVOKED_BINDING = "REVOKED#LIC#"
+RELEASED_BINDING = "RELEASED#"
+
+
+def computer_binding_sort(customer_id: str, license_id: str) -> str:
+    """gsi1sk of a bound license."""
+    return f"{customer_id}#{BOUND}{license_id}"
+
+
+def revoked_binding_sort(customer_id: str, license_id: str) -> str:
+    """gsi1sk of the revoked copy of a license that was bound."""
+    return f"{customer_id}#{REVOKED_BINDING}{license_id}"
+
+
+def released_binding_sort(customer_id: str, license_id: str, at_iso: str) -> str:
+    """gsi1sk of the history entry of a release: the computer the license left."""
+    return f"{customer_id}#{RELEASED_BINDING}{license_id}#{at_iso}"
+
+
+def bindings_of_computer(customer_id: str, computer_id: str) -> KeyCondition:
+    """One customer's entries of one computer on gsi1 (bound, revoked, released)."""
+    return KeyCondition(("gsi1pk", computer_gsi(computer_id)), ("gsi1sk", f"{customer_id}#"), GSI1)
+
+
+def computer_entry_kind(customer_id: str, gsi1sk: str) -> str:
+    """What one of `bindings_of_computer`'s entries is: BOUND, REVOKED_BINDING, RELEASED_BINDING
+    (or "" for anything else)."""
+    entry = gsi1sk.removeprefix(f"{customer_id}#")
+    for kind in (REVOKED_BINDING, RELEASED_BINDING, BOUND):
+        if entry.startswith(kind):
+            return kind
+    return ""
+
+
+def history_position(sort_key: str) -> str:
+    """Where a history entry sits (its sequence number), as a cursor names it."""
+    return sort_key.rsplit("#", 1)[-1]
+
+
+def history_key(customer_id: str, license_id: str, sequence: int) -> Key:
+    """Entry number `sequence` (1, 2, ...) of a license's history: the sort order is the order
+    of events, even within one second."""
+    return {"pk": customer_pk(customer_id), "sk": f"{HISTORY_PREFIX}{license_id}#{sequence:08d}"}
+
+
+def history_of(customer_id: str, license_id: str) -> KeyCondition:
+    return KeyCondition(("pk", customer_pk(customer_id)), ("sk", f"{HISTORY_PREFIX}{license_id}#"))
+
+
+def history_page_start(customer_id: str, license_id: str, after: str) -> Key:
+    """A history Query resumes after this entry (`after`: its sequence number)."""
+    return history_key(customer_id, license_id, int(after))
+
+
+def revoked_license_key(customer_id: str, license_id: str) -> Key:
+    return revoked_copy(customer_id, license_sort_key(license_id))
+
+
 # --- FastSpring refunds (webhook ingestion) --------------------------------------------------
 REVOKED_PREFIX = "REVOKED#"
 

@@ -32,6 +32,9 @@ from portal.data.webhook_events import EventRecord, marker_request
 from portal.models import Customer, License, Order, Support
 
 ABSENT = "attribute_not_exists(pk)"
+# The records one purchase may grant: a transaction holds 100 actions, and the markers, the
+# customer (profile, email and key lookups) and the order with its lookup take up to 7.
+MAX_GRANTS = 90
 PRESENT = "attribute_exists(pk)"
 
 

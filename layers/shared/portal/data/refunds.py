@@ -4,8 +4,9 @@ back in line, and the order takes its refunded status - exactly once, with nothi
 ever visible, whatever the number of records.
 
 One DynamoDB transaction holds at most 100 actions, and a refund of a large order needs more
-(two per record, plus the date corrections and three markers). So the domain hands over its
-changes in groups that must be seen together - a record with its copy; the supports of one
+(two per record - three for a license bound to a computer, whose history then says it was
+revoked - plus the date corrections and three markers). So the domain hands over its changes in
+groups that must be seen together - a record with its copy; the supports of one
 serial number with the licenses whose date depends on them - and they are packed, whole, into
 transactions of at most 100 actions. The `FSEVENT#` / `FSRETURN#` markers and the order's new
 status are written by the final transaction only: until it commits, the refund is not done, a
@@ -25,6 +26,7 @@ from typing import Any
 from portal.data import keys
 from portal.data.items import (
     fastspring_return_item,
+    history_item,
     license_from_item,
     order_to_item,
     revoked_copy_item,
@@ -33,7 +35,7 @@ from portal.data.items import (
 from portal.data.records import present
 from portal.data.store import ConditionFailed, Item, Store
 from portal.data.webhook_events import EventRecord, marker_request
-from portal.models import License, Order, Support
+from portal.models import HistoryEntry, License, Order, Support
 
 MAX_ACTIONS = 100  # DynamoDB's limit for one TransactWriteItems
 ABSENT = "attribute_not_exists(pk)"
@@ -148,6 +150,7 @@ def _transactions(store: Store, refund: Refund) -> list[list[_Action]]:
 
 def _group_actions(store: Store, refund: Refund, group: RevocationGroup) -> list[_Action]:
     actions: list[_Action] = []
+    histories: list[_Action] = []  # after the pairs, so a split never parts a pair
     for record in group.records:  # a copy and its delete: two actions, never split apart
         copy = revoked_copy_item(
             refund.customer_id, record.stored, revoked_at=refund.revoked_at, reason=refund.reason
@@ -158,6 +161,16 @@ def _group_actions(store: Store, refund: Refund, group: RevocationGroup) -> list
             _Action("Put", store.put_request(copy, condition=ABSENT)),
             _Action("Delete", delete),
         ]
+        bound = record.license
+        if bound is not None and bound.computer_id:  # its history says where it was revoked
+            entry = HistoryEntry(
+                refund.revoked_at, "revoked", bound.computer_id, bound.computer_name
+            )
+            revoked = history_item(
+                refund.customer_id, bound.license_id, entry, sequence=bound.history_length + 1
+            )
+            histories.append(_Action("Put", store.put_request(revoked, condition=ABSENT)))
+    actions += histories
     for dated in group.support_dates:
         key = keys.license_key(refund.customer_id, dated.license_id)
         if dated.until is None:

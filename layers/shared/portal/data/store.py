@@ -154,6 +154,7 @@ class Store:
         limit: int,
         newest_first: bool = True,
         start_key: Mapping[str, str] | None = None,
+        consistent: bool = False,
     ) -> QueryResult:
         names = {"#p": partition[0]}
         values: dict[str, Any] = {":p": partition[1]}
@@ -172,6 +173,8 @@ class Store:
         }
         if index:
             request["IndexName"] = index
+        if consistent:
+            request["ConsistentRead"] = True
         if start_key:
             request["ExclusiveStartKey"] = to_attributes(start_key)
         answer = self.client.query(**request)

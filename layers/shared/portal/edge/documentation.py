@@ -21,7 +21,8 @@ ERROR_DESCRIPTIONS = {
     401: "Not signed in, or invalid credentials",
     403: "Not from the portal's own origin (CSRF)",
     404: "Not found (or not yours)",
-    409: "Conflict",
+    409: "Conflict (the code says which)",
+    410: "Gone: the license was revoked (refunded)",
     413: "Body too large",
     415: "Body is not JSON",
     429: "Too many attempts (see Retry-After)",
@@ -51,9 +52,11 @@ def responses(
     description: str = "OK",
     errors: tuple[int, ...] = (400, 401),
     media_type: str = JSON,
+    error_bodies: dict[int, type] | None = None,
 ) -> dict[int, Any]:
     """The documented answers of a route: the success (a contract model as JSON, or a text or
-    file of `media_type`) and each error status in the contract's error shape."""
+    file of `media_type`) and each error status in the contract's error shape (`error_bodies`:
+    a richer one for some statuses, e.g. 409 rehost_limit_reached with `availableOn`)."""
     success: dict[str, Any] = {"description": description}
     if model is not None:
         success["content"] = {media_type: {"model": model}}
@@ -63,6 +66,6 @@ def responses(
     for code in errors:
         documented[code] = {
             "description": ERROR_DESCRIPTIONS[code],
-            "content": {JSON: {"model": ErrorBody}},
+            "content": {JSON: {"model": (error_bodies or {}).get(code, ErrorBody)}},
         }
     return documented

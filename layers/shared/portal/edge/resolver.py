@@ -40,11 +40,18 @@ class Resolver(APIGatewayHttpResolver):
         body: type | None = None,
         query: type | None = None,
         parameters: tuple[Field, ...] = (),
+        error_bodies: dict[int, type] | None = None,
     ) -> Callable[[F], F]:
         """Register a route and record what it answers and reads (`body`, `query`: dataclasses
-        of portal.fields declarations; `parameters`: one Field per <placeholder> of `path`)."""
+        of portal.fields declarations; `parameters`: one Field per <placeholder> of `path`;
+        `error_bodies`: a richer error shape for some statuses)."""
         documented = documentation.responses(
-            returns, status=status, description=description, errors=errors, media_type=media_type
+            returns,
+            status=status,
+            description=description,
+            errors=errors,
+            media_type=media_type,
+            error_bodies=error_bodies,
         )
 
         def register(function: F) -> F:

@@ -7,8 +7,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.shared.cookies import Cookie
 
 from portal.edge import wire
-from portal.edge.contract.common import ErrorBody, ErrorDetail
-from portal.errors import PortalError, TooManyAttempts
+from portal.edge.contract.common import ErrorBody, ErrorDetail, RehostErrorDetail
+from portal.errors import PortalError, RehostLimitReached, TooManyAttempts
 
 JSON = "application/json"
 DOWNLOAD = "application/octet-stream"
@@ -36,7 +36,10 @@ def attachment(file_name: str, content: bytes) -> Response:
 
 
 def error(failure: PortalError) -> Response:
-    body = ErrorBody(error=ErrorDetail(code=failure.code, message=failure.message))
+    detail = ErrorDetail(code=failure.code, message=failure.message)
+    if isinstance(failure, RehostLimitReached):
+        detail = RehostErrorDetail(failure.code, failure.message, failure.available_on)
+    body = ErrorBody(error=detail)
     headers = {}
     if isinstance(failure, TooManyAttempts):
         headers["Retry-After"] = str(failure.retry_after_seconds)

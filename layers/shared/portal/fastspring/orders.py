@@ -1,5 +1,6 @@
 """`order.completed`: a FastSpring order becomes the customer (created when new), the order and
-the licenses and supports its lines grant (portal.orders.catalog), committed in one transaction
+the licenses and supports its lines grant (portal.orders.catalog; a line of quantity N grants N
+licenses, each bound to at most one computer), committed in one transaction
 with the event's markers (portal.data.purchases.commit_purchase).
 
 A support bought with its license binds to it; a support line naming a serial number renews that
@@ -17,6 +18,7 @@ from portal.clock import plus_years
 from portal.data import keys
 from portal.data.items import customer_from_item
 from portal.data.purchases import (
+    MAX_GRANTS,
     NewCustomer,
     Purchase,
     PurchaseOutcome,
@@ -110,9 +112,11 @@ def _purchase(
             logger.warning("order line with an unknown SKU", extra={"sku": line.sku})
             count("OrderLineUnknownSku")
         elif grant.kind == "license":
-            lic = _license(grant, line.quantity, reference, placed_at)
-            new_licenses.append(lic)
-            granted.append(keys.license_sort_key(lic.license_id))
+            # one license per unit: each runs on one computer and has its own serial number
+            for _ in range(line.quantity):
+                lic = _license(grant, reference, placed_at)
+                new_licenses.append(lic)
+                granted.append(keys.license_sort_key(lic.license_id))
         lines.append(
             OrderItem(
                 product=line.product,
@@ -151,6 +155,9 @@ def _purchase(
         if (bound := licenses_by_serial.get(serial)) is not None
         and (bound.support is None or bound.support.until < until)
     ]
+    if len(new_licenses) + len(new_supports) + len(extensions) > MAX_GRANTS:
+        # one transaction holds 100 actions: such an order is kept for support, not half-written
+        raise Rejected(f"order grants more than {MAX_GRANTS} records")
     order = Order(
         reference=reference,
         placed_at=placed_at,
@@ -209,7 +216,7 @@ def _serial_for(
     return best[0].serial_number if best else ""
 
 
-def _license(grant: Grant, quantity: int, reference: str, placed_at: datetime) -> License:
+def _license(grant: Grant, reference: str, placed_at: datetime) -> License:
     return License(
         license_id=new_ulid(placed_at),
         software=grant.software,
@@ -222,7 +229,6 @@ def _license(grant: Grant, quantity: int, reference: str, placed_at: datetime) -
         purchased_on=placed_at.date(),
         support=None,
         upgradable=grant.upgradable,
-        quantity=quantity,
     )
 
 

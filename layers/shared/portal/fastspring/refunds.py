@@ -1,10 +1,12 @@
-"""`return.created`: a FastSpring refund revokes what the refunded lines granted (a line is
+"""`return.created`: a FastSpring refund revokes what the refunded lines granted (k refunded units
+of a license line revoke k of its licenses, never-activated ones first; a support line is
 revoked once all its quantity is refunded), brings the licenses' support dates back in line with
 the supports that remain, and marks the order refunded or partially refunded - exactly once,
 however many records it takes (portal.data.refunds.commit_refund)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -58,12 +60,7 @@ def return_created(event: Event, ctx: Context, processed: EventRecord) -> str:
             raise NotYet("the refunded order record is missing")
         order = order_from_item(order_item)
         refunded = _refund_lines(order, data)
-        revoked = [
-            key
-            for before, after in zip(order.items, refunded, strict=True)
-            if before.refunded_quantity < before.quantity <= after.refunded_quantity
-            for key in after.granted
-        ]
+        revoked = _revoked_records(ctx.store, customer_id, order.items, refunded)
         fully = all(line.refunded_quantity >= line.quantity for line in refunded)
         outcome = commit_refund(
             ctx.store,
@@ -112,12 +109,47 @@ def _refund_lines(order: Order, data: ReturnCreated) -> list[OrderItem]:
     return lines
 
 
-def _revocations(store: Store, customer_id: str, sort_keys: list[str]) -> list[RevocationGroup]:
+def _revoked_records(
+    store: Store,
+    customer_id: str,
+    before: Sequence[OrderItem],
+    after: Sequence[OrderItem],
+) -> list[Granted]:
+    """The records still there that this refund revokes. A license line of quantity N granted N
+    licenses: once k of its units are refunded, only N - k of them stay, the never-activated
+    ones revoked first (then in purchase order). Any other grant (a support) goes once its whole
+    line is refunded. Counting what stays (not what goes) makes a redelivery of an interrupted
+    refund revoke exactly the rest: the order it reads is unchanged until the refund is done."""
+    lines = [
+        (line, was)
+        for was, line in zip(before, after, strict=True)
+        if line.refunded_quantity > was.refunded_quantity
+    ]
+    wanted = [key for line, _ in lines for key in line.granted]
+    present = {record.sort_key: record for record in granted_records(store, customer_id, wanted)}
+    revoked: list[Granted] = []
+    for line, was in lines:
+        granted_licenses = [k for k in line.granted if k.startswith(keys.LICENSE_PREFIX)]
+        if granted_licenses:
+            licenses = [present[k] for k in granted_licenses if k in present]
+            keep = max(0, line.quantity - line.refunded_quantity)
+            licenses.sort(key=lambda r: (bool(r.stored.get("computerId")), r.sort_key))
+            revoked += licenses[: max(0, len(licenses) - keep)]
+        if was.refunded_quantity < was.quantity <= line.refunded_quantity:
+            revoked += [
+                present[k]
+                for k in line.granted
+                if k in present and not k.startswith(keys.LICENSE_PREFIX)
+            ]
+    return revoked
+
+
+def _revocations(store: Store, customer_id: str, records: list[Granted]) -> list[RevocationGroup]:
     """What the refund revokes, in groups that must be seen together: every revoked record of
     one serial number with the licenses (kept) whose support date those supports gave; a record
     without a serial number alone. Records revoked already (by an interrupted earlier delivery
     of this refund, with their group) are not there any more and are left out."""
-    records = granted_records(store, customer_id, sort_keys)
+    sort_keys = [record.sort_key for record in records]
     by_serial: dict[str, list[Granted]] = {}
     alone: list[Granted] = []
     for record in records:

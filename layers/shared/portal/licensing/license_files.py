@@ -7,6 +7,11 @@ payload bytes, so changing any byte (or the signature) makes verification fail. 
 verifies with the public keys published at GET /api/activation/keys (reference verifier:
 product_sdk/verify_license.py).
 
+A license file names the one computer the license is bound to, and `expiresAt` is its refresh-by
+date: `PRODUCT_FILE_DAYS` (30) after issue for the files the product fetches through
+/api/activation/*, `DOWNLOAD_FILE_DAYS` (365) for files downloaded from the portal (offline
+activation included).
+
 Keys rotate with an overlap: LICENSE_SIGNING_KEY_IDS lists KMS key ids, the first signs, every
 one is published, so files signed by a retired key keep verifying until it is removed.
 """
@@ -23,10 +28,10 @@ from portal import base64url
 from portal.aws import signing
 from portal.clock import utc_text
 from portal.config import Settings
+from portal.models import License
 
 FORMAT = "customer-portal-license/1"
 ALGORITHM = "PS256"  # RSASSA-PSS, SHA-256, MGF1-SHA-256
-LICENSE_FILE_VALIDITY = timedelta(days=365)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9\-]+")
 
 
@@ -65,6 +70,36 @@ def sign(
         "signature": base64url.encode(signature),
     }
     return (json.dumps(signed, indent=2) + "\n").encode("ascii")
+
+
+def license_document(lic: License) -> dict[str, Any]:
+    """What a license file says (docs/license-files.md): the license and its one computer."""
+    return {
+        "kind": "license",
+        "license": {
+            "id": lic.license_id,
+            "software": lic.software,
+            "serialNumber": lic.serial_number,
+            "computerId": lic.computer_id,
+            "computerName": lic.computer_name,
+            "edition": lic.edition,
+            "users": lic.users,  # workstations, for Remote Work
+            "days": lic.days,
+            "orderNumber": lic.order_number,
+            "purchasedOn": lic.purchased_on.isoformat(),
+            "supportUntil": lic.support.until.isoformat() if lic.support else None,
+        },
+    }
+
+
+def signed_license(lic: License, *, issued_at: datetime, days: int, settings: Settings) -> bytes:
+    """The signed file of a bound license, to be refreshed within `days`."""
+    return sign(
+        license_document(lic),
+        issued_at=issued_at,
+        expires_at=issued_at + timedelta(days=days),
+        settings=settings,
+    )
 
 
 def public_keys(settings: Settings) -> list[PublicKey]:

@@ -9,6 +9,7 @@ from portal.data import records
 from portal.data.cursors import PageQuery
 from portal.data.items import license_from_item
 from portal.data.store import Store
+from portal.errors import NotActivated
 from portal.licensing import license_files
 from portal.models import License, Page
 
@@ -25,29 +26,12 @@ def license_file(
     settings: Settings,
     clock: Clock = SYSTEM_CLOCK,
 ) -> tuple[str, bytes]:
-    """(file name, signed .lic bytes) of one of the customer's licenses."""
+    """(file name, signed .lic bytes) of one of the customer's licenses, bound to its computer
+    (NotActivated when it is bound to none: activate it, or use offline activation)."""
     lic = license_from_item(records.owned_record(store, records.LICENSES, customer_id, license_id))
-    now = clock.now()
-    document = {
-        "kind": "license",
-        "license": {
-            "id": lic.license_id,
-            "software": lic.software,
-            "serialNumber": lic.serial_number,
-            "computerName": lic.computer_name,
-            "days": lic.days,
-            "users": lic.users,
-            "edition": lic.edition,
-            "computers": lic.quantity,
-            "orderNumber": lic.order_number,
-            "purchasedOn": lic.purchased_on.isoformat(),
-            "supportUntil": lic.support.until.isoformat() if lic.support else None,
-        },
-    }
-    signed = license_files.sign(
-        document,
-        issued_at=now,
-        expires_at=now + license_files.LICENSE_FILE_VALIDITY,
-        settings=settings,
+    if not lic.bound:
+        raise NotActivated()
+    signed = license_files.signed_license(
+        lic, issued_at=clock.now(), days=settings.download_file_days, settings=settings
     )
     return license_files.file_name("license", lic.serial_number, lic.license_id), signed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
@@ -52,6 +53,18 @@ class Wire:
 class ErrorDetail(Wire):
     code: str
     message: str
+
+
+@dataclass(frozen=True)
+class RehostErrorDetail(ErrorDetail):
+    """409 rehost_limit_reached: the date the next release becomes possible."""
+
+    available_on: date | None = None
+
+
+@dataclass(frozen=True)
+class RehostErrorBody(Wire):
+    error: RehostErrorDetail
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def record_id_field(name: str) -> Field:
     )
 
 
-LICENSE_ID = record_id_field("license_id")  # GET /api/licenses/<license_id>/file
+LICENSE_ID = record_id_field("license_id")  # /api/licenses/<license_id>/...
 SUPPORT_ID = record_id_field("support_id")  # GET /api/supports/<support_id>/file
 
 
@@ -36,6 +36,7 @@ class LicenseOut(Wire):
     id: str
     software: str
     serial_number: str
+    computer_id: str | None  # the one computer it is bound to (null until activated)
     computer_name: str | None
     days: int | None  # null for a perpetual license
     users: int
@@ -52,6 +53,7 @@ class LicenseOut(Wire):
             id=lic.license_id,
             software=lic.software,
             serial_number=lic.serial_number,
+            computer_id=lic.computer_id,
             computer_name=lic.computer_name,
             days=lic.days,
             users=lic.users,
