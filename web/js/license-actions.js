@@ -36,8 +36,10 @@ export function serialAndComputer(l) {
 }
 
 /** A same-origin file link that the browser saves (Content-Disposition: attachment). */
-export function fileLink(path, text, label) {
-  return el('a', { href: path, download: true, className: 'btn btn-small', 'aria-label': label }, text);
+export function fileLink(path, text, label, action = null) {
+  return el('a', {
+    href: path, download: true, className: 'btn btn-small', 'aria-label': label, dataset: { action },
+  }, text);
 }
 
 /** The Support cell's "View" link: the support file, where the license has one. */
@@ -71,7 +73,7 @@ export function licenseActions(l) {
   const cell = el('span', { className: 'actions' });
   if (l.computerId) {
     cell.append(fileLink(`/api/licenses/${encodeURIComponent(l.id)}/file`, t('licenses.details'),
-      t('licenses.detailsAria', { serial })));
+      t('licenses.detailsAria', { serial }), 'file'));
   } else {
     cell.append(actionButton('activate', l, t('licenses.activate'), t('licenses.activateAria', { serial })));
   }
