@@ -59,6 +59,12 @@ def _history(page: Any) -> list[list[str]]:
     )
 
 
+def _listed_where(context: Any, wanted: Any) -> dict[str, Any]:
+    """The first license of the signed-in customer's first page for which wanted(license)."""
+    listed = context.request.get("/api/licenses?limit=10").json()["items"]
+    return next(lic for lic in listed if wanted(lic))
+
+
 def _signed_in_home(page: Any, context: Any, portal: Any, lang: str) -> None:
     api_sign_in(context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
     open_home(page, lang)
@@ -178,7 +184,7 @@ def test_offline_activation_then_release_with_confirmation_and_history(
     with page.expect_response(f"**/api/licenses/{license_id}/release") as answered:
         page.click("#release-confirm")
     assert answered.value.status == 200
-    assert answered.value.request.headers.get("origin") == portal.base_url
+    assert answered.value.request.all_headers().get("origin") == portal.base_url
 
     # then the row shows "not activated", offline activation is offered again, and the file
     # of the license is gone (409 not_activated)
@@ -211,19 +217,28 @@ def test_offline_activation_then_release_with_confirmation_and_history(
 
 
 def test_history_pages_follow_next_cursor(web_page, browser_context, portal, watch, catalogs):
-    # given history pages of one entry (the page's limit rewritten), on a bound license
+    # given a free license of the guide's customer that was activated offline and released
+    # through the API (it ends free again), and history pages of one entry (limit rewritten)
     page, cat = web_page, catalogs["en"]
+    api_sign_in(browser_context, portal.base_url, DEMO_EMAIL, DEMO_ORDER)
+    license_id = _listed_where(browser_context, lambda lic: lic["computerId"] is None)["id"]
+    origin = {"Origin": portal.base_url}
+    bound = browser_context.request.post(
+        f"/api/licenses/{license_id}/activate",
+        data={"computerId": "HIST-PC-1", "computerName": "History PC"},
+        headers=origin,
+    )
+    assert bound.status == 200, bound.text()
+    freed = browser_context.request.post(f"/api/licenses/{license_id}/release", headers=origin)
+    assert freed.status == 200, freed.text()
+    every = browser_context.request.get(f"/api/licenses/{license_id}/history?limit=100").json()
+    assert len(every["items"]) >= 2
 
     def one_per_page(route):
-        url = re.sub(r"limit=\d+", "limit=1", route.request.url)
-        route.continue_(url=url)
+        route.continue_(url=re.sub(r"limit=\d+", "limit=1", route.request.url))
 
     browser_context.route(re.compile(r".*/api/licenses/[^/]+/history\?.*"), one_per_page)
-    _signed_in_home(page, browser_context, portal, "en")
-    row = _bound_row(page)
-    license_id = row.get_attribute("data-id")
-    every = browser_context.request.get(f"/api/licenses/{license_id}/history?limit=100").json()
-    assert len(every["items"]) >= 1
+    open_home(page, "en")
 
     # when they open its history
     _row_of(page, license_id).locator('[data-action="history"]').click()
@@ -238,9 +253,20 @@ def test_history_pages_follow_next_cursor(web_page, browser_context, portal, wat
         )
         shown.append(_history(page))
     assert [len(rows) for rows in shown] == [1] * len(every["items"])
-    assert [rows[0][1] for rows in shown] == [
-        cat[f"history.event.{e['event']}"] for e in every["items"]
+    assert [rows[0][1:] for rows in shown] == [
+        [cat[f"history.event.{e['event']}"], e["computerName"] or "", e["computerId"] or ""]
+        for e in every["items"]
     ]
+    assert shown[0][0][1:] == [cat["history.event.released"], "History PC", "HIST-PC-1"]
+
+    # and Prev goes back to the first entry; Close closes the dialog
+    while not page.is_disabled("#history-prev"):
+        before = page.text_content("#history-page")
+        page.click("#history-prev")
+        page.wait_for_function(
+            "(b) => document.getElementById('history-page').textContent !== b", arg=before
+        )
+    assert _history(page) == shown[0]
     page.click("#history-close")
     page.wait_for_selector("#history-dialog", state="hidden")
     watch.assert_clean()
@@ -298,28 +324,15 @@ def test_rehost_limit_shows_the_date_a_release_frees_up_in_french(
     watch.assert_clean()
 
 
-def test_support_view_and_license_details_download_their_files(
+def test_details_downloads_the_file_of_a_bound_license(
     web_page, browser_context, portal, watch, catalogs
 ):
-    # given the guide's customer on the home page, a bound license with support, and the keys
-    page, cat = web_page, catalogs["en"]
+    # given the guide's customer on the home page, a bound license, and the published keys
+    page = web_page
     _signed_in_home(page, browser_context, portal, "en")
     keys = _keys(browser_context)
-    listed = browser_context.request.get("/api/licenses?limit=10").json()["items"]
-    lic = next(x for x in listed if x["computerId"] and x["support"])
-    assert lic["support"]["id"], "API.md: a license's support carries its id"
+    lic = _listed_where(browser_context, lambda x: x["computerId"])
     row = _row_of(page, lic["id"])
-
-    # when they click the Support column's View link
-    view = row.locator("a.support-view")
-    assert view.text_content() == cat["licenses.supportView"]
-    with page.expect_download() as started:
-        view.click()
-
-    # then the support file downloads and verifies
-    content = Path(started.value.path()).read_bytes()
-    payload = verify(content, keys, computer_id=lic["computerId"])
-    assert payload["kind"] == "support"
 
     # when they click Details, then the license file bound to that computer downloads
     with page.expect_download() as started:
@@ -328,4 +341,28 @@ def test_support_view_and_license_details_download_their_files(
     payload = verify(content, keys, computer_id=lic["computerId"])
     assert payload["license"]["serialNumber"] == lic["serialNumber"]
     assert payload["license"]["computerId"] == lic["computerId"]
+    watch.assert_clean()
+
+
+def test_support_view_downloads_the_support_file(
+    web_page, browser_context, portal, watch, catalogs
+):
+    # given the guide's customer on the home page and a license with support
+    page, cat = web_page, catalogs["en"]
+    _signed_in_home(page, browser_context, portal, "en")
+    keys = _keys(browser_context)
+    lic = _listed_where(browser_context, lambda x: x["support"])
+    assert lic["support"].get("id"), "API.md: a license's support is {id, until, fileAvailable}"
+    row = _row_of(page, lic["id"])
+
+    # when they click the Support column's View link
+    view = row.locator("a.support-view")
+    assert view.text_content() == cat["licenses.supportView"]
+    with page.expect_download() as started:
+        view.click()
+
+    # then that support's file downloads and verifies
+    assert f"/api/supports/{lic['support']['id']}/file" in started.value.url
+    payload = verify(Path(started.value.path()).read_bytes(), keys, computer_id=None)
+    assert payload["kind"] == "support"
     watch.assert_clean()
