@@ -113,11 +113,17 @@ def test_license_and_support_files_download(web_page, browser_context, portal, w
     published = browser_context.request.get("/api/activation/keys").json()["keys"]
     keys = {k["kid"]: k["publicKey"] for k in published}
 
-    # when they click the first license's and the first support's download link
+    # when they click the first bound license's Details and the first support's download link
+    # (a license bound to no computer has no file: it offers offline activation instead)
     for kind, name in (("licenses", "license"), ("supports", "support")):
         row = page.locator(f"#{kind}-table tbody tr").first
+        if kind == "licenses":
+            row = page.locator(
+                "#licenses-table tbody tr", has=page.locator("[data-computer-id]")
+            ).first
+            computer_id = row.locator("[data-computer-id]").get_attribute("data-computer-id")
         serial = row.locator(".serial").text_content()
-        link = row.locator("a[download]")
+        link = row.locator('a[data-action="file"]' if kind == "licenses" else "a[download]")
         assert link.text_content() == cat[f"{kind}.details"]
         assert link.get_attribute("aria-label") == cat[f"{kind}.detailsAria"].replace(
             "{serial}", serial
@@ -138,8 +144,9 @@ def test_license_and_support_files_download(web_page, browser_context, portal, w
         assert payload["kind"] == name
         assert payload[name]["serialNumber"] == serial
         assert _unb64(envelope["signature"])
-        assert check_signed(content, keys) == payload  # downloads are bound to no computer yet
+        assert check_signed(content, keys) == payload
         if kind == "licenses":
-            assert serial == DEMO_LICENSES[0][0]
+            assert payload["license"]["computerId"] == computer_id
+            assert serial in {s for s, _ in DEMO_LICENSES}
     assert page.url.endswith("/home.html?lang=en")
     watch.assert_clean()

@@ -1,14 +1,17 @@
 // Fetch wrapper for the portal API: JSON in and out, typed errors, 401 -> sign-in page.
+// Calls are same-origin fetches with the session cookie; the browser itself adds the portal's
+// Origin header to every POST, which the API's CSRF check requires of state-changing calls.
 import { API_BASE, SIGN_IN_PAGE } from './config.js';
 
 /** The API answered with a non-2xx status. */
 export class ApiError extends Error {
-  constructor(status, code, message, retryAfterSeconds = null) {
+  constructor(status, code, message, retryAfterSeconds = null, detail = {}) {
     super(message || code || `HTTP ${status}`);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.detail = detail; // the whole `error` object, e.g. {code, message, availableOn}
   }
 }
 
@@ -62,7 +65,7 @@ export async function api(path, { method = 'GET', body, redirectOn401 = true } =
     let error = {};
     try { error = (await res.json()).error || {}; } catch { /* not JSON */ }
     throw new ApiError(res.status, error.code, error.message,
-      parseRetryAfter(res.headers.get('Retry-After')));
+      parseRetryAfter(res.headers.get('Retry-After')), error);
   }
   if (res.status === 204) return null;
   try {

@@ -6,6 +6,7 @@ import { formatDate, formatNumber, isPast } from './format.js';
 import { t, getLanguage, onLanguageChange, useCustomerLanguage } from './i18n.js';
 import { initPage, showPageError } from './page.js';
 import { createPagedTable, el } from './table.js';
+import { fileLink, initLicenseActions, licenseActions, serialAndComputer, supportView } from './license-actions.js';
 
 initPage();
 
@@ -19,19 +20,12 @@ function dateWithExpiry(ymd) {
   return el('span', { className: 'expired' }, date(ymd), ' ', el('span', { className: 'badge' }, t('date.expired')));
 }
 
-function serial(item) {
-  const parts = [el('span', { className: 'serial' }, item.serialNumber ?? '')];
-  if (item.computerName) parts.push(el('span', { className: 'computer' }, item.computerName));
-  return el('span', { className: 'serial-cell' }, ...parts);
-}
+const serial = (s) => el('span', { className: 'serial-cell' }, el('span', { className: 'serial' }, s.serialNumber ?? ''));
 
-function fileLink(kind, item) {
-  return el('a', {
-    href: `/api/${kind}/${encodeURIComponent(item.id)}/file`,
-    download: true,
-    className: 'btn btn-small',
-    'aria-label': t(`${kind}.detailsAria`, { serial: item.serialNumber }),
-  }, t(`${kind}.details`));
+function supportCell(l) {
+  if (!l.support) return el('span', { className: 'no-support', role: 'img', 'aria-label': t('licenses.noSupport') }, 'X');
+  const view = supportView(l);
+  return el('span', { className: 'support-cell' }, dateWithExpiry(l.support.until), view ? ' ' : null, view);
 }
 
 // --- tables: start loading right away -------------------------------------------------
@@ -40,16 +34,14 @@ const licenses = createPagedTable({
   load: (query) => api(`/licenses?${query}`),
   columns: [
     (l) => l.software,
-    serial,
+    serialAndComputer,
     { className: 'num', render: (l) => (l.days === null || l.days === undefined ? '-' : number(l.days)) },
     { className: 'num', render: (l) => number(l.users) },
     (l) => l.edition,
     (l) => l.orderNumber,
     (l) => date(l.purchasedOn),
-    (l) => (l.support
-      ? dateWithExpiry(l.support.until)
-      : el('span', { className: 'no-support', role: 'img', 'aria-label': t('licenses.noSupport') }, 'X')),
-    (l) => fileLink('licenses', l),
+    supportCell,
+    licenseActions,
     // Until the self-service upgrade page lands, the request goes to support by email.
     (l) => (l.upgradable
       ? el('a', {
@@ -74,7 +66,8 @@ const supports = createPagedTable({
     (s) => date(s.purchasedOn),
     { className: 'num', render: (s) => number(s.durationYears) },
     (s) => dateWithExpiry(s.expiresOn),
-    (s) => fileLink('supports', s),
+    (s) => fileLink(`/api/supports/${encodeURIComponent(s.id)}/file`, t('supports.details'),
+      t('supports.detailsAria', { serial: s.serialNumber })),
   ],
 });
 
@@ -92,6 +85,8 @@ function renderMe() {
   signedIn.textContent = t('home.signedInAs', { name: me.name || me.email });
   copyButton.disabled = !me.activationKey;
 }
+
+initLicenseActions(licenses);
 
 const meRequest = api('/me');
 licenses.start();

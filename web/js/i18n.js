@@ -51,6 +51,11 @@ export function getLanguage() {
   return current;
 }
 
+/** True when the catalogs hold `key` (the current one, or English as the fallback). */
+export function hasMessage(key) {
+  return key in CATALOGS[current] || key in CATALOGS.en;
+}
+
 /** Translate a key; params fill {name} placeholders, params.count picks a plural form. */
 export function t(key, params = {}) {
   let msg = CATALOGS[current][key] ?? CATALOGS.en[key];

@@ -126,5 +126,20 @@ export function createPagedTable({ name, load, columns, rowData, pageSize = PAGE
   next.addEventListener('click', () => { if (!loading && nextCursor) go(index + 1); });
   onLanguageChange(render);
 
-  return { start: () => go(0), reload: () => go(index) };
+  /** Show a changed item (same id) in place, without a request. */
+  function replace(item) {
+    if (!items) return;
+    items = items.map((old) => (old.id === item.id ? item : old));
+    render();
+  }
+
+  /** Load the first page afresh, showing nothing of what was loaded before. */
+  function restart() {
+    items = null;
+    nextCursor = null;
+    table.tBodies[0].replaceChildren();
+    return go(0);
+  }
+
+  return { start: () => go(0), reload: () => go(index), restart, replace };
 }
