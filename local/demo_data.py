@@ -186,7 +186,9 @@ def _support(line: Line, reference: str, bought: datetime) -> Support:
     )
 
 
-def _license(line: Line, reference: str, bought: datetime, until: date | None) -> License:
+def _license(
+    line: Line, reference: str, bought: datetime, longest: tuple[date, str] | None
+) -> License:
     return License(
         license_id=new_ulid(bought),
         software=line.software,
@@ -198,7 +200,9 @@ def _license(line: Line, reference: str, bought: datetime, until: date | None) -
         edition=line.edition,
         order_number=reference,
         purchased_on=bought.date(),
-        support=SupportCoverage(until=until, file_available=True) if until else None,
+        support=SupportCoverage(until=longest[0], file_available=True, support_id=longest[1])
+        if longest
+        else None,
         upgradable=line.upgradable,
     )
 
@@ -216,11 +220,11 @@ def _seed_customer(
         for ref, day, line in reseller
     ]
     supports = [(_support(line, ref, at), line) for ref, at, line in bought_lines if line.years]
-    latest: dict[str, date] = {}
+    latest: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
     for sup, _ in supports:
-        latest[sup.serial_number] = max(
-            latest.get(sup.serial_number, sup.expires_on), sup.expires_on
-        )
+        longest = latest.get(sup.serial_number)
+        if longest is None or sup.expires_on > longest[0]:
+            latest[sup.serial_number] = (sup.expires_on, sup.support_id)
 
     def grants(ref: str) -> tuple[list[License], list[Support]]:
         lics = [

@@ -207,16 +207,16 @@ def make_customer(
             instant += timedelta(milliseconds=1)
         made_orders.append(_order(ref, at, spec.currency, lines))
 
-    latest: dict[str, date] = {}
+    latest: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
     for _, record in bought:
         if isinstance(record, Support):
-            latest[record.serial_number] = max(
-                latest.get(record.serial_number, record.expires_on), record.expires_on
-            )
+            longest = latest.get(record.serial_number)
+            if longest is None or record.expires_on > longest[0]:
+                latest[record.serial_number] = (record.expires_on, record.support_id)
     covered = [
         (
             index,
-            replace(record, support=SupportCoverage(latest[record.serial_number], True))
+            replace(record, support=SupportCoverage(*_coverage(latest[record.serial_number])))
             if isinstance(record, License) and record.serial_number in latest
             else record,
         )
@@ -366,3 +366,8 @@ def _order(
         fastspring_id=f"test-{reference.lower()}",
         invoice_url=fs.invoice_url(reference),
     )
+
+
+def _coverage(longest: tuple[date, str]) -> tuple[date, bool, str]:
+    until, support_id = longest
+    return until, True, support_id

@@ -315,7 +315,11 @@ def test_the_demo_key_activates_a_new_computer_on_the_local_stack(tmp_path):
         again = verify(refreshed.license_file.encode(), keys, computer_id="SRV-E2E-01")
         assert again["license"]["id"] == payload["license"]["id"]
 
-        # and the command itself plays the whole flow on another new computer
+        # and the command itself: a third computer finds no free license (the demo customer has
+        # one never-activated TSplus license, now bound to SRV-E2E-01) and says what to do
         code, out, err = run(tmp_path, "activate", "--computer", "SRV-E2E-03")
+        assert code != 0 and "no_license_available" in err
+        # while the bound computer plays the whole flow again (activation is idempotent)
+        code, out, err = run(tmp_path, "activate", "--computer", "SRV-E2E-01")
         assert (code, err) == (0, ""), err
         assert out.count("verified with") == 2

@@ -48,6 +48,7 @@ class Customer:
 class SupportCoverage:
     until: date
     file_available: bool
+    support_id: str | None = None  # the support that runs longest for this serial: its file
 
 
 @dataclass(slots=True)

@@ -133,7 +133,11 @@ def license_from_item(item: Item) -> License:
         edition=item.get("edition"),
         order_number=item.get("orderNumber"),
         purchased_on=date.fromisoformat(item["purchasedOn"]),
-        support=SupportCoverage(until=until, file_available=bool(item.get("supportFile", True)))
+        support=SupportCoverage(
+            until=until,
+            file_available=bool(item.get("supportFile", True)),
+            support_id=item.get("supportId"),
+        )
         if until
         else None,
         upgradable=bool(item.get("upgradable", False)),
@@ -157,6 +161,7 @@ def license_to_item(customer_id: str, lic: License) -> Item:
         "orderNumber": lic.order_number,
         "purchasedOn": lic.purchased_on.isoformat(),
         "supportUntil": lic.support.until.isoformat() if lic.support else None,
+        "supportId": lic.support.support_id if lic.support else None,
         "supportFile": lic.support.file_available if lic.support else None,
         "upgradable": lic.upgradable,
         "computerId": lic.computer_id,

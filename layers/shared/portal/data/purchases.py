@@ -50,6 +50,7 @@ class SupportExtension:
 
     license_id: str
     until: date
+    support_id: str  # the support giving that end: the license's support file
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,12 @@ def _parts(store: Store, purchase: Purchase) -> list[_Part]:
     for extension in purchase.support_extensions:
         request = store.update_request(
             keys.license_key(customer_id, extension.license_id),
-            update="SET supportUntil = :until, supportFile = :yes",
-            values={":until": extension.until.isoformat(), ":yes": True},
+            update="SET supportUntil = :until, supportId = :support, supportFile = :yes",
+            values={
+                ":until": extension.until.isoformat(),
+                ":support": extension.support_id,
+                ":yes": True,
+            },
             condition=PRESENT,
         )
         tx.parts.append(_Part("Update", request, raced, "LIC"))

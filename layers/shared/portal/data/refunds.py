@@ -75,6 +75,7 @@ class SupportDate:
 
     license_id: str
     until: date | None
+    support_id: str | None = None  # the remaining support giving that end
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +176,17 @@ def _group_actions(store: Store, refund: Refund, group: RevocationGroup) -> list
         key = keys.license_key(refund.customer_id, dated.license_id)
         if dated.until is None:
             update = store.update_request(
-                key, update="REMOVE supportUntil, supportFile", condition=PRESENT
+                key, update="REMOVE supportUntil, supportId, supportFile", condition=PRESENT
             )
         else:
             update = store.update_request(
                 key,
-                update="SET supportUntil = :until, supportFile = :yes",
-                values={":until": dated.until.isoformat(), ":yes": True},
+                update="SET supportUntil = :until, supportId = :support, supportFile = :yes",
+                values={
+                    ":until": dated.until.isoformat(),
+                    ":support": dated.support_id,
+                    ":yes": True,
+                },
                 condition=PRESENT,
             )
         actions.append(_Action("Update", update))

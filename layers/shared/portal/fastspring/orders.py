@@ -104,7 +104,7 @@ def _purchase(
     lines: list[OrderItem] = []
     new_licenses: list[License] = []
     new_supports: list[Support] = []
-    support_until: dict[str, date] = {}
+    support_until: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
     grants = [ctx.catalog.grant_for(line.sku, line.product) for line in data.items]
     for line, grant in zip(data.items, grants, strict=True):
         granted: list[str] = []
@@ -141,17 +141,19 @@ def _purchase(
         new_supports.append(sup)
         lines[index] = replace(lines[index], granted=(keys.support_sort_key(sup.support_id),))
         if serial:
-            support_until[serial] = max(support_until.get(serial, sup.expires_on), sup.expires_on)
+            longest = support_until.get(serial)
+            if longest is None or sup.expires_on > longest[0]:
+                support_until[serial] = (sup.expires_on, sup.support_id)
 
     new_licenses = [
-        replace(lic, support=SupportCoverage(support_until[lic.serial_number], True))
+        replace(lic, support=SupportCoverage(*_covered(support_until[lic.serial_number])))
         if lic.serial_number in support_until
         else lic
         for lic in new_licenses
     ]
     extensions = [
-        SupportExtension(bound.license_id, until)
-        for serial, until in support_until.items()
+        SupportExtension(bound.license_id, until, support_id)
+        for serial, (until, support_id) in support_until.items()
         if (bound := licenses_by_serial.get(serial)) is not None
         and (bound.support is None or bound.support.until < until)
     ]
@@ -180,6 +182,12 @@ def _purchase(
         fastspring_order_id=data.order_id,
         event=processed,
     )
+
+
+def _covered(longest: tuple[date, str]) -> tuple[date, bool, str]:
+    """SupportCoverage's fields for a license whose longest support is `longest`."""
+    until, support_id = longest
+    return until, True, support_id
 
 
 def _placed_at(data: OrderCompleted, event: Event) -> datetime:

@@ -178,21 +178,23 @@ def _support_dates(
     serials = {r.support.serial_number for r in records if r.support and r.support.serial_number}
     if not serials:
         return {}
-    remaining: dict[str, date] = {}
+    remaining: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
     for sup in all_supports(store, customer_id):
         if keys.support_sort_key(sup.support_id) in gone or sup.serial_number not in serials:
             continue
-        remaining[sup.serial_number] = max(
-            remaining.get(sup.serial_number, sup.expires_on), sup.expires_on
-        )
+        longest = remaining.get(sup.serial_number)
+        if longest is None or sup.expires_on > longest[0]:
+            remaining[sup.serial_number] = (sup.expires_on, sup.support_id)
     dates: dict[str, list[SupportDate]] = {}
     for lic in all_licenses(store, customer_id):
         if lic.serial_number not in serials or keys.license_sort_key(lic.license_id) in gone:
             continue
-        until = remaining.get(lic.serial_number)
-        unchanged = (lic.support.until if lic.support else None) == until and (
+        until, support_id = remaining.get(lic.serial_number) or (None, None)
+        now = (lic.support.until, lic.support.support_id) if lic.support else (None, None)
+        unchanged = now == (until, support_id) and (
             until is None or (lic.support is not None and lic.support.file_available)
         )
         if not unchanged:
-            dates.setdefault(lic.serial_number, []).append(SupportDate(lic.license_id, until))
+            dated = SupportDate(lic.license_id, until, support_id)
+            dates.setdefault(lic.serial_number, []).append(dated)
     return dates

@@ -27,6 +27,7 @@ SUPPORT_ID = record_id_field("support_id")  # GET /api/supports/<support_id>/fil
 
 @dataclass(frozen=True)
 class SupportCoverageOut(Wire):
+    id: str | None  # the support whose file the Support column's "View" downloads
     until: date
     file_available: bool
 
@@ -60,7 +61,9 @@ class LicenseOut(Wire):
             edition=lic.edition,
             order_number=lic.order_number,
             purchased_on=lic.purchased_on,
-            support=SupportCoverageOut(support.until, support.file_available) if support else None,
+            support=SupportCoverageOut(support.support_id, support.until, support.file_available)
+            if support
+            else None,
             upgradable=lic.upgradable,
         )
 
