@@ -113,9 +113,11 @@ def test_license_and_support_files_download(web_page, browser_context, portal, w
     published = browser_context.request.get("/api/activation/keys").json()["keys"]
     keys = {k["kid"]: k["publicKey"] for k in published}
 
-    # when they click the first license's and the first support's download link
+    # when they click the download link of the newest license bound to a computer (P88, never
+    # activated, has no file: 409 not_activated) and of the first support
     for kind, name in (("licenses", "license"), ("supports", "support")):
-        row = page.locator(f"#{kind}-table tbody tr").first
+        rows = page.locator(f"#{kind}-table tbody tr")
+        row = rows.filter(has_not=page.locator(".serial", has_text="P88")).first
         serial = row.locator(".serial").text_content()
         link = row.locator("a[download]")
         assert link.text_content() == cat[f"{kind}.details"]
@@ -139,7 +141,8 @@ def test_license_and_support_files_download(web_page, browser_context, portal, w
         assert payload[name]["serialNumber"] == serial
         assert _unb64(envelope["signature"])
         assert verify(content, keys) == payload
-        if kind == "licenses":
-            assert serial == DEMO_LICENSES[0][0]
+        if kind == "licenses":  # the newest of the guide's (bound) licenses, after P88
+            assert serial == DEMO_LICENSES[1][0] == "P30"
+            assert payload["license"]["computerId"] == "LAPTOP-CM-03"
     assert page.url.endswith("/home.html?lang=en")
     watch.assert_clean()
