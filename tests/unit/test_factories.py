@@ -28,7 +28,7 @@ def test_a_customer_in_one_line_signs_in_and_sees_exactly_their_purchases(make_c
     assert (lic["software"], lic["edition"], lic["users"]) == ("TSplus", "Enterprise", 10)
     assert (sup["users"], sup["durationYears"]) == (10, 1)
     assert sup["serialNumber"] == lic["serialNumber"]
-    assert lic["support"] == {"until": sup["expiresOn"], "fileAvailable": True}
+    assert lic["support"] == {"id": sup["id"], "until": sup["expiresOn"], "fileAvailable": True}
     assert lic["orderNumber"] == sup["orderNumber"] == customer.order_number
     me = body_of(call("me", token))
     assert me["email"] == customer.email

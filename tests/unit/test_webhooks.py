@@ -759,6 +759,12 @@ def test_a_partial_refund_of_a_renewal_moves_the_license_support_date_back(make_
     order = renewal(customer.email, renewed.serial_number)
     assert deliver(order)["statusCode"] == 200
     assert len(listed("supports", sign_in(customer))) == len(customer.supports) + 1
+    # and the license's support is the renewal's (the one whose file "View" downloads)
+    licenses, supports = both_lists(sign_in(customer))
+    renewal_support = next(s for s in supports if s["id"] not in customer.support_ids)
+    before = next(lic for lic in licenses if lic["serialNumber"] == renewed.serial_number)
+    assert before["support"]["id"] == renewal_support["id"]
+    assert before["support"]["until"] == renewal_support["expiresOn"] == "2028-06-03"
 
     # when that renewal is refunded
     refund = fs.return_created(reference=order["data"]["reference"], skus=["S1Y-T-ENT-10"])
@@ -770,6 +776,9 @@ def test_a_partial_refund_of_a_renewal_moves_the_license_support_date_back(make_
     until = next(lic for lic in licenses if lic["serialNumber"] == renewed.serial_number)
     assert until["support"]["until"] == "2027-06-03"
     assert sorted(s["id"] for s in supports) == sorted(customer.support_ids)
+    # and its support id is back to the support that remains for that serial
+    remaining = [s for s in supports if s["serialNumber"] == renewed.serial_number]
+    assert until["support"]["id"] == max(remaining, key=lambda s: s["expiresOn"])["id"]
 
 
 # ---------------------------------------------------------------- performance
