@@ -27,6 +27,7 @@ from portal.models import (
     OrderItem,
     Support,
     SupportCoverage,
+    coverage_by_serial,
 )
 from portal.orders.purchases import record_purchase
 
@@ -187,7 +188,7 @@ def _support(line: Line, reference: str, bought: datetime) -> Support:
 
 
 def _license(
-    line: Line, reference: str, bought: datetime, longest: tuple[date, str] | None
+    line: Line, reference: str, bought: datetime, coverage: SupportCoverage | None
 ) -> License:
     return License(
         license_id=new_ulid(bought),
@@ -200,9 +201,7 @@ def _license(
         edition=line.edition,
         order_number=reference,
         purchased_on=bought.date(),
-        support=SupportCoverage(until=longest[0], file_available=True, support_id=longest[1])
-        if longest
-        else None,
+        support=coverage,
         upgradable=line.upgradable,
     )
 
@@ -220,11 +219,7 @@ def _seed_customer(
         for ref, day, line in reseller
     ]
     supports = [(_support(line, ref, at), line) for ref, at, line in bought_lines if line.years]
-    latest: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
-    for sup, _ in supports:
-        longest = latest.get(sup.serial_number)
-        if longest is None or sup.expires_on > longest[0]:
-            latest[sup.serial_number] = (sup.expires_on, sup.support_id)
+    latest = coverage_by_serial(sup for sup, _ in supports)
 
     def grants(ref: str) -> tuple[list[License], list[Support]]:
         lics = [

@@ -34,7 +34,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -55,7 +55,7 @@ from portal.models import (
     Order,
     OrderItem,
     Support,
-    SupportCoverage,
+    coverage_by_serial,
 )
 from portal.orders.purchases import record_purchase
 
@@ -207,16 +207,11 @@ def make_customer(
             instant += timedelta(milliseconds=1)
         made_orders.append(_order(ref, at, spec.currency, lines))
 
-    latest: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
-    for _, record in bought:
-        if isinstance(record, Support):
-            longest = latest.get(record.serial_number)
-            if longest is None or record.expires_on > longest[0]:
-                latest[record.serial_number] = (record.expires_on, record.support_id)
+    latest = coverage_by_serial(record for _, record in bought if isinstance(record, Support))
     covered = [
         (
             index,
-            replace(record, support=SupportCoverage(*_coverage(latest[record.serial_number])))
+            replace(record, support=latest[record.serial_number])
             if isinstance(record, License) and record.serial_number in latest
             else record,
         )
@@ -366,8 +361,3 @@ def _order(
         fastspring_id=f"test-{reference.lower()}",
         invoice_url=fs.invoice_url(reference),
     )
-
-
-def _coverage(longest: tuple[date, str]) -> tuple[date, bool, str]:
-    until, support_id = longest
-    return until, True, support_id

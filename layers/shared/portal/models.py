@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -131,3 +132,20 @@ class Order:
     fastspring_id: str | None = None
     invoice_url: str | None = None
     status: str = "completed"  # completed | refunded | partially_refunded
+
+
+def coverage_by_serial(supports: Iterable[Support]) -> dict[str, SupportCoverage]:
+    """For each serial number, the coverage its longest-running support gives a license: its end
+    and its id (whose file the Support column's "View" downloads). Supports without a serial
+    cover nothing."""
+    longest: dict[str, Support] = {}
+    for sup in supports:
+        if sup.serial_number and (
+            sup.serial_number not in longest
+            or sup.expires_on > longest[sup.serial_number].expires_on
+        ):
+            longest[sup.serial_number] = sup
+    return {
+        serial: SupportCoverage(sup.expires_on, True, sup.support_id)
+        for serial, sup in longest.items()
+    }

@@ -38,7 +38,7 @@ from portal.models import (
     Order,
     OrderItem,
     Support,
-    SupportCoverage,
+    coverage_by_serial,
 )
 from portal.observability import count, logger
 from portal.orders.catalog import Grant
@@ -104,7 +104,6 @@ def _purchase(
     lines: list[OrderItem] = []
     new_licenses: list[License] = []
     new_supports: list[Support] = []
-    support_until: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
     grants = [ctx.catalog.grant_for(line.sku, line.product) for line in data.items]
     for line, grant in zip(data.items, grants, strict=True):
         granted: list[str] = []
@@ -140,22 +139,17 @@ def _purchase(
         sup = _support(grant, line.quantity, serial, reference, placed_at, start)
         new_supports.append(sup)
         lines[index] = replace(lines[index], granted=(keys.support_sort_key(sup.support_id),))
-        if serial:
-            longest = support_until.get(serial)
-            if longest is None or sup.expires_on > longest[0]:
-                support_until[serial] = (sup.expires_on, sup.support_id)
 
+    coverage = coverage_by_serial(new_supports)
     new_licenses = [
-        replace(lic, support=SupportCoverage(*_covered(support_until[lic.serial_number])))
-        if lic.serial_number in support_until
-        else lic
+        replace(lic, support=coverage[lic.serial_number]) if lic.serial_number in coverage else lic
         for lic in new_licenses
     ]
     extensions = [
-        SupportExtension(bound.license_id, until, support_id)
-        for serial, (until, support_id) in support_until.items()
+        SupportExtension(bound.license_id, covered.until, covered.support_id or "")
+        for serial, covered in coverage.items()
         if (bound := licenses_by_serial.get(serial)) is not None
-        and (bound.support is None or bound.support.until < until)
+        and (bound.support is None or bound.support.until < covered.until)
     ]
     if len(new_licenses) + len(new_supports) + len(extensions) > MAX_GRANTS:
         # one transaction holds 100 actions: such an order is kept for support, not half-written
@@ -182,12 +176,6 @@ def _purchase(
         fastspring_order_id=data.order_id,
         event=processed,
     )
-
-
-def _covered(longest: tuple[date, str]) -> tuple[date, bool, str]:
-    """SupportCoverage's fields for a license whose longest support is `longest`."""
-    until, support_id = longest
-    return until, True, support_id
 
 
 def _placed_at(data: OrderCompleted, event: Event) -> datetime:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
 from typing import TYPE_CHECKING
 
 from portal.data import keys
@@ -26,7 +25,7 @@ from portal.data.refunds import (
 from portal.data.store import Store
 from portal.data.webhook_events import EventRecord
 from portal.fastspring.events import Event, Malformed, NotYet, Rejected, ReturnCreated, read
-from portal.models import Order, OrderItem
+from portal.models import Order, OrderItem, coverage_by_serial
 from portal.observability import count
 from portal.types import normalize_order_reference
 
@@ -178,18 +177,17 @@ def _support_dates(
     serials = {r.support.serial_number for r in records if r.support and r.support.serial_number}
     if not serials:
         return {}
-    remaining: dict[str, tuple[date, str]] = {}  # serial -> (end, the support giving it)
-    for sup in all_supports(store, customer_id):
-        if keys.support_sort_key(sup.support_id) in gone or sup.serial_number not in serials:
-            continue
-        longest = remaining.get(sup.serial_number)
-        if longest is None or sup.expires_on > longest[0]:
-            remaining[sup.serial_number] = (sup.expires_on, sup.support_id)
+    remaining = coverage_by_serial(
+        sup
+        for sup in all_supports(store, customer_id)
+        if keys.support_sort_key(sup.support_id) not in gone and sup.serial_number in serials
+    )
     dates: dict[str, list[SupportDate]] = {}
     for lic in all_licenses(store, customer_id):
         if lic.serial_number not in serials or keys.license_sort_key(lic.license_id) in gone:
             continue
-        until, support_id = remaining.get(lic.serial_number) or (None, None)
+        left = remaining.get(lic.serial_number)
+        until, support_id = (left.until, left.support_id) if left else (None, None)
         now = (lic.support.until, lic.support.support_id) if lic.support else (None, None)
         unchanged = now == (until, support_id) and (
             until is None or (lic.support is not None and lic.support.file_available)
