@@ -18,6 +18,7 @@ from local import fastspring as fs
 from tests.support import (
     ROOT,
     WEBHOOK_SECRET,
+    SECOND,
     FakeFastSpring,
     body_of,
     call,
@@ -225,6 +226,8 @@ SUCCESS = {
     "manage_license": 200,
     "me": 200,
     "order_detail": 200,
+    "upgrade_checkout": 200,
+    "upgrade_quote": 201,
 }
 
 
@@ -256,13 +259,32 @@ def with_session(ev: dict, token: str) -> dict:
 
 
 @pytest.mark.parametrize("name", sorted(SUCCESS))
-def test_every_sample_event_reaches_its_success_path(stage, name):
-    # given the demo data (the sample sign-in is the guide's customer's), and a real session
-    # from the sample sign-in where one is needed
-    signed_in = invoke("login", sample_event("login"))
+def test_every_sample_event_reaches_its_success_path(stage, name, monkeypatch):
+    # given the demo data (the sample sign-in is the guide's customer's; upgrades are the second
+    # customer's, whose Remote Work license is upgradable), and a real session
+    if name.startswith("upgrade_"):
+        signed_in = login(SECOND, origin=STAGE_ORIGIN)
+    else:
+        signed_in = invoke("login", sample_event("login"))
     assert signed_in["statusCode"] == 200
     token = session_token(signed_in)
     ev = with_session(sample_event(name), token)
+    if name.startswith("upgrade_"):
+        licenses = body_of(
+            invoke("list_licenses", with_session(sample_event("list_licenses"), token))
+        )
+        remote_work = next(lic["id"] for lic in licenses["items"] if lic["upgradable"])
+        ev = json.loads(json.dumps(ev).replace("01ARZ3NDEKTSV4RRFFQ69G5FAV", remote_work))
+    if name == "upgrade_checkout":
+        # a real quote of that license, and FastSpring's sessions API answering a session id
+        quoted = with_session(sample_event("upgrade_quote"), token)
+        quoted = json.loads(json.dumps(quoted).replace("01ARZ3NDEKTSV4RRFFQ69G5FAV", remote_work))
+        quote_id = body_of(invoke("upgrade_quote", quoted))["quoteId"]
+        ev = json.loads(json.dumps(ev).replace("01JDQ4Z6W7X8Y9ZABCDEFGHJKM", quote_id))
+        module = handler("upgrade_checkout")
+        monkeypatch.setattr(
+            module.FastSpringApi, "for_checkout", classmethod(lambda cls, s: SessionsApi())
+        )
     if name in ("download_file", "manage_license"):
         # the demo customer's own license (one bound to a computer), in place of the sample id
         licenses = body_of(
@@ -282,6 +304,17 @@ def test_every_sample_event_reaches_its_success_path(stage, name):
         assert response["headers"]["Content-Disposition"].startswith("attachment; filename=")
     elif SUCCESS[name] == 200:
         assert "error" not in body_of(response)
+
+
+class SessionsApi:
+    """FastSpring's sessions API in memory: the sessions asked for, each answered a new id."""
+
+    def __init__(self) -> None:
+        self.created: list[dict] = []
+
+    def create_session(self, session: dict) -> str:
+        self.created.append(session)
+        return f"session{len(self.created)}"
 
 
 def test_the_sample_webhook_is_signed_with_the_local_secret():

@@ -36,7 +36,9 @@ class Settings:
     # Header carrying the viewer's address when behind CloudFront; empty = the TCP peer (sourceIp).
     client_ip_header: str = ""
     allow_test_orders: bool = False
-    fastspring_store_host: str = "example.onfastspring.com"
+    # Where a checkout URL may point: scheme://host[:port] of the FastSpring store
+    # (https://<store>.onfastspring.com in AWS, the FastSpring stand-in locally).
+    fastspring_checkout_base: str = "https://example.onfastspring.com"
     fastspring_api_base: str = "https://api.fastspring.com"
     # KMS: the symmetric key sealing activation keys; the RSA keys signing license files
     # (comma-separated, the first signs, all are published).
@@ -65,6 +67,10 @@ class Settings:
             raise InvalidSettings(f"STAGE must be one of {', '.join(STAGES)}")
         if not _ORIGIN.fullmatch(self.portal_origin):
             raise InvalidSettings("PORTAL_ORIGIN must be scheme://host[:port]")
+        if not _ORIGIN.fullmatch(self.fastspring_checkout_base) or (
+            self.stage != "local" and not self.fastspring_checkout_base.startswith("https://")
+        ):
+            raise InvalidSettings("FASTSPRING_CHECKOUT_BASE must be https://host[:port]")
         for item in fields(self):
             bounds = item.metadata
             if bounds:
@@ -84,7 +90,7 @@ _ENV = {
     "secrets_prefix": "SECRETS_PREFIX",
     "client_ip_header": "CLIENT_IP_HEADER",
     "allow_test_orders": "ALLOW_TEST_ORDERS",
-    "fastspring_store_host": "FASTSPRING_STORE_HOST",
+    "fastspring_checkout_base": "FASTSPRING_CHECKOUT_BASE",
     "fastspring_api_base": "FASTSPRING_API_BASE",
     "activation_key_sealing_key_id": "ACTIVATION_KEY_SEALING_KEY_ID",
     "license_signing_key_ids": "LICENSE_SIGNING_KEY_IDS",

@@ -95,6 +95,39 @@ class RehostLimitReached(Conflict):
         self.available_on = available_on
 
 
+class NotUpgradable(Conflict):
+    code = "not_upgradable"
+    message = "Workstations cannot be added to this license."
+
+
+class NoRunningSupport(Conflict):
+    code = "no_running_support"
+    message = (
+        "This license has no running Support and Update Services: renew them before adding "
+        "workstations."
+    )
+
+
+class QuoteUsed(Conflict):
+    code = "quote_used"
+    message = "This quote has been paid already."
+
+
+class QuoteExpired(PortalError):
+    status = 410
+    code = "quote_expired"
+    message = "This quote has expired. Please ask for a new one."
+
+
+class TooManyWorkstations(BadRequest):
+    code = "too_many_workstations"
+    message = "A license of this product can have at most {maximum} workstations."
+
+    def __init__(self, maximum: int) -> None:
+        super().__init__(self.message.format(maximum=maximum))
+        self.maximum = maximum
+
+
 class LicenseRevoked(PortalError):
     status = 410
     code = "license_revoked"
@@ -133,6 +166,12 @@ class ServiceUnavailable(PortalError):
     status = 503
     code = "service_unavailable"
     message = "The service is busy. Please try again in a moment."
+
+
+class CheckoutUnavailable(ServiceUnavailable):
+    """FastSpring could not be reached, or answered without a usable checkout session."""
+
+    message = "Checkout is not available right now. Please try again in a moment."
 
 
 class WebhookNotConfigured(ServiceUnavailable):

@@ -98,6 +98,40 @@ class HistoryEntry:
     computer_name: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class PriceLine:
+    """One line of an upgrade quote's breakdown: the licenses, or their support for the days
+    left (portal.licensing.pricing)."""
+
+    kind: str  # license | support
+    quantity: int
+    unit_price: Money  # support: per year
+    days: int | None  # support: the days left; license: None
+    amount: Money
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A price for adding workstations to one license, valid 24 hours, paid at most once."""
+
+    quote_id: str
+    license_id: str
+    software: str
+    serial_number: str
+    computer_id: str | None
+    computer_name: str | None
+    current_workstations: int
+    added: int
+    support_until: date
+    price: Money
+    breakdown: tuple[PriceLine, ...]
+    created_at: datetime
+    expires_at: datetime
+    status: str = "open"  # open | used (an order paid it)
+    paid_by: str | None = None  # the reference of the order that paid it
+    checkout_session: str | None = None  # the FastSpring session selling it
+
+
 @dataclass(slots=True)
 class Session:
     customer_id: str

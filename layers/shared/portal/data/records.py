@@ -171,3 +171,26 @@ def orders_page(store: Store, customer_id: str, query: PageQuery) -> OrdersRows:
         last = orders[-1]
         next_cursor = encode_cursor({"at": str(last["placedAt"]), "ref": str(last["reference"])})
     return OrdersRows(profile=profile, orders=orders, next_cursor=next_cursor)
+
+
+def order_currency(store: Store, customer_id: str, reference: str | None) -> str | None:
+    """The currency of the customer's order `reference` (None: no such order), one GetItem."""
+    if not reference:
+        return None
+    item = store.get(keys.order_key(customer_id, reference))
+    return str(item["currency"]) if item and item.get("currency") else None
+
+
+def latest_order_currency(store: Store, customer_id: str) -> str | None:
+    """The currency of the customer's newest order, one Query on lsi1 (the profile, then the
+    newest order header)."""
+    where = keys.orders_page_of(customer_id)
+    result = store.query(
+        partition=where.partition,
+        sort_prefix=where.sort_prefix,
+        index=where.index,
+        limit=2,
+        newest_first=True,
+    )
+    orders = [item for item in result.items if item["sk"] != keys.PROFILE_SK]
+    return str(orders[0]["currency"]) if orders and orders[0].get("currency") else None

@@ -22,10 +22,11 @@ ERROR_DESCRIPTIONS = {
     403: "Not from the portal's own origin (CSRF)",
     404: "Not found (or not yours)",
     409: "Conflict (the code says which)",
-    410: "Gone: the license was revoked (refunded)",
+    410: "Gone: the license was revoked (refunded), or the quote expired (the code says which)",
     413: "Body too large",
     415: "Body is not JSON",
     429: "Too many attempts (see Retry-After)",
+    503: "A service this needs (FastSpring) is not answering: try again",
 }
 
 

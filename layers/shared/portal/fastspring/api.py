@@ -1,23 +1,34 @@
-"""FastSpring's HTTP API: the calls reconciliation needs, over HTTPS with Basic auth."""
+"""FastSpring's HTTP API over HTTPS with Basic auth: the checkout session an upgrade sells
+(`create_session`), and the calls reconciliation needs (`unprocessed_events`, `mark_processed`).
+
+Plain code at import: the upgrade checkout is a function a person waits on, so this module loads
+no validation library; only `unprocessed_events` (reconciliation, away from anyone's wait) reads
+its answer through the pydantic model of portal.fastspring.events, imported there."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
+import urllib.error
 import urllib.parse
 import urllib.request
+from decimal import Decimal
 from typing import Any
 
+from portal import json_input
 from portal.aws.secrets import SecretMissing, get_secret
 from portal.config import Settings
-from portal.fastspring.events import UnprocessedEvents, loads, read
+from portal.errors import CheckoutUnavailable
+from portal.observability import logger
 
 API_SECRET = "fastspring-api"  # noqa: S105 - a secret's name
+SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
 class FastSpringApi:
-    """The two calls reconciliation needs, over HTTPS with Basic auth (credentials from Secrets
-    Manager: {"username": ..., "password": ...})."""
+    """FastSpring's API, over HTTPS with Basic auth (credentials from Secrets Manager:
+    {"username": ..., "password": ...})."""
 
     def __init__(self, base_url: str, username: str, password: str, timeout: float = 10) -> None:
         if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
@@ -39,8 +50,18 @@ class FastSpringApi:
         except (KeyError, TypeError, ValueError) as exc:
             raise SecretMissing(API_SECRET) from exc
 
+    @classmethod
+    def for_checkout(cls, settings: Settings) -> FastSpringApi:
+        """The client the upgrade checkout uses: missing credentials are CheckoutUnavailable
+        (503 to the buyer, the cause logged), never a 500."""
+        try:
+            return cls.from_settings(settings)
+        except SecretMissing:
+            logger.error("FastSpring API credentials missing", extra={"secret": API_SECRET})
+            raise CheckoutUnavailable() from None
+
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
+        data = json.dumps(body, default=_json_number).encode() if body is not None else None
         headers = dict(self._headers)
         if data is not None:
             headers["Content-Type"] = "application/json"
@@ -48,14 +69,44 @@ class FastSpringApi:
             self.base_url + path, data=data, method=method, headers=headers
         )
         with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
-            return loads(answer.read())
+            return json_input.parse(answer.read(), decimals=True)
+
+    def create_session(self, session: dict[str, Any]) -> str:
+        """POST /sessions: the id of a new checkout session selling `session` (its account or
+        contact, tags and items with their server-side prices). CheckoutUnavailable when
+        FastSpring fails or answers without a usable id."""
+        try:
+            answer = self._call("POST", "/sessions", session)
+        except (OSError, ValueError, urllib.error.URLError) as exc:
+            logger.warning("FastSpring session not created", extra={"error": type(exc).__name__})
+            raise CheckoutUnavailable() from None
+        session_id = answer.get("id") if isinstance(answer, dict) else None
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+            logger.warning("FastSpring session answer without a usable id")
+            raise CheckoutUnavailable()
+        return session_id
 
     def unprocessed_events(self, days: int = 3) -> tuple[list[Any], bool]:
         """(events, more): at most 25 per call; `more` says another call would return more.
         The answer is validated (UnprocessedEvents, Malformed if it is not one); each event is
         read on its own by ingestion, like a webhook's."""
+        # Imported here: pydantic is for reconciliation, never on the checkout's cold start.
+        from portal.fastspring.events import UnprocessedEvents, read
+
         answer = read(UnprocessedEvents, self._call("GET", f"/events/unprocessed?days={int(days)}"))
         return list(answer.events), answer.more
 
     def mark_processed(self, event_id: str) -> None:
         self._call("POST", f"/events/{urllib.parse.quote(event_id, safe='')}", {"processed": True})
+
+
+def _json_number(value: Any) -> Any:
+    """A Decimal amount as the JSON number FastSpring expects. json writes floats by their
+    shortest repr, which gives back exactly the Decimal for any amount of up to 15 digits; one
+    that would not survive the trip is refused rather than sent changed."""
+    if isinstance(value, Decimal):
+        number = float(value)
+        if Decimal(repr(number)) != value:
+            raise ValueError("amount not representable as a JSON number")
+        return number
+    raise TypeError(f"{type(value).__name__} is not JSON")

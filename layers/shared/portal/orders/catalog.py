@@ -1,5 +1,7 @@
 """The catalog: what an order line grants, as data (catalog.json beside this module). An unknown
-SKU grants nothing: the order is still recorded and the line flagged.
+SKU grants nothing: the order is still recorded and the line flagged. Its `upgrades` price adding
+workstations to an upgradable license, per currency (docs/pricing.md), and name the FastSpring
+product the upgrade checkout sells (`Upgrade`).
 
 `Catalog` is the one runtime matcher, built from the plain JSON document and free of any
 validation library, so that a browser-facing function can read the shipped catalog without
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,9 +48,46 @@ class _Entry:
     years: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class UnitPrices:
+    """One currency's prices of one added workstation: the license, and its support per year."""
+
+    license_unit: Decimal
+    support_unit_per_year: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Upgrade:
+    """Adding workstations to a license of `software`, sold through FastSpring as `product`."""
+
+    software: str
+    product: str  # the FastSpring product path of the checkout line
+    display: str
+    max_workstations: int  # a license never grows beyond this
+    default_currency: str
+    prices: dict[str, UnitPrices]
+
+
 class Catalog:
     def __init__(self, document: dict[str, Any]) -> None:
         """Build the matcher from a catalog document (validated beforehand: see the module)."""
+        self.upgrades = tuple(
+            Upgrade(
+                software=upgrade["software"],
+                product=upgrade["product"],
+                display=upgrade["display"],
+                max_workstations=int(upgrade["maxWorkstations"]),
+                default_currency=upgrade["defaultCurrency"],
+                prices={
+                    currency: UnitPrices(
+                        license_unit=Decimal(price["licenseUnit"]),
+                        support_unit_per_year=Decimal(price["supportUnitPerYear"]),
+                    )
+                    for currency, price in upgrade["prices"].items()
+                },
+            )
+            for upgrade in document.get("upgrades") or ()
+        )
         self._entries = []
         for entry in document["entries"]:
             match, grants = entry["match"], entry["grants"]
@@ -87,6 +127,16 @@ class Catalog:
                 upgradable=entry.upgradable,
             )
         return None
+
+    def upgrade_of(self, software: str) -> Upgrade | None:
+        """How licenses of `software` are upgraded (None: they are not)."""
+        wanted = software.casefold()
+        return next((u for u in self.upgrades if u.software.casefold() == wanted), None)
+
+    def upgrade_sold_as(self, product: str | None) -> Upgrade | None:
+        """The upgrade an order line of FastSpring product `product` pays for (None: none)."""
+        wanted = (product or "").strip().casefold()
+        return next((u for u in self.upgrades if u.product.casefold() == wanted), None)
 
 
 def catalog_document() -> dict[str, Any]:

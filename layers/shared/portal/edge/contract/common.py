@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from portal import types
+from portal.currencies import round_minor
 from portal.edge.wire import camel
 from portal.fields import Field
 from portal.models import Money
-
-# ISO 4217 minor units of the currencies that do not have two; every other currency has 2.
-_ZERO_DECIMAL = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
-_THREE_DECIMALS = "BHD IQD JOD KWD LYD OMR TND"
-_FOUR_DECIMALS = "CLF UYW"
-MINOR_UNITS: dict[str, int] = {
-    code: digits
-    for codes, digits in ((_ZERO_DECIMAL, 0), (_THREE_DECIMALS, 3), (_FOUR_DECIMALS, 4))
-    for code in codes.split()
-}
-DEFAULT_MINOR_UNITS = 2
 
 
 def amount_text(amount: Decimal, currency: str) -> str:
     """The amount with exactly the currency's minor units: "601.80", "1120.00", "5000" (JPY),
     "1.250" (BHD); more digits than that are rounded half-up."""
-    digits = MINOR_UNITS.get(currency.upper(), DEFAULT_MINOR_UNITS)
-    exact = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    exact = round_minor(amount, currency)
     return format(exact.copy_abs() if exact.is_zero() else exact, "f")
 
 
