@@ -17,8 +17,8 @@ import pytest
 from local import fastspring as fs
 from tests.support import (
     ROOT,
-    WEBHOOK_SECRET,
     SECOND,
+    WEBHOOK_SECRET,
     FakeFastSpring,
     body_of,
     call,

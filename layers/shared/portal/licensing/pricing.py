@@ -4,8 +4,8 @@ Per added workstation: `licenseUnit + supportUnitPerYear x daysLeft / 365`, with
 today to the end of the license's support and the unit prices of the currency from the catalog
 (`portal.orders.catalog.Upgrade`). Everything is `Decimal`; the price is rounded half-up to the
 currency's minor unit (portal.currencies) once, at the end. Unit prices are whole minor units
-(the catalog's model checks it), so the license part `N x licenseUnit` is exact and the breakdown's support amount is
-the price minus it: the breakdown always adds up to the price.
+(the catalog's model checks it), so the license part `N x licenseUnit` is exact and the
+breakdown's support amount is the price minus it: the breakdown always adds up to the price.
 
 Plain code: the upgrade-quote function is one a person waits on (no validation library)."""
 
