@@ -728,7 +728,7 @@ class FastSpringStandIn:
                     f"form-action 'self' {self.portal_url}; base-uri 'none'; frame-ancestors 'none'"
                 ),
                 "X-Content-Type-Options": "nosniff",
-                "Referrer-Policy": "no-referrer",
+                "Referrer-Policy": "same-origin",  # no-referrer makes a form POST send Origin: null
                 "Cache-Control": "no-store",
             }
         )

@@ -7,8 +7,12 @@ runner resolves the function with SamFunctionProvider (CodeUri + Handler), impor
 file by path under a unique module name (every function's file is app.py), puts the function's
 layers on sys.path (as /opt/python would be), and calls the handler with a minimal LambdaContext.
 
-Like Lambda, one function handles one event at a time (a lock per function); different functions
-run concurrently. Timeouts are reported by the context but not enforced. Signatures are SAM CLI
+One event at a time in the whole process: Powertools' resolvers keep the current event and
+context on a class shared by every function (`BaseRouter.current_event`), harmless in Lambda,
+where a container runs one function and one event at a time, but two functions running at once in
+one process would read each other's request (seen: the home page's parallel calls answering with
+another call's query string). So one lock serialises every invocation, as one Lambda container per
+function would serialise each function's own. Timeouts are reported by the context but not enforced. Signatures are SAM CLI
 internals, pinned at aws-sam-cli 1.170.0 (tests/integration/test_local_stack.py covers them).
 """
 
@@ -76,8 +80,7 @@ class InProcessRunner:
     def __init__(self, functions: SamFunctionProvider) -> None:
         self._functions = functions
         self._modules: dict[str, ModuleType] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
+        self._one_at_a_time = threading.Lock()
         for path in reversed(layer_paths(functions)):
             if str(path) not in sys.path:
                 sys.path.insert(0, str(path))
@@ -115,9 +118,7 @@ class InProcessRunner:
         # HTTP APIs send header names in lower case; SAM passes Flask's Title-Case through.
         payload["headers"] = {k.lower(): v for k, v in (payload.get("headers") or {}).items()}
         context = LocalContext(function.name, int(function.memory or 128), function.timeout or 3)
-        with self._guard:
-            lock = self._locks.setdefault(function.name, threading.Lock())
-        with lock:
+        with self._one_at_a_time:
             try:
                 handler = getattr(self._module(function), function.handler.rsplit(".", 1)[1])
                 result = handler(payload, context)
