@@ -12,8 +12,9 @@ context on a class shared by every function (`BaseRouter.current_event`), harmle
 where a container runs one function and one event at a time, but two functions running at once in
 one process would read each other's request (seen: the home page's parallel calls answering with
 another call's query string). So one lock serialises every invocation, as one Lambda container per
-function would serialise each function's own. Timeouts are reported by the context but not enforced. Signatures are SAM CLI
-internals, pinned at aws-sam-cli 1.170.0 (tests/integration/test_local_stack.py covers them).
+function would serialise each function's own. Timeouts are reported by the context but not
+enforced. Signatures are SAM CLI internals, pinned at aws-sam-cli 1.170.0
+(tests/integration/test_local_stack.py covers them).
 """
 
 from __future__ import annotations
