@@ -299,6 +299,18 @@ import os
 
 
 def lambda_handler(event, context):
+    if event.get("rawQueryString") == "hold":  # the overlap probe, as the other handler's
+        import sys
+        import time
+
+        probe = sys.modules["_overlap_probe"]
+        with probe.lock:
+            probe.active += 1
+            probe.most = max(probe.most, probe.active)
+        time.sleep(0.05)
+        with probe.lock:
+            probe.active -= 1
+        return {"statusCode": 201, "body": json.dumps({"most": probe.most})}
     names = ("GREETING", "ONLY_ECHO", "TABLE_NAME", "STAGE", "PORTAL_ORIGIN", "SECRETS_PREFIX")
     return {
         "statusCode": 201,
@@ -321,10 +333,30 @@ def lambda_handler(event, context):
 
 OTHER_HANDLER = """\
 import json
+import sys
+import threading
+import time
+import types
+
+# Shared by every function of the process (as Powertools' BaseRouter.current_event is): how many
+# invocations run at once, and the most seen.
+PROBE = sys.modules.setdefault(
+    "_overlap_probe", types.SimpleNamespace(active=0, most=0, lock=threading.Lock())
+)
 
 
 def lambda_handler(event, context):
-    return {"statusCode": 200, "body": json.dumps({"who": "other", "module": __name__})}
+    if event.get("rawQueryString") == "hold":
+        with PROBE.lock:
+            PROBE.active += 1
+            PROBE.most = max(PROBE.most, PROBE.active)
+        time.sleep(0.05)
+        with PROBE.lock:
+            PROBE.active -= 1
+    return {
+        "statusCode": 200,
+        "body": json.dumps({"who": "other", "module": __name__, "most": PROBE.most}),
+    }
 """
 
 BROKEN_HANDLER = """\
@@ -473,6 +505,20 @@ class TestInProcessRunner:
         echo_module = _echoed(call(echo.base_url, "GET", "/api/echo"))["module"]
         assert echo_module != other.json()["module"]
         assert echo_module != "app"
+
+    def test_one_invocation_at_a_time_across_functions(self, echo: LocalStack) -> None:
+        # given two functions that note how many invocations run at once in the process (the
+        # state Powertools keeps on a shared class makes two at once unsafe)
+        assert call(echo.base_url, "GET", "/api/other").status == 200  # the probe exists
+        # when eight requests to both arrive together
+        from concurrent.futures import ThreadPoolExecutor
+
+        paths = ["/api/echo?hold", "/api/other?hold"] * 4
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda path: call(echo.base_url, "GET", path), paths))
+        # then every one answered, and never two ran at once
+        assert sorted(a.status for a in answers) == [200] * 4 + [201] * 4
+        assert max(a.json()["most"] for a in answers) == 1
 
     def test_a_failing_handler_is_a_5xx_and_the_stack_keeps_serving(self, echo: LocalStack) -> None:
         # when a handler raises, then SAM's answer for a failed Lambda: 500, no traceback
