@@ -47,6 +47,12 @@ function detectLanguage() {
     || 'en';
 }
 
+/** Merge a page's own messages ({en: {...}, de: {...}, fr: {...}}) into the catalogs; call it
+ * before initPage(). Messages only one page needs live next to it, so the others stay light. */
+export function addMessages(byLanguage) {
+  for (const lang of LANGUAGES) Object.assign(CATALOGS[lang], byLanguage[lang]);
+}
+
 export function getLanguage() {
   return current;
 }
