@@ -35,6 +35,11 @@ export function hasChosenLanguage() {
   return supported(storageGet(localStorage, CHOICE_KEY)) !== null;
 }
 
+/** True when the language is the user's choice or the signed-in customer's (not a guess). */
+export function knowsLanguage() {
+  return hasChosenLanguage() || supported(storageGet(sessionStorage, CUSTOMER_KEY)) !== null;
+}
+
 function detectLanguage() {
   const fromUrl = supported(new URLSearchParams(location.search).get('lang'));
   if (fromUrl) {

@@ -4,7 +4,9 @@
 // goes there. No price is ever computed or sent from here.
 import { api, ApiError, UnauthenticatedError } from './api.js';
 import { formatDate, formatMoney, formatNumber } from './format.js';
-import { addMessages, t, getLanguage, hasMessage, onLanguageChange, useCustomerLanguage } from './i18n.js';
+import {
+  addMessages, t, getLanguage, hasMessage, knowsLanguage, onLanguageChange, useCustomerLanguage,
+} from './i18n.js';
 import { initPage } from './page.js';
 import { el, renderRows } from './table.js';
 import en from '../i18n/upgrade/en.js';
@@ -232,13 +234,26 @@ window.addEventListener('pageshow', (event) => {
 });
 onLanguageChange(render);
 
-if (LICENSE_ID.test(licenseId)) {
-  ask(chosen() ?? MIN_ADDED);
-} else {
-  final = true;
-  error = { key: 'upgrade.error.not_found', blocks: true };
+/** The account's language first when this tab does not know it (a tab opened from the home
+ * page does not share its session storage), so the price shows in it; then the first quote. */
+async function start() {
+  waiting = true;
   render();
+  if (!knowsLanguage()) {
+    try {
+      useCustomerLanguage((await api('/me')).language);
+    } catch (err) {
+      if (err instanceof UnauthenticatedError) return;
+    }
+  }
+  if (LICENSE_ID.test(licenseId)) {
+    ask(chosen() ?? MIN_ADDED);
+  } else {
+    waiting = false;
+    final = true;
+    error = { key: 'upgrade.error.not_found', blocks: true };
+    render();
+  }
 }
-// The tab opened from the home page does not share its session storage: adopt the account's
-// language here too (unless the user chose one).
-api('/me').then((me) => useCustomerLanguage(me.language)).catch(() => {});
+
+start();
