@@ -4,7 +4,7 @@ export default {
   'upgrade.pageTitle': 'Erweiterung – Kundenportal',
   'upgrade.back': '« Zurück zu Ihren Lizenzen',
   'upgrade.heading': 'Lizenz erweitern',
-  'upgrade.headingBound': 'Lizenz {software} erweitern, zugewiesen dem Computer {computer} (#{serial})',
+  'upgrade.headingBound': 'Lizenz {software} erweitern, zugewiesen an Computer {computer} (#{serial})',
   'upgrade.headingFree': 'Lizenz {software} erweitern (#{serial}), keinem Computer zugewiesen',
   'upgrade.detail': 'Lizenzdetails',
   'upgrade.workstations': { one: '{number} Arbeitsplatz', other: '{number} Arbeitsplätze' },
