@@ -119,7 +119,7 @@ browser-deps:
 
 # ---------------------------------------------------------------- develop
 run: export PYTHONPATH := layers/shared:.
-run: install ## Start the local stack at http://127.0.0.1:3000 (PORT=...): API, web, local AWS, demo data
+run: install ## Start the local stack at http://127.0.0.1:3000 (PORT=...): API, web, local AWS, demo data, the FastSpring stand-in on PORT+1
 	python -m local.run
 
 order: export PYTHONPATH := layers/shared:.

@@ -85,16 +85,23 @@ class LocalApi:
 
 
 def build_local_api(
-    *, template: Path, web_dir: Path, host: str, port: int, tables: Mapping[str, str]
+    *,
+    template: Path,
+    web_dir: Path,
+    host: str,
+    port: int,
+    tables: Mapping[str, str],
+    fastspring: str | None = None,
 ) -> LocalApi:
-    """The Flask app serving the template's HttpApi routes (in-process) and web_dir."""
+    """The Flask app serving the template's HttpApi routes (in-process) and web_dir;
+    `fastspring`: the FastSpring stand-in's URL the handlers use (environment.local_overrides)."""
     origin, template = f"http://{host}:{port}", template.resolve()
     stacks, _ = SamLocalStackProvider.get_stacks(
         str(template), parameter_overrides=parameter_overrides(origin)
     )
     functions = SamFunctionProvider(stacks)
     environment = handler_environment(
-        functions.get_all(), template, tables, local_overrides(origin)
+        functions.get_all(), template, tables, local_overrides(origin, fastspring)
     )
     api = _HttpApi()
     api.__dict__.update(ApiProvider(stacks, cwd=str(template.parent)).api.__dict__)

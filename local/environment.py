@@ -30,9 +30,12 @@ class UnresolvedEnvironment(ValueError):
     """A handler variable refers to a deployed resource: give it a value in local_overrides()."""
 
 
-def local_overrides(origin: str) -> dict[str, str]:
-    """Handler variables whose local value differs from any deployed stage."""
-    return {
+def local_overrides(origin: str, fastspring: str | None = None) -> dict[str, str]:
+    """Handler variables whose local value differs from any deployed stage.
+
+    fastspring: the URL of the local FastSpring stand-in (local/fastspring_store.py), which is
+    then both the checkout base and the API base; None leaves the template's values."""
+    overrides = {
         "STAGE": "local",
         "PORTAL_ORIGIN": origin,
         "SECRETS_PREFIX": LOCAL_SECRETS_PREFIX,
@@ -41,6 +44,9 @@ def local_overrides(origin: str) -> dict[str, str]:
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
     }
+    if fastspring is not None:
+        overrides |= {"FASTSPRING_CHECKOUT_BASE": fastspring, "FASTSPRING_API_BASE": fastspring}
+    return overrides
 
 
 def parameter_overrides(origin: str) -> dict[str, str]:

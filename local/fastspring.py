@@ -8,9 +8,10 @@ and posts them to the running portal, so a person can watch an order appear.
 
 The secret is the local development default (local/aws.py DEV_SECRETS "fastspring-webhook",
 overridable with PORTAL_DEV_FASTSPRING_WEBHOOK_SECRET). The tests build and sign their events
-here too: order_completed() / return_created() make events, signed_batch() is the one builder of
-a signed delivery (this command, the unit tests through the handler, the integration tests over
-HTTP), post() sends one.
+here too: order_completed() / return_created() make events (order lines from SKUs, or explicit
+Lines such as the checkout stand-in's, local/fastspring_store.py), signed_batch() is the one
+builder of a signed delivery (this command, the stand-in, the unit tests through the handler,
+the integration tests over HTTP), post() sends one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ import secrets
 import sys
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -43,6 +45,16 @@ def dev_webhook_secret() -> str:
     from local.aws import dev_secret_values
 
     return next(v for k, v in dev_secret_values().items() if k.endswith("fastspring-webhook"))
+
+
+def dev_api_credentials() -> tuple[str, str]:
+    """(username, password) of FastSpring's API locally: local/aws.py DEV_SECRETS
+    "fastspring-api" (PORTAL_DEV_FASTSPRING_API overrides it), what the stand-in accepts."""
+    from local.aws import dev_secret_values
+
+    raw = next(v for k, v in dev_secret_values().items() if k.endswith("fastspring-api"))
+    credentials = json.loads(raw)
+    return str(credentials["username"]), str(credentials["password"])
 
 
 def new_reference(at: datetime | None = None) -> str:
@@ -81,14 +93,46 @@ def display_name(sku: str) -> str:
     return sku
 
 
+def tax_of(subtotal: Decimal) -> Decimal:
+    """The tax of an order of `subtotal`: 20 %, to the cent (the local orders' VAT)."""
+    return (subtotal * Decimal("0.20")).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One order line as FastSpring reports it: product path, display name, SKU (may be None),
+    quantity and the line's subtotal (before tax), custom attributes."""
+
+    product: str
+    display: str | None
+    sku: str | None
+    quantity: int
+    subtotal: Decimal
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+def sku_line(sku: str, serial: str | None = None) -> Line:
+    """The line `make order` sends for `sku`: its list price, the serial a support line renews."""
+    return Line(
+        product=sku.lower(),
+        display=display_name(sku),
+        sku=sku,
+        quantity=1,
+        subtotal=list_price(sku),
+        attributes={"serialNumber": serial} if serial and sku.startswith("S") else {},
+    )
+
+
 def order_completed(
     *,
     email: str,
-    skus: list[str],
+    skus: Sequence[str] = (),
+    lines: Sequence[Line] = (),
+    tags: Mapping[str, str] | None = None,
     reference: str | None = None,
     order_id: str | None = None,
-    first: str = "Sam",
-    last: str = "Taylor",
+    first: str | None = "Sam",
+    last: str | None = "Taylor",
     company: str | None = "Taylor Consulting Ltd",
     country: str = "GB",
     city: str | None = "Leeds",
@@ -100,26 +144,33 @@ def order_completed(
     at: datetime | None = None,
     event_id: str | None = None,
 ) -> dict[str, Any]:
-    """One `order.completed` event shaped like FastSpring's (see docs/FASTSPRING.md)."""
+    """One `order.completed` event shaped like FastSpring's (see docs/FASTSPRING.md).
+
+    Its lines: one per SKU in `skus` (sku_line, `serial` on support lines), then `lines` as
+    given; `tags` are the order tags the checkout session carried. Subtotal is the lines' sum,
+    tax 20 % of it, total both."""
     at = at or datetime.now(UTC)
     millis = int(at.timestamp() * 1000)
     order_id = order_id or new_id()
     reference = reference or new_reference(at)
-    items = []
-    for sku in skus:
-        item: dict[str, Any] = {
-            "product": sku.lower(),
-            "display": display_name(sku),
-            "quantity": 1,
-            "sku": sku,
-            "subtotal": list_price(sku),
-            "subtotalDisplay": f"{list_price(sku)} {currency}",
-            "attributes": {"serialNumber": serial} if serial and sku.startswith("S") else {},
+    every = [sku_line(sku, serial) for sku in skus] + list(lines)
+    if not every:
+        raise ValueError("an order has at least one line (skus or lines)")
+    items = [
+        {
+            "product": line.product,
+            "display": line.display,
+            "quantity": line.quantity,
+            "sku": line.sku,
+            "subtotal": line.subtotal,
+            "subtotalDisplay": f"{line.subtotal} {currency}",
+            "attributes": dict(line.attributes),
             "fulfillments": {},
         }
-        items.append(item)
-    subtotal = sum((i["subtotal"] for i in items), Decimal("0"))
-    tax = (subtotal * Decimal("0.20")).quantize(Decimal("0.01"))
+        for line in every
+    ]
+    subtotal = sum((line.subtotal for line in every), Decimal("0"))
+    tax = tax_of(subtotal)
     contact = {"first": first, "last": last, "email": email, "company": company, "phone": None}
     address = {"country": country, "city": city, "display": f"{city or ''}, {country}"}
     account: Any = (
@@ -158,7 +209,7 @@ def order_completed(
             "customer": contact,
             "address": address,
             "items": items,
-            "tags": {},
+            "tags": dict(tags or {}),
         },
     }
 
@@ -199,7 +250,12 @@ def return_created(
 
 def batch(*events: dict[str, Any]) -> bytes:
     """The raw body of a delivery: {"events": [...]}, amounts as JSON numbers like FastSpring's."""
-    return json.dumps({"events": list(events)}, default=_json_default).encode("utf-8")
+    return dumps({"events": list(events)})
+
+
+def dumps(value: Any) -> bytes:
+    """JSON as FastSpring writes it: Decimal amounts as JSON numbers."""
+    return json.dumps(value, default=_json_default).encode("utf-8")
 
 
 def _json_default(value: Any) -> Any:

@@ -1,6 +1,7 @@
 """`python -m local.run` (from the repository root): the whole portal at http://127.0.0.1:3000.
 
---port (or the PORT variable) changes the port. Writes .local/stack.json and the product's key
+--port (or the PORT variable) changes the port; the FastSpring stand-in (checkout pages, sessions
+and events API) listens on the next one (3001). Writes .local/stack.json and the product's key
 file .local/activation-keys.json (local/stack.py), prints the demo sign-ins and activation keys
 (local/demo_data.py), then serves until Ctrl-C or SIGTERM, shuts moto and the HTTP server down
 cleanly and removes .local/stack.json.
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         with LocalStack(port=port) as stack:
             stack_file = stack.write_stack_file()
             print(f"Customer Portal running at {stack.base_url}", flush=True)
+            print(f"FastSpring stand-in (checkout, sessions API) at {stack.fastspring_url}")
             if stack.sign_ins:
                 print("Demo sign-ins (email / order number / activation key):")
                 for sign_in in stack.sign_ins:

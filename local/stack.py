@@ -1,10 +1,12 @@
 """LocalStack: the whole portal in one process, for tests and `python -m local.run`.
 
-Start order: bind the HTTP port (0 = a free one; its port is the portal origin), start moto, point
-boto3 at it (os.environ), create the template's tables and DEV_SECRETS, build the API + web app,
-set the handlers' environment, seed local/demo_data.py if it exists, then serve on a daemon
-thread and wait until it answers. `stop()` (and leaving the `with` block) shuts the HTTP server and
-moto down and restores every environment variable it changed.
+Start order: bind the HTTP port (0 = a free one; its port is the portal origin), start the
+FastSpring stand-in (local/fastspring_store.py) on the portal's port + 1 (a free one when the
+portal's is 0), start moto, point boto3 at it (os.environ), create the template's tables and
+DEV_SECRETS, build the API + web app, set the handlers' environment (FASTSPRING_CHECKOUT_BASE and
+FASTSPRING_API_BASE: the stand-in), seed local/demo_data.py if it exists, then serve on a daemon
+thread and wait until it answers. `stop()` (and leaving the `with` block) shuts the HTTP server,
+the stand-in and moto down and restores every environment variable it changed.
 
 One LocalStack per process at a time: handlers share os.environ and the portal's cached clients.
 
@@ -32,6 +34,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from local import aws
 from local.api import DEFAULT_TEMPLATE, DEFAULT_WEB_DIR, build_local_api
+from local.fastspring_store import FastSpringStandIn
 
 LOG = logging.getLogger(__name__)
 LOCAL_DIR = Path(__file__).resolve().parent.parent / ".local"
@@ -82,11 +85,16 @@ class LocalStack:
         moto_port: int = 0,
         seed: bool = True,
         *,
+        fastspring_port: int | None = None,
         template: Path = DEFAULT_TEMPLATE,
         web_dir: Path = DEFAULT_WEB_DIR,
         host: str = "127.0.0.1",
     ) -> None:
         self.port, self.moto_port, self.seed = port, moto_port, seed
+        # The FastSpring stand-in's port: None = the portal's + 1, or a free one when port is 0.
+        self.fastspring_port = fastspring_port
+        self.fastspring: FastSpringStandIn | None = None
+        self.fastspring_url = ""
         self.template, self.web_dir, self.host = Path(template), Path(web_dir), host
         self.base_url = self.moto_url = self.table_name = ""
         self.tables: dict[str, str] = {}
@@ -120,6 +128,10 @@ class LocalStack:
         except SystemExit as exc:  # werkzeug exits when the port is taken
             raise OSError(errno.EADDRINUSE, f"{self.host}:{self.port} is in use") from exc
         self.base_url = f"http://{self.host}:{self._server.server_port}"
+        self.fastspring = FastSpringStandIn(
+            self.base_url, host=self.host, port=self._fastspring_port()
+        ).start()
+        self.fastspring_url = self.fastspring.url
         self._moto = aws.start_moto(self.moto_port)
         self.moto_url = self._moto.url
         self._set_env(aws.aws_environment(self.moto_url))
@@ -133,6 +145,7 @@ class LocalStack:
             host=self.host,
             port=self._server.server_port,
             tables={**self.tables, **self.kms_keys},
+            fastspring=self.fastspring_url,
         )
         self.environment, self.routes = api.environment, api.routes
         self._set_env(api.environment)
@@ -146,6 +159,11 @@ class LocalStack:
         )
         self._thread.start()
         self._wait_until_answering()
+
+    def _fastspring_port(self) -> int:
+        if self.fastspring_port is not None:
+            return self.fastspring_port
+        return 0 if self.port == 0 else self.port + 1
 
     def _wait_until_answering(self, timeout: float = 10.0) -> None:
         assert self._server is not None
@@ -183,7 +201,7 @@ class LocalStack:
             "portal": self.base_url,
             "api": f"{self.base_url}/api",
             "aws": self.moto_url,
-            "fastspring": None,  # the FastSpring stand-in, once there is one
+            "fastspring": self.fastspring_url,  # checkout pages and the sessions/events API
             "kmsKeys": dict(self.kms_keys),
             "tables": dict(self.tables),
             "publicKeyFile": str(key_file),
@@ -215,9 +233,11 @@ class LocalStack:
                 self._server.shutdown()
                 self._thread.join(timeout=10)
             self._server.server_close()
+        if self.fastspring is not None:
+            self.fastspring.stop()
         if self._moto is not None:
             aws.stop_moto(self._moto)
-        self._server, self._thread, self._moto = None, None, None
+        self._server, self._thread, self._moto, self.fastspring = None, None, None, None
         aws.restore_environment(self._saved_env)
         self._saved_env = {}
         _forget_portal_caches()

@@ -1,70 +1,64 @@
-"""The real FastSpring API client against a local stand-in over HTTP: Basic auth, the
-unprocessed-events listing and marking an event processed."""
+"""The real FastSpring API client against the local FastSpring stand-in (local/fastspring_store.py)
+over HTTP: Basic auth, the unprocessed-events listing (amounts as Decimal), marking an event
+processed by its quoted id; and a listing in another shape, refused."""
 
 from __future__ import annotations
 
 import base64
 import json
 import threading
+from collections.abc import Iterator
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from local import fastspring as fs
+from local.fastspring_store import FastSpringStandIn
 from portal.fastspring.api import FastSpringApi
 from portal.fastspring.events import Malformed
 
 pytestmark = pytest.mark.integration
 
 
-class _FastSpring(BaseHTTPRequestHandler):
-    seen: list[tuple[str, str, str, bytes]] = []
-
-    def _reply(self, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        self.seen.append(("GET", self.path, self.headers.get("Authorization", ""), b""))
-        self._reply(
-            {
-                "action": "events.get",
-                "result": "success",
-                "more": True,
-                "events": [{"id": "e1", "type": "order.completed", "data": {"total": 12.5}}],
-            }
-        )
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
-        self.seen.append(("POST", self.path, self.headers.get("Authorization", ""), body))
-        self._reply({"result": "success"})
-
-    def log_message(self, *args: object) -> None:
-        return
+@pytest.fixture
+def store() -> Iterator[FastSpringStandIn]:
+    # the portal is never called here: nothing is paid
+    with FastSpringStandIn("http://127.0.0.1:9", credentials=("user", "pa:ss")) as running:
+        yield running
 
 
-def test_client_lists_and_marks_with_basic_auth():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FastSpring)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        api = FastSpringApi(f"http://127.0.0.1:{server.server_port}", "user", "pa:ss")
-        events, more = api.unprocessed_events(days=3)
-        assert more is True and events[0]["id"] == "e1"
-        assert str(events[0]["data"]["total"]) == "12.5"  # Decimal, not float
-        api.mark_processed("e/1")
-    finally:
-        server.shutdown()
-    (get, post) = _FastSpring.seen
+def test_client_lists_and_marks_with_basic_auth(store: FastSpringStandIn) -> None:
+    # given an event whose id needs quoting in a path, of 10.42 + 20 % tax = 12.50
+    line = fs.Line("t-ent-10", "TSplus", "T-ENT-10", 1, Decimal("10.42"))
+    store.record_event(fs.order_completed(email="a@example.com", lines=[line], event_id="e/1"))
+    api = FastSpringApi(store.url, "user", "pa:ss")
+
+    # when the client lists the unprocessed events
+    events, more = api.unprocessed_events(days=3)
+
+    # then it gets the event, its amounts as Decimal (the JSON number 12.5, not a float)
+    assert more is False and [e["id"] for e in events] == ["e/1"]
+    total = events[0]["data"]["total"]
+    assert isinstance(total, Decimal) and total == Decimal("12.5")
+
+    # when it marks it processed, then the store holds it processed and lists it no more
+    api.mark_processed("e/1")
+    assert [e["processed"] for e in store.events()] == [True]
+    assert api.unprocessed_events(days=3) == ([], False)
+
+    # and every call carried the Basic credentials; the id went quoted, as one path segment
     expected = "Basic " + base64.b64encode(b"user:pa:ss").decode()
-    assert get[:3] == ("GET", "/events/unprocessed?days=3", expected)
-    assert post[:3] == ("POST", "/events/e%2F1", expected)
-    assert json.loads(post[3]) == {"processed": True}
+    calls = store.requests()
+    assert calls[0] == ("GET", "/events/unprocessed?days=3", expected)
+    assert calls[1] == ("POST", "/events/e%2F1", expected)
+    assert all(authorization == expected for _, _, authorization in calls)
+
+
+def test_wrong_credentials_are_refused_by_the_store(store: FastSpringStandIn) -> None:
+    api = FastSpringApi(store.url, "user", "wrong")
+    with pytest.raises(OSError, match="401"):
+        api.unprocessed_events(days=3)
 
 
 def test_client_refuses_plain_http_to_other_hosts():
@@ -72,11 +66,19 @@ def test_client_refuses_plain_http_to_other_hosts():
         FastSpringApi("http://api.fastspring.com", "u", "p")
 
 
-class _BrokenFastSpring(_FastSpring):
+class _BrokenFastSpring(BaseHTTPRequestHandler):
     """Answers the events listing with something that is not FastSpring's shape."""
 
     def do_GET(self) -> None:
-        self._reply({"events": {"id": "e1"}, "more": "perhaps"})
+        data = json.dumps({"events": {"id": "e1"}, "more": "perhaps"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        return
 
 
 def test_an_answer_that_is_not_the_events_listing_is_refused():

@@ -540,14 +540,42 @@ def test_stop_closes_the_port_and_restores_the_environment(tmp_path: Path) -> No
     template = write_echo_project(tmp_path)
     before = {name: os.environ.get(name) for name in ("AWS_ENDPOINT_URL", "TABLE_NAME", "STAGE")}
     stack = LocalStack(seed=False, template=template, web_dir=tmp_path / "web").start()
-    base_url, moto_url = stack.base_url, stack.moto_url
+    base_url, moto_url, fastspring_url = stack.base_url, stack.moto_url, stack.fastspring_url
     assert call(base_url, "GET", "/").status == 200
-    # when it stops, then neither port answers and the environment is as it was
+    assert call(fastspring_url, "GET", "/session/none").status == 404
+    # when it stops, then no port answers and the environment is as it was
     stack.stop()
-    for url in (base_url, moto_url):
+    for url in (base_url, moto_url, fastspring_url):
         with pytest.raises(OSError):
             call(url, "GET", "/")
     assert {name: os.environ.get(name) for name in before} == before
+
+
+def _free_port_pair() -> int:
+    """A port p with p + 1 free too (both bound, then released)."""
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as first, socket.socket() as second:
+            first.bind(("127.0.0.1", 0))
+            port = first.getsockname()[1]
+            try:
+                second.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+            return int(port)
+    raise RuntimeError("no two free ports in a row")
+
+
+def test_on_a_fixed_port_the_fastspring_stand_in_takes_the_next(tmp_path: Path) -> None:
+    # given a port and the next one free (make run: 3000 and 3001)
+    port = _free_port_pair()
+    # when the stack starts on it, then the stand-in answers on the next port
+    template = write_echo_project(tmp_path)
+    with LocalStack(port=port, seed=False, template=template, web_dir=tmp_path / "web") as stack:
+        assert stack.base_url == f"http://127.0.0.1:{port}"
+        assert stack.fastspring_url == f"http://127.0.0.1:{port + 1}"
+        assert call(stack.fastspring_url, "GET", "/session/none").status == 404
 
 
 def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path: Path) -> None:
@@ -573,7 +601,11 @@ def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path:
         assert set(described["kmsKeys"]) == set(template_keys)
         listed_keys = {k["KeyId"] for k in _client(stack, "kms").list_keys()["Keys"]}
         assert set(described["kmsKeys"].values()) <= listed_keys
-        assert described["fastspring"] is None
+        # the FastSpring stand-in, on its own port: the handlers' checkout and API base
+        assert described["fastspring"] == stack.fastspring_url != stack.base_url
+        assert stack.environment["FASTSPRING_CHECKOUT_BASE"] == described["fastspring"]
+        assert stack.environment["FASTSPRING_API_BASE"] == described["fastspring"]
+        assert call(described["fastspring"], "GET", "/events/unprocessed?days=1").status == 401
         # the product's key file: exactly what GET /api/activation/keys answers, loadable
         key_file = Path(described["publicKeyFile"])
         assert key_file == (tmp_path / "activation-keys.json").resolve()

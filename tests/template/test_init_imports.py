@@ -22,7 +22,7 @@ import pytest
 from bench.cold_init import LAYER, READ_FORBIDDEN, XRAY, Function, Probe, functions, probe
 from local import aws
 from local import fastspring as fs
-from local.demo_data import DEMO_EMAIL, DEMO_ORDER
+from local.demo_data import DEMO_EMAIL, DEMO_ORDER, SECOND_EMAIL, SECOND_ORDER
 from local.stack import LocalStack
 from portal.fastspring.signatures import signature
 from tests.support import ROOT, event
@@ -43,6 +43,8 @@ BROWSER_FACING = (
     "activation_keys",
     "activation",
     "manage_license",
+    "upgrade_quote",
+    "upgrade_checkout",
 )
 WEBHOOK = "fastspring_webhook"
 
@@ -120,10 +122,10 @@ print(json.dumps({"status": answer.get("statusCode"), "modules": sorted(sys.modu
 """
 
 
-def _sign_in(stack: LocalStack) -> str:
+def _sign_in(stack: LocalStack, email: str = DEMO_EMAIL, order: str = DEMO_ORDER) -> str:
     request = urllib.request.Request(
         stack.base_url + "/api/auth/login",
-        data=json.dumps({"email": DEMO_EMAIL, "orderNumber": DEMO_ORDER}).encode(),
+        data=json.dumps({"email": email, "orderNumber": order}).encode(),
         method="POST",
         headers={"Content-Type": "application/json", "Origin": stack.base_url},
     )
@@ -141,6 +143,27 @@ def _first_bound_license_id(stack: LocalStack, token: str) -> str:
         return next(str(lic["id"]) for lic in json.load(answer)["items"] if lic["computerId"])
 
 
+def _upgrade_quote(stack: LocalStack, token: str) -> dict[str, Any]:
+    """A quote for the second demo customer's Remote Work license, asked over HTTP."""
+    request = urllib.request.Request(
+        stack.base_url + "/api/licenses", headers={"Cookie": f"__Host-portal_session={token}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        license_id = next(str(lic["id"]) for lic in json.load(answer)["items"] if lic["upgradable"])
+    request = urllib.request.Request(
+        stack.base_url + "/api/upgrades/quotes",
+        data=json.dumps({"licenseId": license_id, "additionalWorkstations": 3}).encode(),
+        method="POST",
+        headers={
+            "Cookie": f"__Host-portal_session={token}",
+            "Content-Type": "application/json",
+            "Origin": stack.base_url,
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return dict(json.load(answer)) | {"licenseId": license_id}
+
+
 def _get(token: str, origin: str, path: str, route: str, params: dict[str, str]) -> dict:
     """A GET event of the HTTP API for `route` (no sample in events/ for these two)."""
     ev = event("me", token=token, origin=origin)
@@ -153,6 +176,18 @@ def _get(token: str, origin: str, path: str, route: str, params: dict[str, str])
 def _events(stack: LocalStack) -> dict[str, dict[str, Any]]:
     origin, token, leaving = stack.base_url, _sign_in(stack), _sign_in(stack)
     license_id = _first_bound_license_id(stack, token)
+    upgrading = _sign_in(stack, SECOND_EMAIL, SECOND_ORDER)
+    quote = _upgrade_quote(stack, upgrading)
+    quote_event = event(
+        "upgrade_quote",
+        token=upgrading,
+        origin=origin,
+        body={"licenseId": quote["licenseId"], "additionalWorkstations": 2},
+    )
+    checkout_event = event("upgrade_checkout", token=upgrading, origin=origin)
+    checkout_path = f"/api/upgrades/quotes/{quote['quoteId']}/checkout"
+    checkout_event["rawPath"] = checkout_event["requestContext"]["http"]["path"] = checkout_path
+    checkout_event["pathParameters"] = {"quote_id": quote["quoteId"]}
     body = fs.batch(fs.order_completed(email="init.probe@example.com", skus=["T-ENT-5"]))
     webhook = event(WEBHOOK, origin=None)
     webhook["body"], webhook["isBase64Encoded"] = body.decode(), False
@@ -183,6 +218,8 @@ def _events(stack: LocalStack) -> dict[str, dict[str, Any]]:
             "/api/licenses/{license_id}/history",
             {"license_id": license_id},
         ),
+        "upgrade_quote": quote_event,  # 201
+        "upgrade_checkout": checkout_event,  # a session on the stack's FastSpring stand-in
         WEBHOOK: webhook,
     }
 
@@ -225,7 +262,7 @@ def test_browser_facing_handlers_load_no_pydantic_when_invoked(
 ) -> None:
     # given each browser-facing handler, imported and serving a first real request
     statuses = {name: invoked[name][0] for name in BROWSER_FACING}
-    assert {name: s for name, s in statuses.items() if s not in (200, 204)} == {}
+    assert {name: s for name, s in statuses.items() if s not in (200, 201, 204)} == {}
     # then none of them loaded pydantic or pydantic-core
     heavy = {name: invoked[name][1].loaded(PYDANTIC) for name in BROWSER_FACING}
     assert {name: modules for name, modules in heavy.items() if modules} == {}
