@@ -293,7 +293,11 @@ def test_upgrade_loop_quote_checkout_pay_and_the_license_grows(
 
     # when she pays, then she is back on the portal's home page and the license has 8
     upgrade.locator('form[action$="/pay"] [type="submit"]').click()
-    upgrade.wait_for_url(re.compile("^" + re.escape(portal.base_url) + r"/home\.html(\?.*)?$"))
+    upgrade.wait_for_load_state()
+    home = re.compile("^" + re.escape(portal.base_url) + r"/home\.html(\?.*)?$")
+    assert home.match(upgrade.url), f"Pay did not return to the portal: {upgrade.url}: " + norm(
+        upgrade.text_content("body") or ""
+    )
     wait_for_home(upgrade)
     assert users_cell(upgrade, before["id"]) == "8"
     after = remote_work_license(browser_context)
@@ -330,6 +334,9 @@ def test_upgrade_loop_quote_checkout_pay_and_the_license_grows(
     upgrade.goto(checkout_url)
     upgrade.locator('form[action$="/redeliver"] [type="submit"]').click()
     upgrade.wait_for_load_state()
+    assert home.match(upgrade.url), f"the redelivery failed: {upgrade.url}: " + norm(
+        upgrade.text_content("body") or ""
+    )
     assert remote_work_license(browser_context)["users"] == 8
     watch.assert_clean()
 
