@@ -8,6 +8,7 @@ blocked; the portal table is created from template.yaml by the same code the loc
                    `customer = make_customer(licenses=[("TSplus", "Enterprise", 10)])`
     clock          every handler's "now" fixed at tests.support.FIXED_NOW; clock.advance(...)
     calls          the DynamoDB operations issued (tests.support.CallLog)
+    atomic_writes  moto's reads and writes under one lock, for tests racing threads
 
 The helpers (sign_in, deliver, the demo constants...) are in tests/support.py."""
 
@@ -130,6 +131,37 @@ def make_customer(store: Any, settings: Any) -> factories.CustomerFactory:
 def clock(monkeypatch: pytest.MonkeyPatch) -> Any:
     """The FixedClock every handler reads (tests.support.fix_clock), at FIXED_NOW."""
     return fix_clock(monkeypatch)
+
+
+@pytest.fixture
+def atomic_writes(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each conditional write atomically; moto in-process, called from many
+    threads, can interleave a condition's check with another thread's write, and even a read
+    mutates its tables (a lookup of a missing partition adds an empty one to a defaultdict, which
+    breaks a concurrent transaction's deepcopy of the table). One lock around moto's reads and
+    writes gives back DynamoDB's guarantee, so that race tests (test_activation.py,
+    test_upgrade_fulfilment.py) test the portal's conditions, not moto's thread safety."""
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in (
+        "put_item",
+        "update_item",
+        "delete_item",
+        "transact_write_items",
+        "get_item",
+        "query",
+        "scan",
+    ):
+        real = getattr(DynamoDBBackend, name)
+
+        def atomic(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            with lock:
+                return _real(*args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from local.stack import LocalStack
 from portal.fastspring.events import OrderCompleted, read
 from portal.fastspring.signatures import signature
 from portal.orders.catalog import default_catalog
-from tests.support import SECOND_EMAIL, SECOND_ORDER, HttpClient
+from tests.support import SECOND_EMAIL, SECOND_KEY, SECOND_ORDER, HttpClient
 
 pytestmark = pytest.mark.integration
 
@@ -613,3 +613,44 @@ def test_quote_checkout_pay_in_a_local_stack_records_the_order(portal: LocalStac
     assert requests.post(url + "/pay", allow_redirects=False, timeout=30).status_code == 409
     again = client.get_json("/api/orders")["items"]
     assert [o["reference"] for o in again].count(data["reference"]) == 1
+
+    # and the license grew by the quote's 3 workstations, its support end untouched; the order
+    # line says the upgrade was applied
+    grown = next(
+        lic for lic in client.get_json("/api/licenses")["items"] if lic["id"] == remote["id"]
+    )
+    assert (remote["users"], grown["users"]) == (5, 8)
+    assert grown["support"] == remote["support"]
+    assert detail["items"][0]["upgrade"] == {"status": "applied", "reason": None}
+
+    # and the product's next refresh, from the computer it runs on, says 8
+    refreshed = requests.post(
+        portal.base_url + "/api/activation/refresh",
+        json={"activationKey": SECOND_KEY, "computerId": remote["computerId"]},
+        timeout=30,
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    payload = json.loads(
+        base64.urlsafe_b64decode(_padded(json.loads(refreshed.json()["licenseFile"])["payload"]))
+    )
+    assert payload["license"]["users"] == 8
+
+    # when FastSpring delivers the same paid order again (the paid page's "Send the webhook
+    # again", and a new event id for the same order), then the license stays at 8
+    redelivered = requests.post(url + "/redeliver", allow_redirects=False, timeout=30)
+    assert redelivered.status_code == 303
+    fresh_id = fs.post(
+        portal.base_url + "/api/webhooks/fastspring",
+        fs.signed_batch(dict(session.event, id="another-event-id-for-the-same-order")),
+    )
+    assert fresh_id[0] == 200, fresh_id
+    after = next(
+        lic for lic in client.get_json("/api/licenses")["items"] if lic["id"] == remote["id"]
+    )
+    assert after["users"] == 8
+    history = client.get_json(f"/api/licenses/{remote['id']}/history")["items"]
+    assert [entry["event"] for entry in history].count("upgraded") == 1
+
+
+def _padded(text: str) -> str:
+    return text + "=" * (-len(text) % 4)

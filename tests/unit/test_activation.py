@@ -29,37 +29,6 @@ from tests.support import (
 WRONG = "ZZZZ-ZZZZ-ZZZZ-ZZZZ-ZZZZ"
 
 
-@pytest.fixture
-def atomic_writes(aws, monkeypatch):
-    """DynamoDB applies each conditional write atomically; moto in-process, called from many
-    threads, can interleave a condition's check with another thread's write, and even a read
-    mutates its tables (a lookup of a missing partition adds an empty one to a defaultdict, which
-    breaks a concurrent transaction's deepcopy of the table). One lock around moto's reads and
-    writes gives back DynamoDB's guarantee, so the races below test the portal's conditions, not
-    moto's thread safety."""
-    import threading
-
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in (
-        "put_item",
-        "update_item",
-        "delete_item",
-        "transact_write_items",
-        "get_item",
-        "query",
-        "scan",
-    ):
-        real = getattr(DynamoDBBackend, name)
-
-        def atomic(*args, _real=real, **kwargs):
-            with lock:
-                return _real(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)
-
-
 def payload_of(answer: dict) -> dict:
     """The signed payload of a `licenseFile` (its signature is the verifier's business)."""
     signed = json.loads(answer["licenseFile"])

@@ -88,6 +88,7 @@ def test_extra_fields_are_ignored_and_nulls_accepted():
     # given FastSpring's fields the portal does not read, and nulls where FastSpring sends them
     data = order_data(
         buyerReference=None,
+        coupons=["WELCOME"],
         tags={"quote": "q1"},
         language=None,
         invoiceUrl=None,
@@ -100,7 +101,9 @@ def test_extra_fields_are_ignored_and_nulls_accepted():
     # then it is accepted, the nulls as None, the extras gone
     assert order.language is None and order.invoice_url is None and order.address is None
     assert order.items[0].sku is None and order.items[0].attributes is None
-    assert not hasattr(order, "tags") and not hasattr(order.items[0], "fulfillments")
+    assert not hasattr(order, "coupons") and not hasattr(order.items[0], "fulfillments")
+    # and the tags are kept as sent: portal.fastspring.upgrades reads and checks them
+    assert order.tags == {"quote": "q1"}
 
 
 def test_the_account_is_an_id_or_an_object():

@@ -145,6 +145,20 @@ class Page(Generic[T]):
     next_cursor: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LineUpgrade:
+    """What an upgrade order line did (portal.fastspring.upgrades): `applied` (the quote's
+    workstations added to its license), `held` for review with a `reason` (nothing applied), or
+    `reverted` (applied, then refunded: the workstations taken back)."""
+
+    status: str  # applied | held | reverted
+    reason: str | None  # held: amount_mismatch | quote_expired | quote_used | quote_unknown |
+    # license_changed; reverted: license_changed when there was nothing left to take back
+    quote_id: str | None  # the quote the order's tags name (None: the tags name none)
+    license_id: str | None  # the license it upgrades (the quote's, else the tags')
+    workstations: int  # the quote's added workstations (0: no quote found); never the order's
+
+
 @dataclass(slots=True)
 class OrderItem:
     product: str
@@ -155,6 +169,7 @@ class OrderItem:
     granted: tuple[str, ...] = ()  # sort keys (LIC#..., SUP#...) of what this line granted
     unknown_sku: bool = False  # no catalog entry: recorded, granted nothing, reported
     refunded_quantity: int = 0
+    upgrade: LineUpgrade | None = None  # a line of the catalog's upgrade product; else None
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from portal.models import (
     Customer,
     HistoryEntry,
     License,
+    LineUpgrade,
     Money,
     Order,
     OrderItem,
@@ -261,20 +262,42 @@ def order_to_item(customer_id: str, order: Order) -> Item:
         "currency": order.total.currency,
         "invoiceUrl": order.invoice_url,
         "status": order.status,
-        "items": [
-            {
-                "product": line.product,
-                "sku": line.sku,
-                "quantity": line.quantity,
-                "subtotal": line.subtotal.amount,
-                "display": line.display,
-                "granted": list(line.granted),
-                "unknownSku": line.unknown_sku,
-                "refundedQuantity": line.refunded_quantity,
-            }
-            for line in order.items
-        ],
+        "items": [_order_line_item(line) for line in order.items],
     }
+
+
+def _order_line_item(line: OrderItem) -> Item:
+    item: Item = {
+        "product": line.product,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "subtotal": line.subtotal.amount,
+        "display": line.display,
+        "granted": list(line.granted),
+        "unknownSku": line.unknown_sku,
+        "refundedQuantity": line.refunded_quantity,
+    }
+    if line.upgrade is not None:  # upgrade lines only: the others stay as they were
+        item["upgrade"] = {
+            "status": line.upgrade.status,
+            "reason": line.upgrade.reason,
+            "quoteId": line.upgrade.quote_id,
+            "licenseId": line.upgrade.license_id,
+            "workstations": line.upgrade.workstations,
+        }
+    return item
+
+
+def _line_upgrade(value: Any) -> LineUpgrade | None:
+    if not value:
+        return None
+    return LineUpgrade(
+        status=str(value["status"]),
+        reason=value.get("reason"),
+        quote_id=value.get("quoteId"),
+        license_id=value.get("licenseId"),
+        workstations=int(value.get("workstations") or 0),
+    )
 
 
 def order_from_item(item: Item) -> Order:
@@ -293,6 +316,7 @@ def order_from_item(item: Item) -> Order:
                 granted=tuple(line.get("granted") or ()),
                 unknown_sku=bool(line.get("unknownSku", False)),
                 refunded_quantity=int(line.get("refundedQuantity", 0)),
+                upgrade=_line_upgrade(line.get("upgrade")),
             )
             for line in item.get("items") or []
         ),

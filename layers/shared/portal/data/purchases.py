@@ -1,41 +1,100 @@
 """Committing a purchase: the customer (created when new, else its profile updated under a
 revision check), the order with its lookups, the licenses and supports it grants, the support
-dates it extends and, for a FastSpring order, its `FSEVENT#` / `FSORDER#` markers - ONE
-conditional transaction, all or nothing. The FastSpring webhook, reconciliation, the demo data
-and the test factories all write through `commit_purchase`.
+dates it extends, the upgrade it pays (the quote marked used, the workstations added to the
+license, its history entry `upgraded`) and, for a FastSpring order, its `FSEVENT#` / `FSORDER#`
+markers - ONE conditional transaction, all or nothing. The FastSpring webhook, reconciliation,
+the demo data and the test factories all write through `commit_purchase`; `read_customer` is
+what ingestion reads first about a known buyer.
 
 The answer says what a failed condition meant, so that the domain never reads transaction parts:
 the event or FastSpring order was recorded already (DUPLICATE), the customer changed meanwhile
-(CUSTOMER_RACED: read again and rebuild), or a record with the same key exists (CONFLICT)."""
+(CUSTOMER_RACED: read again and rebuild), the paid quote or its license changed meanwhile
+(UPGRADE_RACED: another order paid the quote, the license was refunded, bound or released - read
+again and decide again), or a record with the same key exists (CONFLICT)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from portal.data import keys
 from portal.data.items import (
     activation_key_item,
+    customer_from_item,
     customer_to_item,
     email_lookup_item,
     fastspring_order_item,
+    history_item,
+    license_from_item,
     license_to_item,
     order_reference_item,
     order_to_item,
     support_to_item,
 )
+from portal.data.quotes import quote_from_item, use_request
 from portal.data.store import ConditionFailed, Item, Store, to_attributes
 from portal.data.webhook_events import EventRecord, marker_request
-from portal.models import Customer, License, Order, Support
+from portal.models import Customer, HistoryEntry, License, Order, Quote, Support
 
 ABSENT = "attribute_not_exists(pk)"
 # The records one purchase may grant: a transaction holds 100 actions, and the markers, the
-# customer (profile, email and key lookups) and the order with its lookup take up to 7.
+# customer (profile, email and key lookups) and the order with its lookup take up to 7; an
+# upgrade (only ever a known customer's: profile and email lookup, 2) 3 more.
 MAX_GRANTS = 90
 PRESENT = "attribute_exists(pk)"
+# A license's history as read (portal.data.bindings numbers its entries the same way): the
+# upgrade's entry is number historyLength + 1, and a bind or release committed meanwhile makes
+# the upgrade's transaction fail rather than write a second entry with that number.
+_SAME_HISTORY = "(attribute_not_exists(historyLength) OR historyLength = :length)"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRead:
+    """What ingestion knows of a known buyer: their profile and, when the order pays an
+    upgrade, the quote and the license its tags name, as they are in that customer's partition
+    (None: not there)."""
+
+    customer: Customer | None
+    quote: Quote | None = None
+    license: License | None = None
+
+
+def read_customer(
+    store: Store, customer_id: str, *, quote_id: str | None = None, license_id: str | None = None
+) -> CustomerRead:
+    """The profile, one consistent GetItem; with a quote and a license id, the three in one
+    consistent BatchGetItem (a quote or a license of anyone else is simply not found here)."""
+    if quote_id is None or license_id is None:
+        profile = store.get(keys.customer_profile(customer_id), consistent=True)
+        return CustomerRead(customer_from_item(profile) if profile is not None else None)
+    profile, quote, lic = store.get_many(
+        [
+            keys.customer_profile(customer_id),
+            keys.quote_key(customer_id, quote_id),
+            keys.license_key(customer_id, license_id),
+        ]
+    )
+    return CustomerRead(
+        customer=customer_from_item(profile) if profile is not None else None,
+        quote=quote_from_item(quote) if quote is not None else None,
+        license=license_from_item(lic) if lic is not None else None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LicenseUpgrade:
+    """The upgrade an order pays: quote `quote_id` becomes used, `license` (as read) gets `added`
+    more users - provided it still exists, has at most `max_users - added` and the history
+    length read - and its history the entry `upgraded` at `at`."""
+
+    quote_id: str
+    license: License
+    added: int
+    max_users: int  # the catalog's maximum for the product
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +123,7 @@ class Purchase:
     # only if the stored profile still has it (a parallel order for the same customer retries).
     updated_customer: Customer | None = None
     support_extensions: Sequence[SupportExtension] = ()
+    upgrade: LicenseUpgrade | None = None  # needs `order`: the quote is marked paid by it
     fastspring_order_id: str | None = None
     event: EventRecord | None = None  # the processed marker of the event this purchase comes from
 
@@ -72,6 +132,7 @@ class PurchaseOutcome(StrEnum):
     COMMITTED = "committed"
     DUPLICATE = "duplicate"  # the event or the FastSpring order was recorded already
     CUSTOMER_RACED = "customer_raced"  # the customer changed meanwhile: read again, rebuild
+    UPGRADE_RACED = "upgrade_raced"  # the quote or the license changed meanwhile: read again
     CONFLICT = "conflict"  # another record has one of these keys (an order reference...)
 
 
@@ -117,7 +178,11 @@ def _meaning(reasons: Sequence[str], parts: Sequence[_Part]) -> PurchaseResult:
     failed = [
         part for part, code in zip(parts, reasons, strict=False) if code == "ConditionalCheckFailed"
     ]
-    for outcome in (PurchaseOutcome.DUPLICATE, PurchaseOutcome.CUSTOMER_RACED):
+    for outcome in (
+        PurchaseOutcome.DUPLICATE,
+        PurchaseOutcome.CUSTOMER_RACED,
+        PurchaseOutcome.UPGRADE_RACED,
+    ):
         if any(part.means is outcome for part in failed):
             return PurchaseResult(outcome)
     return PurchaseResult(
@@ -154,7 +219,12 @@ def _parts(store: Store, purchase: Purchase) -> list[_Part]:
         tx.put(license_to_item(customer_id, lic), conflict)
     for sup in purchase.supports:
         tx.put(support_to_item(customer_id, sup), conflict)
+    upgraded = purchase.upgrade.license.license_id if purchase.upgrade else None
+    extended = None
     for extension in purchase.support_extensions:
+        if extension.license_id == upgraded:  # one write per item: the upgrade's carries it
+            extended = extension
+            continue
         request = store.update_request(
             keys.license_key(customer_id, extension.license_id),
             update="SET supportUntil = :until, supportId = :support, supportFile = :yes",
@@ -166,7 +236,58 @@ def _parts(store: Store, purchase: Purchase) -> list[_Part]:
             condition=PRESENT,
         )
         tx.parts.append(_Part("Update", request, raced, "LIC"))
+    if purchase.upgrade is not None and purchase.order is not None:
+        tx.parts += _upgrade_parts(
+            store, customer_id, purchase.upgrade, purchase.order.reference, extended
+        )
     return tx.parts
+
+
+def _upgrade_parts(
+    store: Store,
+    customer_id: str,
+    upgrade: LicenseUpgrade,
+    reference: str,
+    extended: SupportExtension | None,
+) -> list[_Part]:
+    """The quote marked used (only while open: a quote is paid once, however many orders race
+    for it), the users added (only while the license exists - a refunded one does not - and the
+    result stays within the maximum), the history entry numbered from the length read. A
+    renewal of the same license in the same order is written by the same update."""
+    raced = PurchaseOutcome.UPGRADE_RACED
+    lic = upgrade.license
+    used = use_request(store, customer_id, upgrade.quote_id, reference)
+    update = "ADD #users :added SET historyLength = :next"
+    values: dict[str, Any] = {
+        ":added": upgrade.added,
+        ":limit": upgrade.max_users - upgrade.added,
+        ":length": lic.history_length,
+        ":next": lic.history_length + 1,
+    }
+    if extended is not None:
+        update += ", supportUntil = :until, supportId = :support, supportFile = :yes"
+        values |= {
+            ":until": extended.until.isoformat(),
+            ":support": extended.support_id,
+            ":yes": True,
+        }
+    grown = store.update_request(
+        keys.license_key(customer_id, lic.license_id),
+        update=update,
+        names={"#users": "users"},
+        values=values,
+        condition="attribute_exists(pk) AND #users <= :limit AND " + _SAME_HISTORY,
+    )
+    entry = HistoryEntry(upgrade.at, "upgraded", lic.computer_id, lic.computer_name)
+    recorded = store.put_request(
+        history_item(customer_id, lic.license_id, entry, sequence=lic.history_length + 1),
+        condition=ABSENT,
+    )
+    return [
+        _Part("Update", used, raced, "QUOTE"),
+        _Part("Update", grown, raced, "LIC"),
+        _Part("Put", recorded, raced, "HIST"),
+    ]
 
 
 def _profile_update(tx: _Transaction, customer: Customer) -> None:

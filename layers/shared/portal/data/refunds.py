@@ -1,7 +1,8 @@
 """Committing a refund: the records its lines granted are revoked (each deleted with a REVOKED#
 copy kept for support), the licenses whose support came from a revoked support get their dates
-back in line, and the order takes its refunded status - exactly once, with nothing half-revoked
-ever visible, whatever the number of records.
+back in line, the workstations of a refunded upgrade are taken back, and the order takes its
+refunded status - exactly once, with nothing half-revoked ever visible, whatever the number of
+records.
 
 One DynamoDB transaction holds at most 100 actions, and a refund of a large order needs more
 (two per record - three for a license bound to a computer, whose history then says it was
@@ -9,7 +10,8 @@ revoked - plus the date corrections and three markers). So the domain hands over
 groups that must be seen together - a record with its copy; the supports of one
 serial number with the licenses whose date depends on them - and they are packed, whole, into
 transactions of at most 100 actions. The `FSEVENT#` / `FSRETURN#` markers and the order's new
-status are written by the final transaction only: until it commits, the refund is not done, a
+status (with the upgrade lines marked `reverted`, and their workstations taken back) are written
+by the final transaction only: until it commits, the refund is not done, a
 redelivery reads what is left and finishes it, and once it has committed any further delivery
 is a duplicate. Every revocation is conditional (the copy must be new, the record still there),
 so two deliveries racing each other cannot both revoke a record: the loser reads again.
@@ -87,6 +89,15 @@ class RevocationGroup:
 
 
 @dataclass(frozen=True, slots=True)
+class UpgradeReversal:
+    """A refunded upgrade: `workstations` taken back from the license, provided it is still
+    there and has at least that many."""
+
+    license_id: str
+    workstations: int
+
+
+@dataclass(frozen=True, slots=True)
 class Refund:
     customer_id: str
     return_id: str
@@ -95,6 +106,9 @@ class Refund:
     event: EventRecord  # the processed marker of the event
     revoked_at: datetime
     reason: str
+    # one per upgrade line this refund reverts (an order pays at most one upgrade): in the final
+    # transaction, with the markers, so the workstations go back exactly once
+    reversals: Sequence[UpgradeReversal] = ()
 
 
 class RefundOutcome(StrEnum):
@@ -196,8 +210,22 @@ def _group_actions(store: Store, refund: Refund, group: RevocationGroup) -> list
 def _final_actions(store: Store, refund: Refund) -> list[_Action]:
     marker = fastspring_return_item(refund.return_id, refund.order.reference)
     order = order_to_item(refund.customer_id, refund.order)
+    reversals = [
+        _Action(
+            "Update",
+            store.update_request(
+                keys.license_key(refund.customer_id, taken.license_id),
+                update="ADD #users :minus",
+                names={"#users": "users"},
+                values={":minus": -taken.workstations, ":taken": taken.workstations},
+                condition="attribute_exists(pk) AND #users >= :taken",
+            ),
+        )
+        for taken in refund.reversals
+    ]
     return [
         _Action("Put", marker_request(store, refund.event), marker=True),
         _Action("Put", store.put_request(marker, condition=ABSENT), marker=True),
         _Action("Put", store.put_request(order, condition=PRESENT)),
+        *reversals,
     ]

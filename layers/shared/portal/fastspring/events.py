@@ -177,6 +177,10 @@ class OrderCompleted(_FromFastSpring):
     customer: Person | None = None
     address: Address | None = None
     items: Annotated[list[Line], Field(min_length=1, max_length=50)]
+    # The checkout session's tags come back on the order (FASTSPRING.md "tags"): a paid upgrade
+    # names its quote and license there. Kept as sent - read (and checked) by
+    # portal.fastspring.upgrades only, so that odd tags hold an upgrade, never reject an order.
+    tags: Any = None
 
     @model_validator(mode="after")
     def _has_an_order_id(self) -> OrderCompleted:

@@ -4,8 +4,10 @@ licenses, each bound to at most one computer), committed in one transaction
 with the event's markers (portal.data.purchases.commit_purchase).
 
 A support bought with its license binds to it; a support line naming a serial number renews that
-license's support, from the end of the running one. Billing details (name, country, city) come
-from the order's customer and address, each field else from the expanded account."""
+license's support, from the end of the running one. A line of the catalog's upgrade product pays
+the quote the order's tags name: applied in the same transaction, or held for review
+(portal.fastspring.upgrades). Billing details (name, country, city) come from the order's
+customer and address, each field else from the expanded account."""
 
 from __future__ import annotations
 
@@ -16,17 +18,19 @@ from typing import TYPE_CHECKING, Any
 from portal.accounts import customers
 from portal.clock import plus_years
 from portal.data import keys
-from portal.data.items import customer_from_item
 from portal.data.purchases import (
     MAX_GRANTS,
+    CustomerRead,
     NewCustomer,
     Purchase,
     PurchaseOutcome,
     SupportExtension,
     commit_purchase,
+    read_customer,
 )
 from portal.data.records import all_licenses
 from portal.data.webhook_events import EventRecord
+from portal.fastspring import upgrades
 from portal.fastspring.events import Event, Malformed, OrderCompleted, Rejected, read
 from portal.ids import new_serial_number, new_ulid
 from portal.models import (
@@ -66,26 +70,31 @@ def order_completed(event: Event, ctx: Context, processed: EventRecord) -> str:
         )
         if seen is not None:
             return "duplicate"
-        existing = None
+        found = None
         if by_email is not None:
-            profile = ctx.store.get(
-                keys.customer_profile(str(by_email["customerId"])), consistent=True
+            paid = upgrades.to_read(data, ctx.catalog)
+            found = read_customer(
+                ctx.store,
+                str(by_email["customerId"]),
+                quote_id=paid.quote_id if paid else None,
+                license_id=paid.license_id if paid else None,
             )
-            if profile is None:
+            if found.customer is None:
                 raise Rejected("email lookup without a customer profile")
-            existing = customer_from_item(profile)
-        purchase = _purchase(event, data, email, reference, existing, ctx, processed)
+        purchase, plan = _purchase(event, data, email, reference, found, ctx, processed)
         result = commit_purchase(ctx.store, purchase)
         if result.committed:
             count("OrderIngested")
+            upgrades.report(plan)
             return "processed"
         if result.outcome is PurchaseOutcome.DUPLICATE:
             return "duplicate"
         if result.outcome is PurchaseOutcome.CONFLICT:
             conflicts = ",".join(result.conflicts)
             raise Rejected(f"order conflicts with stored records ({conflicts})")
-        # CUSTOMER_RACED: a parallel order created or changed this customer - read again
-    raise RuntimeError("customer creation kept racing")
+        # CUSTOMER_RACED: a parallel order created or changed this customer; UPGRADE_RACED:
+        # another order paid the quote, or its license changed - read again, decide again
+    raise RuntimeError("the order kept racing with parallel changes")
 
 
 def _purchase(
@@ -93,24 +102,30 @@ def _purchase(
     data: OrderCompleted,
     email: str,
     reference: str,
-    existing: Customer | None,
+    found: CustomerRead | None,
     ctx: Context,
     processed: EventRecord,
-) -> Purchase:
+) -> tuple[Purchase, upgrades.Plan]:
     placed_at = _placed_at(data, event)
+    existing = found.customer if found else None
     customer_id = existing.customer_id if existing else new_ulid(placed_at)
     licenses_by_serial = _licenses_by_serial(customer_id, data, ctx) if existing else {}
+    plan = upgrades.plan(data, ctx.catalog, found, placed_at=placed_at, now=ctx.clock.now())
 
     lines: list[OrderItem] = []
     new_licenses: list[License] = []
     new_supports: list[Support] = []
-    grants = [ctx.catalog.grant_for(line.sku, line.product) for line in data.items]
-    for line, grant in zip(data.items, grants, strict=True):
+    grants = [
+        None if index in plan.lines else ctx.catalog.grant_for(line.sku, line.product)
+        for index, line in enumerate(data.items)
+    ]
+    for index, (line, grant) in enumerate(zip(data.items, grants, strict=True)):
         granted: list[str] = []
-        if grant is None:
+        upgrade = plan.lines.get(index)  # grants no record: it grows a license
+        if grant is None and upgrade is None:
             logger.warning("order line with an unknown SKU", extra={"sku": line.sku})
             count("OrderLineUnknownSku")
-        elif grant.kind == "license":
+        elif grant is not None and grant.kind == "license":
             # one license per unit: each runs on one computer and has its own serial number
             for _ in range(line.quantity):
                 lic = _license(grant, reference, placed_at)
@@ -124,7 +139,8 @@ def _purchase(
                 subtotal=Money(line.subtotal, data.currency),
                 display=line.display,
                 granted=tuple(granted),
-                unknown_sku=grant is None,
+                unknown_sku=grant is None and upgrade is None,
+                upgrade=upgrade,
             )
         )
     # Supports after licenses, so a support bought with its license binds to that license.
@@ -163,7 +179,7 @@ def _purchase(
         invoice_url=data.invoice_url,
     )
     customer = _customer_after(existing, customer_id, email, data, placed_at)
-    return Purchase(
+    purchase = Purchase(
         customer_id=customer_id,
         order=order,
         licenses=new_licenses,
@@ -173,9 +189,11 @@ def _purchase(
         else None,
         updated_customer=customer if existing is not None else None,
         support_extensions=extensions,
+        upgrade=plan.upgrade,
         fastspring_order_id=data.order_id,
         event=processed,
     )
+    return purchase, plan
 
 
 def _placed_at(data: OrderCompleted, event: Event) -> datetime:

@@ -1,8 +1,10 @@
 """`return.created`: a FastSpring refund revokes what the refunded lines granted (k refunded units
 of a license line revoke k of its licenses, never-activated ones first; a support line is
 revoked once all its quantity is refunded), brings the licenses' support dates back in line with
-the supports that remain, and marks the order refunded or partially refunded - exactly once,
-however many records it takes (portal.data.refunds.commit_refund)."""
+the supports that remain, takes back the workstations of a refunded upgrade line that was
+applied (portal.fastspring.upgrades.reversals; a held one changes no license), and marks the
+order refunded or partially refunded - exactly once, however many records it takes
+(portal.data.refunds.commit_refund)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from portal.data.refunds import (
 )
 from portal.data.store import Store
 from portal.data.webhook_events import EventRecord
+from portal.fastspring import upgrades
 from portal.fastspring.events import Event, Malformed, NotYet, Rejected, ReturnCreated, read
 from portal.models import Order, OrderItem, coverage_by_serial
 from portal.observability import count
@@ -60,6 +63,7 @@ def return_created(event: Event, ctx: Context, processed: EventRecord) -> str:
         order = order_from_item(order_item)
         refunded = _refund_lines(order, data)
         revoked = _revoked_records(ctx.store, customer_id, order.items, refunded)
+        refunded, reversals = upgrades.reversals(ctx.store, customer_id, order.items, refunded)
         fully = all(line.refunded_quantity >= line.quantity for line in refunded)
         outcome = commit_refund(
             ctx.store,
@@ -75,10 +79,13 @@ def return_created(event: Event, ctx: Context, processed: EventRecord) -> str:
                 event=processed,
                 revoked_at=ctx.clock.now(),
                 reason=f"refund {return_id}",
+                reversals=reversals,
             ),
         )
         if outcome is RefundOutcome.COMMITTED:
             count("OrderRefunded")
+            if reversals:
+                count("UpgradeReverted", len(reversals))
             return "processed"
         if outcome is RefundOutcome.DUPLICATE:
             return "duplicate"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, Literal, cast
 
 from portal.edge.contract.common import MoneyOut, Wire, order_reference_field
-from portal.models import Contact, Order
+from portal.models import Contact, Order, OrderItem
 from portal.orders.orders import OrdersPage
 
 Day = date  # a field named `date` would shadow the type inside its class
@@ -72,6 +73,39 @@ class OrderLineOut(Wire):
     quantity: int
     subtotal: MoneyOut
 
+    @classmethod
+    def of(cls, line: OrderItem) -> OrderLineOut:
+        shown = (line.display or line.product, line.sku, line.quantity, MoneyOut.of(line.subtotal))
+        if line.upgrade is None:
+            return cls(*shown)
+        upgrade = UpgradeOut(
+            cast(UpgradeStatus, line.upgrade.status), cast(Any, line.upgrade.reason)
+        )
+        return UpgradeLineOut(*shown, upgrade)
+
+
+UpgradeStatus = Literal["applied", "held", "reverted"]
+UpgradeReason = Literal[
+    "amount_mismatch", "quote_expired", "quote_used", "quote_unknown", "license_changed"
+]
+
+
+@dataclass(frozen=True)
+class UpgradeOut(Wire):
+    """`reason`: why a held upgrade was held; null once applied, and once reverted unless there
+    was nothing left to take back (`license_changed`)."""
+
+    status: UpgradeStatus
+    reason: UpgradeReason | None
+
+
+@dataclass(frozen=True)
+class UpgradeLineOut(OrderLineOut):
+    """A line of the upgrade product: what became of the upgrade it paid for. Other lines
+    carry no `upgrade` key."""
+
+    upgrade: UpgradeOut
+
 
 @dataclass(frozen=True)
 class OrderDetailOut(Wire):
@@ -79,7 +113,7 @@ class OrderDetailOut(Wire):
     placed_at: datetime
     total: MoneyOut
     status: str
-    items: list[OrderLineOut]
+    items: list[UpgradeLineOut | OrderLineOut]
 
     @classmethod
     def of(cls, order: Order) -> OrderDetailOut:
@@ -88,13 +122,5 @@ class OrderDetailOut(Wire):
             placed_at=order.placed_at,
             total=MoneyOut.of(order.total),
             status=order.status,
-            items=[
-                OrderLineOut(
-                    line.display or line.product,
-                    line.sku,
-                    line.quantity,
-                    MoneyOut.of(line.subtotal),
-                )
-                for line in order.items
-            ],
+            items=[OrderLineOut.of(line) for line in order.items],
         )
