@@ -98,3 +98,16 @@ def watch(browser_context) -> Iterator[PageWatch]:
 @pytest.fixture
 def web_page(browser_context, watch: PageWatch) -> object:
     return browser_context.new_page()
+
+
+@pytest.fixture(scope="package")
+def upgrade_catalogs(chromium, portal, catalogs) -> dict[str, dict[str, object]]:
+    """The catalogs as upgrade.html has them: web/i18n/XX.js plus web/i18n/upgrade/XX.js."""
+    from tests.browser.ui import load_page_catalogs
+
+    context = chromium.new_context(base_url=portal.base_url)
+    try:
+        extra = load_page_catalogs(context.new_page(), "upgrade")
+    finally:
+        context.close()
+    return {lang: {**catalogs[lang], **extra[lang]} for lang in LANGUAGES}

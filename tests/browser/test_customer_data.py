@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -64,17 +63,19 @@ def test_second_customer_sees_only_their_own_records(web_page, watch, catalogs):
     assert "SRV-TEST-RWORK" in by_serial["999999"][1]
 
     remote = page.locator("#licenses-table tbody tr", has_text="Remote Work")
-    # until the self-service upgrade page lands, the Upgrade column asks support by email
-    upgrade = remote.locator('a[href^="mailto:"]')
+    # the Upgrade column opens the upgrade page of that license in a new tab (test_upgrade.py
+    # follows it); P71 is not upgradable, so it has no link
+    upgrade = remote.locator("a.upgrade-link")
     assert upgrade.count() == 1
     assert upgrade.text_content() == cat["licenses.upgrade"] == "Arbeitsplätze hinzufügen"
-    href = upgrade.get_attribute("href") or ""
-    assert "999999" in urllib.parse.unquote(href)
+    license_id = remote.get_attribute("data-id")
+    assert upgrade.get_attribute("href") == f"upgrade.html?license={license_id}"
+    assert (upgrade.get_attribute("target"), upgrade.get_attribute("rel")) == ("_blank", "noopener")
     assert upgrade.get_attribute("aria-label") == cat["licenses.upgradeAria"].replace(
         "{serial}", "999999"
     )
     p71 = page.locator("#licenses-table tbody tr", has_text="P71")
-    assert p71.locator('a[href^="mailto:"]').count() == 0
+    assert p71.locator("a.upgrade-link").count() == 0
 
     supports = collect_pages(page, "supports", lambda p: serials(p, "supports"))
     assert sorted(supports) == sorted(SECOND_LICENSE_SERIALS)  # one support per license

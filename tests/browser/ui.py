@@ -244,3 +244,48 @@ def collect_pages(page: Any, name: str, read: Any) -> list[Any]:
         turn_page(page, name, "next")
         collected += read(page)
     raise AssertionError(f"{name}: Next never became disabled")
+
+
+# --- the upgrade page -------------------------------------------------------------------------
+def load_page_catalogs(page: Any, name: str) -> dict[str, dict[str, Any]]:
+    """Import web/i18n/NAME/XX.js in the page: the messages only page NAME loads (its script merges
+    them into the catalogs with js/i18n.js addMessages)."""
+    page.goto("/")
+    return page.evaluate(
+        """async ([name, langs]) => {
+            const out = {};
+            for (const lang of langs) {
+                out[lang] = (await import(`/i18n/${name}/${lang}.js`)).default;
+            }
+            return out;
+        }""",
+        [name, list(LANGUAGES)],
+    )
+
+
+def open_upgrade_from_home(page: Any, license_id: str) -> Any:
+    """Click the Upgrade column's link of the license on the home page; the new tab it opens,
+    loaded (the upgrade page, still waiting for or showing its first quote)."""
+    link = page.locator(f'#licenses-table tbody tr[data-id="{license_id}"] a.upgrade-link')
+    with page.context.expect_page() as opened:
+        link.click()
+    upgrade = opened.value
+    upgrade.wait_for_load_state()
+    upgrade.wait_for_selector("html:not(.i18n-pending)", state="attached")
+    return upgrade
+
+
+def wait_for_quote(page: Any, added: int) -> None:
+    """Wait until the upgrade page shows the server's price for `added` workstations: the field
+    holds that number and Buy is enabled (upgrade.js enables it only for the latest answer)."""
+    page.wait_for_function(
+        """(n) => document.getElementById('additional').value === String(n)
+            && !document.getElementById('buy').disabled""",
+        arg=added,
+    )
+
+
+def wait_for_upgrade_error(page: Any) -> str:
+    """Wait until the upgrade page's #upgrade-error says something; its text."""
+    page.wait_for_selector("#upgrade-error:not(:empty)", state="attached")
+    return norm(page.text_content("#upgrade-error") or "")

@@ -80,8 +80,7 @@ export default {
   'licenses.details': 'Details',
   'licenses.detailsAria': 'Details: Lizenzdatei für {serial} herunterladen',
   'licenses.upgrade': 'Arbeitsplätze hinzufügen',
-  'licenses.upgradeAria': 'Beim Support Arbeitsplätze für Lizenz {serial} anfragen',
-  'licenses.upgradeSubject': 'Arbeitsplätze zur Lizenz {serial} hinzufügen',
+  'licenses.upgradeAria': 'Arbeitsplätze zur Lizenz {serial} hinzufügen (öffnet in einem neuen Tab)',
 
   'licenses.notActivated': 'nicht aktiviert',
   'licenses.supportView': 'Ansehen',

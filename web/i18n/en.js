@@ -81,8 +81,7 @@ export default {
   'licenses.details': 'Details',
   'licenses.detailsAria': 'Details: download the license file for {serial}',
   'licenses.upgrade': 'Add workstations',
-  'licenses.upgradeAria': 'Ask support to add workstations to license {serial}',
-  'licenses.upgradeSubject': 'Add workstations to license {serial}',
+  'licenses.upgradeAria': 'Add workstations to license {serial} (opens in a new tab)',
 
   'licenses.notActivated': 'not activated',
   'licenses.supportView': 'View',

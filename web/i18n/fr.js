@@ -80,8 +80,7 @@ export default {
   'licenses.details': 'Détails',
   'licenses.detailsAria': 'Détails : télécharger le fichier de licence de {serial}',
   'licenses.upgrade': 'Ajouter des postes',
-  'licenses.upgradeAria': 'Demander au support d’ajouter des postes à la licence {serial}',
-  'licenses.upgradeSubject': 'Ajouter des postes à la licence {serial}',
+  'licenses.upgradeAria': 'Ajouter des postes à la licence {serial} (s’ouvre dans un nouvel onglet)',
 
   'licenses.notActivated': 'non activée',
   'licenses.supportView': 'Voir',

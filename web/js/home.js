@@ -1,6 +1,5 @@
 // Home page: activation key, licenses and supports. The three API calls start at once and
 // each part renders as soon as its own answer arrives.
-import { SUPPORT_EMAIL } from './config.js';
 import { api, UnauthenticatedError } from './api.js';
 import { formatDate, formatNumber, isPast } from './format.js';
 import { t, getLanguage, onLanguageChange, useCustomerLanguage } from './i18n.js';
@@ -42,12 +41,13 @@ const licenses = createPagedTable({
     (l) => date(l.purchasedOn),
     supportCell,
     licenseActions,
-    // Until the self-service upgrade page lands, the request goes to support by email.
+    // The upgrade page opens in a new tab, as the user guide shows it.
     (l) => (l.upgradable
       ? el('a', {
-        href: `mailto:${SUPPORT_EMAIL}?subject=${encodeURIComponent(
-          t('licenses.upgradeSubject', { serial: l.serialNumber }),
-        )}`,
+        href: `upgrade.html?license=${encodeURIComponent(l.id)}`,
+        target: '_blank',
+        rel: 'noopener',
+        className: 'upgrade-link',
         'aria-label': t('licenses.upgradeAria', { serial: l.serialNumber }),
       }, t('licenses.upgrade'))
       : null),

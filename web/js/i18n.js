@@ -35,6 +35,11 @@ export function hasChosenLanguage() {
   return supported(storageGet(localStorage, CHOICE_KEY)) !== null;
 }
 
+/** True when the language is the user's choice or the signed-in customer's (not a guess). */
+export function knowsLanguage() {
+  return hasChosenLanguage() || supported(storageGet(sessionStorage, CUSTOMER_KEY)) !== null;
+}
+
 function detectLanguage() {
   const fromUrl = supported(new URLSearchParams(location.search).get('lang'));
   if (fromUrl) {
@@ -45,6 +50,12 @@ function detectLanguage() {
     || supported(storageGet(sessionStorage, CUSTOMER_KEY))
     || (navigator.languages || [navigator.language]).map(supported).find(Boolean)
     || 'en';
+}
+
+/** Merge a page's own messages ({en: {...}, de: {...}, fr: {...}}) into the catalogs; call it
+ * before initPage(). Messages only one page needs live next to it, so the others stay light. */
+export function addMessages(byLanguage) {
+  for (const lang of LANGUAGES) Object.assign(CATALOGS[lang], byLanguage[lang]);
 }
 
 export function getLanguage() {
