@@ -38,13 +38,14 @@ from tests.browser.ui import (
     wait_for_upgrade_error,
 )
 from tests.factories import LicenseSpec, OrderSpec, SupportSpec, stack_factory
-from tests.support import SECOND_EMAIL, SECOND_KEY, SECOND_ORDER, SECOND_ORDER_REFERENCES
+from tests.support import SECOND_EMAIL, SECOND_ORDER
 
 pytestmark = pytest.mark.browser
 
 QUOTES = "/api/upgrades/quotes"
 REMOTE_WORK_SERIAL = "999999"  # Ana's Remote Work license, on SRV-TEST-RWORK
 REMOTE_WORK_COMPUTER = "SRV-TEST-RWORK"
+LOOP_COMPUTER = "SRV-LOOP-RWORK"  # the whole loop's own customer (it pays: see that test)
 # docs/pricing.md, "Unit prices": (licenseUnit, supportUnitPerYear) per currency.
 UNIT_PRICES = {
     "USD": (Decimal("24.00"), Decimal("10.00")),
@@ -171,10 +172,11 @@ def expected_breakdown(
     ]
 
 
-def remote_work_license(context: Any) -> dict[str, Any]:
-    """Ana's Remote Work license as the API lists it (the context is signed in as Ana)."""
+def remote_work_license(context: Any, serial: str = REMOTE_WORK_SERIAL) -> dict[str, Any]:
+    """The Remote Work license `serial` as the API lists it (default: Ana's, the context signed
+    in as Ana)."""
     listed = context.request.get("/api/licenses?limit=10").json()["items"]
-    return next(lic for lic in listed if lic["serialNumber"] == REMOTE_WORK_SERIAL)
+    return next(lic for lic in listed if lic["serialNumber"] == serial)
 
 
 def users_cell(page: Any, license_id: str) -> str:
@@ -231,11 +233,19 @@ def test_the_upgrade_page_is_light_and_home_still_within_budget():
 def test_upgrade_loop_quote_checkout_pay_and_the_license_grows(
     web_page, browser_context, portal, watch, upgrade_catalogs
 ):
-    # given Ana, the second demo customer, signed in on the sign-in page in English
+    # given a customer like Ana, the second demo customer (a 5-workstation Remote Work license on
+    # a computer, bought in USD, support running), made for this test so that its payment
+    # changes no demo record other browser tests count; signed in on the sign-in page in English
     page, cat = web_page, upgrade_catalogs["en"]
+    customer = stack_factory(portal)(
+        currency="USD",
+        licenses=[LicenseSpec("Remote Work", None, 5, computer=LOOP_COMPUTER, upgradable=True)],
+        supports=[SupportSpec("Remote Work", None, 5, years=3)],
+    )
+    serial = customer.licenses[0].serial_number
     open_sign_in(page, "en")
-    sign_in(page, SECOND_EMAIL, SECOND_ORDER)
-    before = remote_work_license(browser_context)
+    sign_in(page, customer.email, customer.order_number)
+    before = remote_work_license(browser_context, serial)
     assert before["upgradable"] and before["users"] == 5
     assert users_cell(page, before["id"]) == "5"
 
@@ -255,8 +265,7 @@ def test_upgrade_loop_quote_checkout_pay_and_the_license_grows(
 
     # then the header names the license, its computer and serial, its workstations and support
     assert norm(upgrade.text_content("#upgrade-heading")) == (
-        f"Upgrade license Remote Work assigned to computer {REMOTE_WORK_COMPUTER} "
-        f"(#{REMOTE_WORK_SERIAL})"
+        f"Upgrade license Remote Work assigned to computer {LOOP_COMPUTER} (#{serial})"
     )
     check_header(upgrade, quote, cat, "en")
     assert norm(upgrade.text_content("#current-workstations")) == "5 workstations"
@@ -300,34 +309,34 @@ def test_upgrade_loop_quote_checkout_pay_and_the_license_grows(
     )
     wait_for_home(upgrade)
     assert users_cell(upgrade, before["id"]) == "8"
-    after = remote_work_license(browser_context)
+    after = remote_work_license(browser_context, serial)
     assert after["users"] == 8
     assert after["support"]["until"] == before["support"]["until"]  # support end unchanged
-    assert after["computerId"] == REMOTE_WORK_COMPUTER
+    assert after["computerId"] == LOOP_COMPUTER
 
     # and the paid order is on her orders, its upgrade line applied
     orders = browser_context.request.get("/api/orders?limit=10").json()["items"]
-    new_refs = [o["reference"] for o in orders if o["reference"] not in SECOND_ORDER_REFERENCES]
+    new_refs = [o["reference"] for o in orders if o["reference"] not in customer.order_numbers]
     assert len(new_refs) == 1
     detail = browser_context.request.get(f"/api/orders/{new_refs[0]}").json()
     upgrades = [item["upgrade"] for item in detail["items"] if item.get("upgrade")]
     assert [u["status"] for u in upgrades] == ["applied"]
 
-    # and the product's next refresh on SRV-TEST-RWORK reports 8 workstations, in a signed file
+    # and the product's next refresh on its computer reports 8 workstations, in a signed file
     keys = {
         k["kid"]: k["publicKey"]
         for k in browser_context.request.get("/api/activation/keys").json()["keys"]
     }
     refreshed = browser_context.request.post(
         "/api/activation/refresh",
-        data={"activationKey": SECOND_KEY, "computerId": REMOTE_WORK_COMPUTER},
+        data={"activationKey": customer.activation_key, "computerId": LOOP_COMPUTER},
     )
     assert refreshed.status == 200, refreshed.text()
     answer = refreshed.json()
-    listed = [lic for lic in answer["licenses"] if lic["serialNumber"] == REMOTE_WORK_SERIAL]
+    listed = [lic for lic in answer["licenses"] if lic["serialNumber"] == serial]
     assert [lic["users"] for lic in listed] == [8]
-    payload = verify(answer["licenseFile"].encode(), keys, computer_id=REMOTE_WORK_COMPUTER)
-    assert payload["license"]["serialNumber"] == REMOTE_WORK_SERIAL
+    payload = verify(answer["licenseFile"].encode(), keys, computer_id=LOOP_COMPUTER)
+    assert payload["license"]["serialNumber"] == serial
     assert payload["license"]["users"] == 8
 
     # when the stand-in sends the same paid order again, then the license stays at 8
@@ -337,7 +346,7 @@ def test_upgrade_loop_quote_checkout_pay_and_the_license_grows(
     assert home.match(upgrade.url), f"the redelivery failed: {upgrade.url}: " + norm(
         upgrade.text_content("body") or ""
     )
-    assert remote_work_license(browser_context)["users"] == 8
+    assert remote_work_license(browser_context, serial)["users"] == 8
     watch.assert_clean()
 
 
