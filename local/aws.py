@@ -3,7 +3,8 @@
 DynamoDB tables are created from template.yaml itself (parsed with SAM CLI's YAML loader, which
 understands !Ref/!GetAtt/!Sub), so the local key schema can never drift from what is deployed. The
 physical table name locally is the logical id. Secrets come from DEV_SECRETS: documented
-development defaults, each overridable by an environment variable.
+development defaults, each overridable by an environment variable. The mail sender (MAIL_FROM)
+is verified in moto's SES, so the mailer can send from it.
 """
 
 from __future__ import annotations
@@ -222,3 +223,11 @@ def create_secrets() -> dict[str, str]:
     for name, value in values.items():
         client.create_secret(Name=name, SecretString=value)
     return values
+
+
+def verify_mail_sender(address: str) -> str:
+    """Make `address` a verified SES identity in moto (which refuses mail from anyone else), as
+    the template's AWS::SES::EmailIdentity does in AWS; returns it."""
+    client = boto3.session.Session().client("sesv2")
+    client.create_email_identity(EmailIdentity=address)
+    return address

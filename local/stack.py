@@ -4,9 +4,11 @@ Start order: bind the HTTP port (0 = a free one; its port is the portal origin),
 FastSpring stand-in (local/fastspring_store.py) on the portal's port + 1 (a free one when the
 portal's is 0), start moto, point boto3 at it (os.environ), create the template's tables and
 DEV_SECRETS, build the API + web app, set the handlers' environment (FASTSPRING_CHECKOUT_BASE and
-FASTSPRING_API_BASE: the stand-in), seed local/demo_data.py if it exists, then serve on a daemon
-thread and wait until it answers. `stop()` (and leaving the `with` block) shuts the HTTP server,
-the stand-in and moto down and restores every environment variable it changed.
+FASTSPRING_API_BASE: the stand-in), seed local/demo_data.py if it exists, verify the mail sender in
+SES, put the local mailbox (local/mailbox.py, /_mailbox/) in front of the app, start feeding the
+table's stream to the mailer (local/mailer.py), then serve on a daemon thread and wait until it
+answers. `stop()` (and leaving the `with` block) stops the feeder, shuts the HTTP server, the
+stand-in and moto down and restores every environment variable it changed.
 
 One LocalStack per process at a time: handlers share os.environ and the portal's cached clients.
 
@@ -32,7 +34,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from local import aws
+from local import aws, mailbox, mailer
 from local.api import DEFAULT_TEMPLATE, DEFAULT_WEB_DIR, build_local_api
 from local.fastspring_store import FastSpringStandIn
 
@@ -106,6 +108,7 @@ class LocalStack:
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
         self._moto: aws.MotoHandle | None = None
+        self._mailer: mailer.LocalMailer | None = None  # outbox mail, from the table's stream
         self._saved_env: dict[str, str | None] = {}
 
     def _set_env(self, values: Mapping[str, str | None]) -> None:
@@ -153,7 +156,10 @@ class LocalStack:
         self.table_name = self.environment.get("TABLE_NAME") or next(iter(self.tables.values()), "")
         if self.seed and self.table_name:
             self.sign_ins = _seed(self.table_name, self.environment)
-        self._server.app = api.app
+        if sender := self.environment.get("MAIL_FROM"):
+            aws.verify_mail_sender(sender)
+        self._server.app = mailbox.wrap(api.app, self.moto_url)
+        self._mailer = mailer.LocalMailer(self.template, self.tables).start()
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-portal", daemon=True
         )
@@ -228,6 +234,9 @@ class LocalStack:
         return stack_file
 
     def stop(self) -> None:
+        if self._mailer is not None:
+            self._mailer.stop()
+            self._mailer = None
         if self._server is not None:
             if self._thread is not None:
                 self._server.shutdown()

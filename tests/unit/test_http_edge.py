@@ -233,11 +233,12 @@ SUCCESS = {
 
 def test_there_is_one_sample_event_per_function():
     # given the functions and the sample events; then one sample per function, and each
-    # function with a success status here (the scheduled one is checked on its own)
+    # function with a success status here (the scheduled one and the stream-fed mailer are
+    # checked on their own)
     functions = {p.parent.name for p in (ROOT / "functions").glob("*/app.py")}
     samples = {p.stem for p in (ROOT / "events").glob("*.json")}
     assert samples == functions
-    assert set(SUCCESS) | {"reconcile_fastspring"} == functions
+    assert set(SUCCESS) | {"reconcile_fastspring", "mailer"} == functions
 
 
 @pytest.fixture
@@ -337,13 +338,49 @@ def test_the_sample_schedule_reconciles_without_failures(aws, monkeypatch):
     assert api.processed == {missed["id"]}
 
 
+def test_the_sample_stream_batch_delivers_its_outbox_item(aws, store):
+    # given the outbox item of the sample stream record in the table, and the sender verified
+    import boto3
+    from boto3.dynamodb.types import TypeDeserializer
+
+    from portal import dependencies
+
+    ev = sample_event("mailer")
+    image = ev["Records"][0]["dynamodb"]["NewImage"]
+    item = {name: TypeDeserializer().deserialize(value) for name, value in image.items()}
+    store.put(item)
+    ses = boto3.client("sesv2")
+    ses.create_email_identity(EmailIdentity=dependencies.settings().mail_from)
+    # when the sample batch invokes the mailer
+    answer = invoke("mailer", ev)
+    # then no record failed, the item is sent, and the mail is recorded in its customer's partition
+    assert answer == {"batchItemFailures": []}
+    sent = store.get({"pk": item["pk"], "sk": "OUTBOX"})
+    assert sent["status"] == "sent" and sent["sesMessageId"]
+    record = store.get({"pk": f"CUST#{item['customerId']}", "sk": f"MAIL#{item['outboxId']}"})
+    assert record["sesMessageId"] == sent["sesMessageId"]
+    assert record["kind"] == "activation_notice"
+    # and handing it over again sends nothing more
+    assert invoke("mailer", ev) == {"batchItemFailures": []}
+    assert count_items(store, "MAIL#") == 1
+
+
 def test_sample_events_are_genuine_http_api_v2_events():
-    # given each sample event; then it has the shape API Gateway's HTTP API (payload 2.0) or
-    # EventBridge's schedule sends
+    # given each sample event; then it has the shape API Gateway's HTTP API (payload 2.0),
+    # EventBridge's schedule or a DynamoDB stream (the mailer's) sends
     for path in sorted(Path(ROOT / "events").glob("*.json")):
         ev = json.loads(path.read_text())
         if path.stem == "reconcile_fastspring":
             assert ev["detail-type"] == "Scheduled Event", path.name
+            continue
+        if path.stem == "mailer":
+            (record,) = ev["Records"]
+            assert record["eventSource"] == "aws:dynamodb", path.name
+            assert record["eventName"] == "INSERT", path.name
+            assert record["eventSourceARN"].split("/")[-2] == "stream", path.name
+            keys = record["dynamodb"]["Keys"]
+            assert keys["pk"]["S"].startswith("OUTBOX#"), path.name
+            assert record["dynamodb"]["NewImage"]["pk"] == keys["pk"], path.name
             continue
         assert ev["version"] == "2.0", path.name
         method, route = ev["routeKey"].split(" ", 1)

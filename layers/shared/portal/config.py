@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any
 
+from portal.types import EMAIL_SHAPE
+
 SESSION_COOKIE = "__Host-portal_session"
 STAGES = ("local", "dev", "prod", "test")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
@@ -44,6 +46,10 @@ class Settings:
     # (comma-separated, the first signs, all are published).
     activation_key_sealing_key_id: str = ""
     license_signing_key_ids: str = ""
+    # Mail: the address it comes from (an SES identity of the template) and the support contact
+    # every message names.
+    mail_from: str = "noreply@example.com"
+    support_email: str = "support@example.com"
 
     session_idle_seconds: int = field(default=30 * 60, metadata=_bounded(60))
     session_absolute_seconds: int = field(default=12 * 60 * 60, metadata=_bounded(300))
@@ -71,6 +77,9 @@ class Settings:
             self.stage != "local" and not self.fastspring_checkout_base.startswith("https://")
         ):
             raise InvalidSettings("FASTSPRING_CHECKOUT_BASE must be https://host[:port]")
+        for name in ("mail_from", "support_email"):
+            if not EMAIL_SHAPE.fullmatch(getattr(self, name)):
+                raise InvalidSettings(f"{name.upper()} must be an email address")
         for item in fields(self):
             bounds = item.metadata
             if bounds:
@@ -94,6 +103,8 @@ _ENV = {
     "fastspring_api_base": "FASTSPRING_API_BASE",
     "activation_key_sealing_key_id": "ACTIVATION_KEY_SEALING_KEY_ID",
     "license_signing_key_ids": "LICENSE_SIGNING_KEY_IDS",
+    "mail_from": "MAIL_FROM",
+    "support_email": "SUPPORT_EMAIL",
     "product_file_days": "PRODUCT_FILE_DAYS",
     "download_file_days": "DOWNLOAD_FILE_DAYS",
     "rehosts_per_year": "REHOSTS_PER_YEAR",

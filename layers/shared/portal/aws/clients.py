@@ -1,5 +1,6 @@
 """boto3 clients, built once per container on first use (never at import, so tests and the local
-stack can point AWS_ENDPOINT_URL at moto first). Only the data-access modules call these."""
+stack can point AWS_ENDPOINT_URL at moto first). Only the data-access modules call these (and,
+for SES, portal.mail.sender)."""
 
 from __future__ import annotations
 
@@ -34,8 +35,14 @@ def kms() -> Any:
     return boto3.client("kms", config=_CONFIG)
 
 
+@cache
+def sesv2() -> Any:
+    return boto3.client("sesv2", config=_CONFIG)
+
+
 def reset() -> None:
     """Forget cached clients (tests that switch endpoints)."""
     dynamodb.cache_clear()
     secretsmanager.cache_clear()
     kms.cache_clear()
+    sesv2.cache_clear()

@@ -229,3 +229,23 @@ def fastspring_return_lookup(return_id: str) -> Key:
 def revoked_copy(customer_id: str, sort_key: str) -> Key:
     """What a refund removed (`LIC#…` / `SUP#…`), kept beside the customer's records."""
     return {"pk": customer_pk(customer_id), "sk": f"{REVOKED_PREFIX}{sort_key}"}
+
+
+# --- mail: the outbox and the record of every send ----------------------------------------------
+OUTBOX_PREFIX = "OUTBOX#"  # the mailer's stream filter (template.yaml) matches this prefix
+MAIL_PREFIX = "MAIL#"
+
+
+def outbox_key(outbox_id: str) -> Key:
+    """An outbox item: mail a request or an event caused, written in that change's transaction."""
+    return {"pk": f"{OUTBOX_PREFIX}{outbox_id}", "sk": "OUTBOX"}
+
+
+def mail_record_key(customer_id: str, record_id: str) -> Key:
+    """The record of one send, in the customer's partition (`record_id`: the outbox id, a ULID,
+    so the records sort by when the mail was asked for)."""
+    return {"pk": customer_pk(customer_id), "sk": f"{MAIL_PREFIX}{record_id}"}
+
+
+def mails_of(customer_id: str) -> KeyCondition:
+    return KeyCondition(("pk", customer_pk(customer_id)), ("sk", MAIL_PREFIX))
