@@ -293,24 +293,40 @@ Resources:
         Get: {Type: HttpApi, Properties: {ApiId: !Ref HttpApi, Path: /api/broken, Method: GET}}
 """
 
-ECHO_HANDLER = """\
+# Both handlers below: how many invocations run at once in the process, and the most seen, in a
+# namespace every function of the process shares (as Powertools' BaseRouter.current_event is).
+PROBE_CODE = """
+import sys
+import threading
+import time
+import types
+
+PROBE = sys.modules.setdefault(
+    "_overlap_probe", types.SimpleNamespace(active=0, most=0, lock=threading.Lock())
+)
+
+
+def hold():
+    with PROBE.lock:
+        PROBE.active += 1
+        PROBE.most = max(PROBE.most, PROBE.active)
+    time.sleep(0.05)
+    with PROBE.lock:
+        PROBE.active -= 1
+    return PROBE.most
+"""
+
+ECHO_HANDLER = (
+    """\
 import json
 import os
-
+"""
+    + PROBE_CODE
+    + """
 
 def lambda_handler(event, context):
-    if event.get("rawQueryString") == "hold":  # the overlap probe, as the other handler's
-        import sys
-        import time
-
-        probe = sys.modules["_overlap_probe"]
-        with probe.lock:
-            probe.active += 1
-            probe.most = max(probe.most, probe.active)
-        time.sleep(0.05)
-        with probe.lock:
-            probe.active -= 1
-        return {"statusCode": 201, "body": json.dumps({"most": probe.most})}
+    if event.get("rawQueryString") == "hold":  # the overlap probe (PROBE_CODE)
+        return {"statusCode": 201, "body": json.dumps({"most": hold()})}
     names = ("GREETING", "ONLY_ECHO", "TABLE_NAME", "STAGE", "PORTAL_ORIGIN", "SECRETS_PREFIX")
     return {
         "statusCode": 201,
@@ -330,34 +346,21 @@ def lambda_handler(event, context):
         }),
     }
 """
-
-OTHER_HANDLER = """\
-import json
-import sys
-import threading
-import time
-import types
-
-# Shared by every function of the process (as Powertools' BaseRouter.current_event is): how many
-# invocations run at once, and the most seen.
-PROBE = sys.modules.setdefault(
-    "_overlap_probe", types.SimpleNamespace(active=0, most=0, lock=threading.Lock())
 )
 
+OTHER_HANDLER = (
+    """\
+import json
+"""
+    + PROBE_CODE
+    + """
 
 def lambda_handler(event, context):
-    if event.get("rawQueryString") == "hold":
-        with PROBE.lock:
-            PROBE.active += 1
-            PROBE.most = max(PROBE.most, PROBE.active)
-        time.sleep(0.05)
-        with PROBE.lock:
-            PROBE.active -= 1
-    return {
-        "statusCode": 200,
-        "body": json.dumps({"who": "other", "module": __name__, "most": PROBE.most}),
-    }
+    most = hold() if event.get("rawQueryString") == "hold" else PROBE.most
+    body = {"who": "other", "module": __name__, "most": most}
+    return {"statusCode": 200, "body": json.dumps(body)}
 """
+)
 
 BROKEN_HANDLER = """\
 def lambda_handler(event, context):

@@ -32,7 +32,6 @@ from portal.mail import delivery, formats, mime, render, sender
 from portal.mail.catalog import CATALOG
 from portal.mail.render import RenderError
 from tests.support import handler, invoke
-from tests.unit.test_activation import atomic_writes  # noqa: F401 - a fixture used below
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 CUSTOMER = "01ARZ3NDEKTSV4RRFFQ69G5FAV"

@@ -215,16 +215,24 @@ def claim(store: Store, outbox_id: str, *, lease_id: str, now: datetime, until: 
 def give_back(store: Store, outbox_id: str, *, lease_id: str, error: str, at: datetime) -> bool:
     """The send failed: the item is pending again (for the stream's retry), with the error's code.
     False when the lease was lost meanwhile (nothing written)."""
+    return _end_lease(store, outbox_id, lease_id=lease_id, status=PENDING, reason=error, at=at)
+
+
+def _end_lease(
+    store: Store, outbox_id: str, *, lease_id: str, status: str, reason: str, at: datetime
+) -> bool:
+    """Leave `sending` for `status` with the reason noted, only while `lease_id` holds the item
+    (False, nothing written, once another mailer took it over)."""
     try:
         store.update(
             keys.outbox_key(outbox_id),
-            update="SET #status = :pending, lastError = :error, lastErrorAt = :at "
+            update="SET #status = :status, lastError = :reason, lastErrorAt = :at "
             "REMOVE leaseId, leaseUntil",
             names=_STATUS,
             values={
-                ":pending": PENDING,
+                ":status": status,
                 ":sending": SENDING,
-                ":error": error[:REASON_LIMIT],
+                ":reason": reason[:REASON_LIMIT],
                 ":at": utc_text(at),
                 ":lease": lease_id,
             },
@@ -264,21 +272,6 @@ def mark_undeliverable(
     store: Store, outbox_id: str, *, lease_id: str, reason: str, at: datetime
 ) -> bool:
     """The item can never be sent as it is (it does not render): it leaves the retries."""
-    try:
-        store.update(
-            keys.outbox_key(outbox_id),
-            update="SET #status = :undeliverable, lastError = :reason, lastErrorAt = :at "
-            "REMOVE leaseId, leaseUntil",
-            names=_STATUS,
-            values={
-                ":undeliverable": UNDELIVERABLE,
-                ":sending": SENDING,
-                ":reason": reason[:REASON_LIMIT],
-                ":at": utc_text(at),
-                ":lease": lease_id,
-            },
-            condition="#status = :sending AND leaseId = :lease",
-        )
-    except ConditionFailed:
-        return False
-    return True
+    return _end_lease(
+        store, outbox_id, lease_id=lease_id, status=UNDELIVERABLE, reason=reason, at=at
+    )
