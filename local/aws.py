@@ -45,6 +45,8 @@ DEV_SECRETS: dict[str, DevSecret] = {
     "fastspring-api": DevSecret(
         "PORTAL_DEV_FASTSPRING_API", '{"username": "local", "password": "local-development"}'
     ),
+    # The key that signs the reminder mails' unsubscribe links (portal.accounts.reminder_links).
+    "mail-links": DevSecret("PORTAL_DEV_MAIL_LINKS_SECRET", "local-development-mail-links-key"),
 }
 
 

@@ -4,6 +4,7 @@ Secret names are `<SECRETS_PREFIX><name>`; the local stack creates them in moto 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,3 +37,16 @@ def get_secret(full_name: str, client: Callable[[], Any] = aws_clients.secretsma
 
 def forget() -> None:
     _cache.clear()
+
+
+def rotating_secret(full_name: str) -> list[str]:
+    """The accepted values of a secret that can be rotated: it holds either the value itself or
+    {"current": "...", "previous": "..."} while a rotation is under way (current first)."""
+    raw = get_secret(full_name)
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return [raw]
+    if isinstance(parsed, dict):
+        return [str(v) for k in ("current", "previous") if (v := parsed.get(k))]
+    return [raw]

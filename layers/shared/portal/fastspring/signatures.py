@@ -6,10 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Iterable
 
-from portal.aws.secrets import get_secret
+from portal.aws.secrets import rotating_secret
 from portal.config import Settings
 
 WEBHOOK_SECRET = "fastspring-webhook"  # noqa: S105 - a secret's name
@@ -38,11 +37,4 @@ def signature_valid(raw_body: bytes, header: str | None, secrets: Iterable[str])
 def webhook_secrets(settings: Settings) -> list[str]:
     """The accepted webhook secrets. The secret holds either the secret itself or
     {"current": "...", "previous": "..."} while a rotation is under way."""
-    raw = get_secret(settings.secrets_prefix + WEBHOOK_SECRET)
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        return [raw]
-    if isinstance(parsed, dict):
-        return [str(v) for k in ("current", "previous") if (v := parsed.get(k))]
-    return [raw]
+    return rotating_secret(settings.secrets_prefix + WEBHOOK_SECRET)
