@@ -12,13 +12,20 @@ What is here, by section:
   otherwise make the customer the test needs with the factory, so no total depends on the demo.
 - Handlers in-process: handler(name), event(name, ...), invoke(name, event), body_of(response),
   session_token(response), Context.
-- Signing in through the handler: login(body) -> response, sign_in(who) -> session token,
+- Signing in through the handler, as a person does (verified sign-in): login(body, trust=) ->
+  response (202 + a mailed code from a browser not trusted yet), mailed(store, email) -> the
+  newest sign-in mail's data (its code and link, from the outbox item: there is no SES in-process),
+  verify(code, pending) -> response, sign_in_browser(who) -> Browser (session and trust tokens:
+  login, the code from the mail, verify), sign_in(who) -> session token, cookie_of(response,
+  name), trust_token(response), pending_token(response),
   listed(kind, token) -> the first page's items, call(name, token) -> response,
   order_detail(token, reference) -> response, download(kind, token, id) -> response (a license
   or support file), published_keys() -> response, at_path(name, path, token, **parameters).
 - The product's calls: activate(key, computer_id, product, ...), refresh(key, computer_id); the
   portal's on one license: manage_license("release" | "activate" | "history", token, id, body).
-- Over HTTP (integration tests): HttpClient (keeps the __Host- cookie), signed_in_client().
+- Over HTTP (integration tests): HttpClient (keeps the __Host- cookies; login, verify, and
+  mailed_code() reading the running stack's mailbox /_mailbox/messages), signed_in_client() (signs
+  in like a person: login, the code from the mailbox, verify).
 - The clock: FIXED_NOW and fix_clock(monkeypatch) -> FixedClock (the `clock` fixture).
 - FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
   builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries,
@@ -35,6 +42,7 @@ import base64
 import copy
 import importlib.util
 import json
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -153,9 +161,11 @@ def event(
     headers: dict[str, str] | None = None,
     ip: str = "203.0.113.24",
     origin: str | None = ORIGIN,
+    cookies: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The sample event of function `name` (events/<name>.json), adapted: session token, body,
-    query, headers, viewer address, Origin (None removes it)."""
+    query, headers, viewer address, Origin (None removes it), other cookies (name -> value: the
+    trust and pending cookies; none of the sample's own are kept)."""
     ev = copy.deepcopy(sample_event(name))
     ev["headers"]["cloudfront-viewer-address"] = f"{ip}:443"
     if "origin" in ev["headers"] or origin != ORIGIN:
@@ -164,6 +174,7 @@ def event(
         else:
             ev["headers"]["origin"] = origin
     ev["cookies"] = [f"__Host-portal_session={token}"] if token else []
+    ev["cookies"] += [f"{name}={value}" for name, value in (cookies or {}).items()]
     if body is not None:
         ev["body"] = body if isinstance(body, str) else json.dumps(body)
     if query is not None:
@@ -183,13 +194,41 @@ def body_of(response: dict[str, Any]) -> Any:
     return json.loads(response["body"]) if response.get("body") else None
 
 
-def session_token(response: dict[str, Any]) -> str:
-    """The session token a sign-in response set in its __Host- cookie (fails the test if none)."""
+SESSION_COOKIE = "__Host-portal_session"
+PENDING_COOKIE = "__Host-portal_pending"
+TRUST_COOKIE = "__Host-portal_trust"
+
+
+def cookie_of(response: dict[str, Any], wanted: str) -> str | None:
+    """The value a response set for cookie `wanted` (None when it set none; "" when it cleared
+    it)."""
     for cookie in response.get("cookies", []):
         name, _, rest = cookie.partition("=")
-        if name == "__Host-portal_session":
+        if name == wanted:
             return rest.split(";")[0]
-    raise AssertionError(f"no session cookie in {response.get('cookies')}")
+    return None
+
+
+def _set(response: dict[str, Any], wanted: str, what: str) -> str:
+    value = cookie_of(response, wanted)
+    if not value:
+        raise AssertionError(f"no {what} cookie in {response.get('cookies')}: {response}")
+    return value
+
+
+def session_token(response: dict[str, Any]) -> str:
+    """The session token a sign-in response set in its __Host- cookie (fails the test if none)."""
+    return _set(response, SESSION_COOKIE, "session")
+
+
+def trust_token(response: dict[str, Any]) -> str:
+    """The trusted-browser token a verified sign-in set (fails the test if none)."""
+    return _set(response, TRUST_COOKIE, "trust")
+
+
+def pending_token(response: dict[str, Any]) -> str:
+    """The pending sign-in's token a 202 login set (fails the test if none)."""
+    return _set(response, PENDING_COOKIE, "pending")
 
 
 # ---------------------------------------------------------------- signing in through the handler
@@ -208,20 +247,106 @@ def credentials(who: Who) -> dict[str, str]:
     return dict(who) if isinstance(who, Mapping) else who.credentials
 
 
-def login(body: Any, **event_kwargs: Any) -> dict[str, Any]:
-    """POST /api/auth/login with `body` (a mapping, a made customer or raw text); the response.
-    event_kwargs go to event(): ip=, origin=, headers=."""
+def login(body: Any, *, trust: str | None = None, **event_kwargs: Any) -> dict[str, Any]:
+    """POST /api/auth/login with `body` (a mapping, a made customer or raw text) from a browser
+    with the trust cookie `trust` (None: a fresh browser); the response. event_kwargs go to
+    event(): ip=, origin=, headers=."""
     if not isinstance(body, str | Mapping):
         body = credentials(body)
-    return invoke("login", event("login", body=body, **event_kwargs))
+    cookies = {TRUST_COOKIE: trust} if trust else None
+    return invoke("login", event("login", body=body, cookies=cookies, **event_kwargs))
+
+
+def outbox_messages(store: Any, kind: str | None = None) -> list[dict[str, Any]]:
+    """The outbox items (of `kind`), oldest first, with `data` parsed (None once sent).
+    Test-only inspection by a Scan."""
+    found, start = [], None
+    while True:
+        page = store.client.scan(
+            TableName=store.table_name, **({"ExclusiveStartKey": start} if start else {})
+        )
+        found += [item for item in page["Items"] if item["pk"]["S"].startswith("OUTBOX#")]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    from portal.data.store import from_attributes
+
+    items = [from_attributes(item) for item in found]
+    items = [item for item in items if kind is None or item["kind"] == kind]
+    for item in items:
+        item["data"] = json.loads(item["data"]) if "data" in item else None
+    return sorted(items, key=lambda item: item["outboxId"])
+
+
+def mailed(store: Any, email: str, kind: str = "sign_in_code") -> dict[str, Any]:
+    """The data of the newest sign-in mail (`kind`: sign_in_code or sign_in_link) to `email`,
+    as its outbox item holds it (code, link, minutes, customerName); fails the test if none."""
+    sent = [item for item in outbox_messages(store, kind) if item["to"] == email]
+    assert sent, f"no {kind} mail to {email}"
+    return dict(sent[-1]["data"])
+
+
+def link_token(link: str) -> str:
+    """The token of a mailed sign-in link (`<portal>/link.html#token=<token>`)."""
+    page, _, fragment = link.partition("#token=")
+    assert page.endswith("/link.html") and fragment, link
+    return fragment
+
+
+def verify(code: Any, pending: str | None, **event_kwargs: Any) -> dict[str, Any]:
+    """POST /api/auth/verify {code} with the pending cookie `pending`; the response. event_kwargs
+    go to event(): ip=, origin=, headers=."""
+    body = code if isinstance(code, str) and code.startswith("{") else {"code": code}
+    cookies = {PENDING_COOKIE: pending} if pending else None
+    return invoke("verify_code", event("verify_code", body=body, cookies=cookies, **event_kwargs))
+
+
+def _link_event(path: str, body: Any, **event_kwargs: Any) -> dict[str, Any]:
+    ev = event("sign_in_link", body=body, **event_kwargs)
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
+    ev["routeKey"] = ev["requestContext"]["routeKey"] = f"POST {path}"
+    return ev
+
+
+def request_link(email: Any, **event_kwargs: Any) -> dict[str, Any]:
+    """POST /api/auth/link {email}; the response."""
+    body = email if isinstance(email, str) and email.startswith("{") else {"email": email}
+    return invoke("sign_in_link", _link_event("/api/auth/link", body, **event_kwargs))
+
+
+def redeem_link(token: Any, **event_kwargs: Any) -> dict[str, Any]:
+    """POST /api/auth/link/redeem {token}; the response."""
+    body = {"token": token}
+    return invoke("sign_in_link", _link_event("/api/auth/link/redeem", body, **event_kwargs))
+
+
+@dataclass(frozen=True)
+class Browser:
+    """A browser signed in through the verified flow: its session and its trust token."""
+
+    session: str
+    trust: str
+
+
+def sign_in_browser(who: Who, **event_kwargs: Any) -> Browser:
+    """Sign in as `who` like a person, from a fresh browser: login (202, a code mailed), the
+    code from that mail (its outbox item), verify; the browser's session and trust tokens
+    (fails the test unless each step succeeds)."""
+    from portal import dependencies
+
+    body = credentials(who)
+    response = login(body, **event_kwargs)
+    assert response["statusCode"] == 202, response
+    code = mailed(dependencies.store(), body["email"].strip().lower())["code"]
+    verified = verify(code, pending_token(response), **event_kwargs)
+    assert verified["statusCode"] == 200, verified
+    return Browser(session=session_token(verified), trust=trust_token(verified))
 
 
 def sign_in(who: Who, **event_kwargs: Any) -> str:
-    """Sign in through the login handler as `who` (DEMO, SECOND, a sign-in body or a made
-    customer); the session token (fails the test unless 200)."""
-    response = login(credentials(who), **event_kwargs)
-    assert response["statusCode"] == 200, response
-    return session_token(response)
+    """Sign in through the handlers as `who` (DEMO, SECOND, a sign-in body or a made customer),
+    like a person (sign_in_browser: login, the mailed code, verify); the session token."""
+    return sign_in_browser(who, **event_kwargs).session
 
 
 def call(name: str, token: str | None, query: dict[str, str] | None = None) -> dict[str, Any]:
@@ -329,21 +454,40 @@ def listed(kind: str, token: str, query: dict[str, str] | None = None) -> list[d
 
 # ---------------------------------------------------------------- over HTTP
 class HttpClient:
-    """A browser-like client of a running portal: keeps the __Host- cookie itself (requests will
-    not send a Secure cookie over http://127.0.0.1) and sends the portal's Origin on
-    state-changing calls."""
+    """A browser-like client of a running portal: keeps the __Host- cookies itself (requests will
+    not send a Secure cookie over http://127.0.0.1): the session, the pending sign-in, the trust;
+    and sends the portal's Origin on state-changing calls."""
 
     def __init__(self, base: str) -> None:
         self.base = base
         self.token: str | None = None
+        self.pending: str | None = None
+        self.trust: str | None = None
 
     def call(self, method: str, path: str, **kw: Any) -> requests.Response:
         headers = kw.pop("headers", {})
-        if self.token:
-            headers["Cookie"] = f"__Host-portal_session={self.token}"
+        jar = {SESSION_COOKIE: self.token, PENDING_COOKIE: self.pending, TRUST_COOKIE: self.trust}
+        cookies = "; ".join(f"{name}={value}" for name, value in jar.items() if value)
+        if cookies:
+            headers["Cookie"] = cookies
         if method != "GET":
             headers.setdefault("Origin", self.base)
-        return requests.request(method, self.base + path, headers=headers, timeout=30, **kw)
+        response = requests.request(method, self.base + path, headers=headers, timeout=30, **kw)
+        self._keep(response)
+        return response
+
+    def _keep(self, response: requests.Response) -> None:
+        """Keep (or forget) the __Host- cookies the response set, as a browser does."""
+        raw = response.raw.headers.getlist("Set-Cookie") if response.raw else []
+        for cookie in raw:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";")[0]
+            if name == SESSION_COOKIE:
+                self.token = value or None
+            elif name == PENDING_COOKIE:
+                self.pending = value or None
+            elif name == TRUST_COOKIE:
+                self.trust = value or None
 
     def get_json(self, path: str) -> Any:
         """GET `path`, which must answer 200; its JSON."""
@@ -352,18 +496,57 @@ class HttpClient:
         return response.json()
 
     def login(self, email: str, order: str) -> requests.Response:
-        response = self.call("POST", "/api/auth/login", json={"email": email, "orderNumber": order})
-        cookie = response.headers.get("Set-Cookie", "")
-        if response.status_code == 200:
-            self.token = cookie.split(";")[0].split("=", 1)[1]
-        return response
+        return self.call("POST", "/api/auth/login", json={"email": email, "orderNumber": order})
+
+    def verify(self, code: str) -> requests.Response:
+        return self.call("POST", "/api/auth/verify", json={"code": code})
+
+    def mailbox(self) -> list[dict[str, Any]]:
+        """The running stack's local mailbox (/_mailbox/messages), newest first."""
+        return list(self.get_json("/_mailbox/messages"))
+
+    def mailed(
+        self, email: str, *, after: set[str], kind: str = "code", timeout: float = 20.0
+    ) -> str:
+        """The code (kind "code") or the sign-in link (kind "link") of the first mail to `email`
+        that is not among the message ids `after` (the mailbox before the request), waiting for
+        the local mailer to deliver it."""
+        import time
+
+        wanted = re.compile(r"^\s*([0-9]{6})\s*$", re.M) if kind == "code" else _LINK_IN_MAIL
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.mailbox():
+                if message["id"] in after or email not in message["to"]:
+                    continue
+                found = wanted.search(message["text"])
+                if found:
+                    return found.group(1)
+            assert time.monotonic() < deadline, f"no sign-in {kind} mailed to {email}"
+            time.sleep(0.2)
+
+    def mailbox_ids(self) -> set[str]:
+        return {message["id"] for message in self.mailbox()}
+
+    def sign_in(self, email: str, order: str) -> requests.Response:
+        """Sign in like a person: login; when a code is mailed (202), the code from the local
+        mailbox, then verify. The last answer (200 when signed in)."""
+        before = self.mailbox_ids()
+        response = self.login(email, order)
+        if response.status_code != 202:
+            return response
+        return self.verify(self.mailed(email, after=before))
+
+
+_LINK_IN_MAIL = re.compile(r"(https?://\S+/link\.html#token=[A-Za-z0-9_\-]{43})")
 
 
 def signed_in_client(base_url: str, who: Who) -> HttpClient:
-    """An HttpClient of the portal at `base_url`, signed in as `who` (fails unless 200)."""
+    """An HttpClient of the portal at `base_url`, signed in as `who` like a person (login, the
+    code from the stack's mailbox, verify; fails unless signed in)."""
     client = HttpClient(base_url)
     body = credentials(who)
-    response = client.login(body["email"], body["orderNumber"])
+    response = client.sign_in(body["email"].strip().lower(), body["orderNumber"])
     assert response.status_code == 200, response.text
     return client
 

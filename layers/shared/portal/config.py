@@ -17,6 +17,8 @@ from typing import Any
 from portal.types import EMAIL_SHAPE
 
 SESSION_COOKIE = "__Host-portal_session"
+PENDING_COOKIE = "__Host-portal_pending"  # a sign-in waiting for its mailed code
+TRUST_COOKIE = "__Host-portal_trust"  # a browser that proved control of the customer's mailbox
 STAGES = ("local", "dev", "prod", "test")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 
@@ -56,6 +58,11 @@ class Settings:
     login_window_seconds: int = field(default=15 * 60, metadata=_bounded(60))
     login_failures_per_account: int = field(default=10, metadata=_bounded(1, 100))
     login_failures_per_ip: int = field(default=100, metadata=_bounded(1, 1000))
+    # Verified sign-in (docs/decisions.md): a browser proves control of the mailbox once (a mailed
+    # code or link). Off is weaker (email + any order number is enough): never in production.
+    verify_sign_in: bool = True
+    # Sign-in codes and links mailed per email address per hour (no mail bombing).
+    sign_in_mails_per_hour: int = field(default=5, metadata=_bounded(1, 50))
     # Activation by the product: failed attempts (a wrong activation key) per key and per IP.
     activation_window_seconds: int = field(default=15 * 60, metadata=_bounded(60))
     activation_failures_per_key: int = field(default=10, metadata=_bounded(1, 100))
@@ -108,6 +115,7 @@ _ENV = {
     "product_file_days": "PRODUCT_FILE_DAYS",
     "download_file_days": "DOWNLOAD_FILE_DAYS",
     "rehosts_per_year": "REHOSTS_PER_YEAR",
+    "verify_sign_in": "VERIFY_SIGN_IN",
 }
 _INTEGERS = ("product_file_days", "download_file_days", "rehosts_per_year")
 
@@ -121,6 +129,14 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             "1",
             "true",
             "yes",
+        }
+    if "verify_sign_in" in values:
+        # On unless switched off explicitly: a typo must not weaken sign-in.
+        values["verify_sign_in"] = values["verify_sign_in"].strip().lower() not in {
+            "0",
+            "false",
+            "no",
+            "off",
         }
     for name in _INTEGERS:
         if name in values:

@@ -34,6 +34,14 @@ class InvalidCredentials(PortalError):
     message = "The email address or order number is not correct."
 
 
+class InvalidCode(PortalError):
+    """Every failed sign-in code answers this, identically (wrong, expired, used up, none)."""
+
+    status = 401
+    code = "invalid_code"
+    message = "The code is not correct or has expired. Please ask for a new one."
+
+
 class Unauthenticated(PortalError):
     status = 401
     code = "unauthenticated"
@@ -44,6 +52,15 @@ class BadSignature(PortalError):
     status = 401
     code = "invalid_signature"
     message = "The webhook signature is missing or wrong."
+
+
+class InvalidLink(PortalError):
+    """A mailed link the portal did not sign (forged, tampered, cut short), or one for a customer
+    that does not exist: identical for every cause."""
+
+    status = 401
+    code = "invalid_link"
+    message = "This link is not valid."
 
 
 class CsrfRejected(PortalError):

@@ -136,6 +136,32 @@ def rate_limit_key(kind: str, subject: str) -> Key:
     return {"pk": f"RATE#{kind}#{digest(subject)}", "sk": "RATE"}
 
 
+# --- verified sign-in: a pending sign-in (a mailed code), a sign-in link, a trusted browser ----
+def pending_sign_in_key(token: str) -> Key:
+    """A sign-in waiting for its mailed code, keyed by the digest of the pending cookie's token."""
+    return {"pk": f"PENDING#{digest(token)}", "sk": "PENDING"}
+
+
+def sign_in_link_key(token: str) -> Key:
+    """A mailed one-time sign-in link, keyed by the digest of its token."""
+    return {"pk": f"LINK#{digest(token)}", "sk": "LINK"}
+
+
+def trusted_browser_key(token: str) -> Key:
+    """A browser that proved control of a customer's mailbox, keyed by the digest of its trust
+    cookie's token."""
+    return {"pk": f"TRUST#{digest(token)}", "sk": "TRUST"}
+
+
+def trusted_browsers_gsi(customer_id: str) -> str:
+    """gsi1pk of a trusted browser: all of one customer's, to revoke them together."""
+    return f"TRUSTED#{customer_id}"
+
+
+def trusted_browsers_of(customer_id: str) -> KeyCondition:
+    return KeyCondition(("gsi1pk", trusted_browsers_gsi(customer_id)), ("gsi1sk", "TRUST#"), GSI1)
+
+
 # --- later patterns (documented in docs/data-model.md) -----------------------------------------
 def quote_key(customer_id: str, quote_id: str) -> Key:
     return {"pk": customer_pk(customer_id), "sk": f"QUOTE#{quote_id}"}

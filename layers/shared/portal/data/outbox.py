@@ -244,14 +244,15 @@ def _end_lease(
 
 
 def mark_sent(store: Store, message: OutboxMessage, *, lease_id: str, record: MailRecord) -> bool:
-    """One transaction: the item is sent (with the SES message id) and the MAIL# record is
-    written, both only while this lease holds the item. False when it does not (another mailer
+    """One transaction: the item is sent (with the SES message id), its `data` dropped (a sign-in
+    code or link does not stay in the table after delivery), and the MAIL# record is written,
+    both only while this lease holds the item. False when it does not (another mailer
     took the item over after this lease ran out: that one records its send)."""
     update = store.update_request(
         keys.outbox_key(message.outbox_id),
         update="SET #status = :sent, sesMessageId = :message, sentAt = :at "
-        "REMOVE leaseId, leaseUntil",
-        names=_STATUS,
+        "REMOVE leaseId, leaseUntil, #data",
+        names={**_STATUS, "#data": "data"},
         values={
             ":sent": SENT,
             ":sending": SENDING,

@@ -3,7 +3,8 @@ email and per IP, failed activations per activation key and per IP): one item pe
 (`RATE#<kind>#<digest(subject)>`) whose attributes `s0..s<limit-1>` are the slots. Which slot is
 free and how long to wait is portal.accounts.rate_limit's arithmetic; this module shapes the
 requests: read the windows (inside each caller's own BatchGetItem, by `window_key`), take a slot
-in each window only if it still holds what was read (`reserve_slots`), give it back
+in each window only if it still holds what was read (`reserve_slots`, or `reserve_request` inside
+a caller's transaction), give it back
 (`release_request`, inside a caller's transaction)."""
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def window_key(window: RateWindow) -> keys.Key:
     return keys.rate_limit_key(window.kind, window.subject)
 
 
-def _reserve(store: Store, claim: SlotClaim, expires_at: int) -> dict[str, Any]:
-    """Take the slot only if it still holds what was read."""
+def reserve_request(store: Store, claim: SlotClaim, expires_at: int) -> dict[str, Any]:
+    """Take the slot only if it still holds what was read (a transaction part: an attempt that
+    is counted in the same write as what it does, e.g. a mailed sign-in code)."""
     values: dict[str, Any] = {":mine": claim.mine, ":ttl": expires_at}
     if claim.previous is None:
         condition = "attribute_not_exists(#slot)"
@@ -82,7 +84,7 @@ def reserve_slots(store: Store, claims: Sequence[SlotClaim], *, expires_at: int)
     parallel attempt took one of the slots since it was read: nothing was written, read again.
     `expires_at` (TTL) keeps an idle window item until long after its last slot left."""
     try:
-        store.transact(("Update", _reserve(store, claim, expires_at)) for claim in claims)
+        store.transact(("Update", reserve_request(store, claim, expires_at)) for claim in claims)
     except ConditionFailed:
         return False
     return True

@@ -54,16 +54,21 @@ def responses(
     errors: tuple[int, ...] = (400, 401),
     media_type: str = JSON,
     error_bodies: dict[int, type] | None = None,
+    also: dict[int, tuple[type, str]] | None = None,
 ) -> dict[int, Any]:
     """The documented answers of a route: the success (a contract model as JSON, or a text or
-    file of `media_type`) and each error status in the contract's error shape (`error_bodies`:
-    a richer one for some statuses, e.g. 409 rehost_limit_reached with `availableOn`)."""
+    file of `media_type`), any other success (`also`: status -> (model, description), e.g. 202
+    of a sign-in that waits for its code) and each error status in the contract's error shape
+    (`error_bodies`: a richer one for some statuses, e.g. 409 rehost_limit_reached with
+    `availableOn`)."""
     success: dict[str, Any] = {"description": description}
     if model is not None:
         success["content"] = {media_type: {"model": model}}
     elif media_type != JSON:
         success["content"] = {media_type: {"schema": {"type": "string"}}}
     documented: dict[int, Any] = {status: success}
+    for code, (other, text) in (also or {}).items():
+        documented[code] = {"description": text, "content": {JSON: {"model": other}}}
     for code in errors:
         documented[code] = {
             "description": ERROR_DESCRIPTIONS[code],

@@ -41,10 +41,11 @@ class Resolver(APIGatewayHttpResolver):
         query: type | None = None,
         parameters: tuple[Field, ...] = (),
         error_bodies: dict[int, type] | None = None,
+        also: dict[int, tuple[type, str]] | None = None,
     ) -> Callable[[F], F]:
         """Register a route and record what it answers and reads (`body`, `query`: dataclasses
         of portal.fields declarations; `parameters`: one Field per <placeholder> of `path`;
-        `error_bodies`: a richer error shape for some statuses)."""
+        `error_bodies`: a richer error shape for some statuses; `also`: other successes)."""
         documented = documentation.responses(
             returns,
             status=status,
@@ -52,6 +53,7 @@ class Resolver(APIGatewayHttpResolver):
             errors=errors,
             media_type=media_type,
             error_bodies=error_bodies,
+            also=also,
         )
 
         def register(function: F) -> F:

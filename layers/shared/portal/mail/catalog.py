@@ -68,6 +68,15 @@ CATALOG: dict[str, dict[str, str]] = {
             "Someone asked to sign in to the Customer Portal with this address. If it was not "
             "you, ignore this email: nobody can sign in without the code."
         ),
+        # sign_in_link
+        "link_subject": "Your sign-in link for the Customer Portal",
+        "link_intro": (
+            "Sign in to the Customer Portal with this link. It works once, for $minutes minutes:"
+        ),
+        "link_why": (
+            "Someone asked for a sign-in link to the Customer Portal for this address. If it was "
+            "not you, ignore this email: nobody can sign in without the link."
+        ),
     },
     "de": {
         "brand": "Kundenportal",
@@ -126,6 +135,16 @@ CATALOG: dict[str, dict[str, str]] = {
         "sign_in_why": (
             "Jemand wollte sich mit dieser Adresse im Kundenportal anmelden. Wenn Sie das nicht "
             "waren, ignorieren Sie diese E-Mail: Ohne den Code kann sich niemand anmelden."
+        ),
+        "link_subject": "Ihr Anmeldelink für das Kundenportal",
+        "link_intro": (
+            "Melden Sie sich mit diesem Link im Kundenportal an. Er funktioniert einmal, "
+            "$minutes Minuten lang:"
+        ),
+        "link_why": (
+            "Jemand hat für diese Adresse einen Anmeldelink zum Kundenportal angefordert. Wenn "
+            "Sie das nicht waren, ignorieren Sie diese E-Mail: Ohne den Link kann sich niemand "
+            "anmelden."
         ),
     },
     "fr": {
@@ -189,6 +208,16 @@ CATALOG: dict[str, dict[str, str]] = {
             "Quelqu'un a demandé à se connecter au Portail client avec cette adresse. Si ce "
             "n'était pas vous, ignorez cet e-mail\u00a0: personne ne peut se connecter sans "
             "le code."
+        ),
+        "link_subject": "Votre lien de connexion au Portail client",
+        "link_intro": (
+            "Connectez-vous au Portail client avec ce lien. Il fonctionne une fois, pendant "
+            "$minutes minutes\u00a0:"
+        ),
+        "link_why": (
+            "Quelqu'un a demandé un lien de connexion au Portail client pour cette adresse. Si "
+            "ce n'était pas vous, ignorez cet e-mail\u00a0: personne ne peut se connecter sans "
+            "le lien."
         ),
     },
 }

@@ -12,7 +12,9 @@ The kinds and the data each takes (JSON values, as an outbox item holds them):
 - `activation_notice`: customerName, licenseId, software, serialNumber, computerId,
   computerName?, action (activated | released), at (ISO 8601 UTC); links to the license's
   history, `<portal>/home.html?history=<licenseId>`;
-- `sign_in_code`: code, link, minutes (how long the code is valid), customerName?.
+- `sign_in_code`: code, link, minutes (how long the code is valid), customerName?;
+- `sign_in_link`: link (`<portal>/link.html#token=...`), minutes (how long it works),
+  customerName?.
 
 Customer-supplied values reach the mail only through portal.mail.text (plain in the subject and
 the text part, escaped in the HTML part); links only when they point at the portal or the
@@ -287,10 +289,24 @@ def sign_in_code(language: str, data: Mapping[str, Any], settings: Settings) -> 
     )
 
 
+def sign_in_link(language: str, data: Mapping[str, Any], settings: Settings) -> Message:
+    minutes = _whole(data, "minutes", minimum=1)
+    return Message(
+        subject=say(language, "link_subject"),
+        greeting=_greeting(language, _text(data, "customerName", required=False)),
+        blocks=[
+            Paragraph(say(language, "link_intro", minutes=value(minutes))),
+            Button(say(language, "sign_in_action"), link(data.get("link"), settings)),
+        ],
+        why=say(language, "link_why"),
+    )
+
+
 KINDS: dict[str, Callable[[str, Mapping[str, Any], Settings], Message]] = {
     "support_reminder": support_reminder,
     "activation_notice": activation_notice,
     "sign_in_code": sign_in_code,
+    "sign_in_link": sign_in_link,
 }
 
 
