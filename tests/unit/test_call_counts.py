@@ -16,12 +16,20 @@ from tests.support import (
     download,
     event,
     invoke,
+    link_token,
     login,
+    mailed,
     manage_license,
     order_detail,
+    pending_token,
     published_keys,
+    redeem_link,
     refresh,
+    request_link,
     session_token,
+    sign_in,
+    sign_in_browser,
+    verify,
 )
 
 ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
@@ -29,16 +37,53 @@ SUPPORT_10 = (*ENTERPRISE_10, 1)  # its one-year support
 
 
 def test_login_success_is_three_calls(make_customer, calls):
+    # given a customer, on the browser they verified once
+    customer = make_customer()
+    browser = sign_in_browser(customer)
+    calls.clear()
+
+    # when they sign in
+    response = login(customer, trust=browser.trust)
+
+    # then one batch read (the trust rides in it) and two transactions (reserve, commit)
+    assert response["statusCode"] == 200
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+
+
+def test_a_code_mailed_is_the_same_three_calls_and_verifying_it_two(make_customer, store, calls):
+    # given a customer on a fresh browser
+    customer = make_customer()
+    calls.clear()
+
+    # when they sign in, then the same three calls: the commit puts the pending sign-in, its
+    # mail's slot and its outbox item instead of a session
+    pending = login(customer)
+    assert pending["statusCode"] == 202
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+
+    # when they send the code, then one batch read and one transaction
+    code = mailed(store, customer.email)["code"]
+    calls.clear()
+    assert verify(code, pending_token(pending))["statusCode"] == 200
+    assert calls.operations == ["BatchGetItem", "TransactWriteItems"]
+
+
+def test_a_link_costs_two_calls_for_any_address_and_its_use_two(make_customer, store, calls):
     # given a customer
     customer = make_customer()
     calls.clear()
 
-    # when they sign in
-    response = login(customer)
+    # when a link is asked for their address and for an unknown one, then two calls each
+    for email in (customer.email, "nobody@example.com"):
+        assert request_link(email)["statusCode"] == 202
+        assert calls.operations == ["BatchGetItem", "TransactWriteItems"], email
+        calls.clear()
 
-    # then one batch read and two transactions (reserve, commit)
-    assert response["statusCode"] == 200
-    assert calls.operations == ["BatchGetItem", "TransactWriteItems", "TransactWriteItems"]
+    # when the link is used, then one read and one transaction
+    token = link_token(mailed(store, customer.email, "sign_in_link")["link"])
+    calls.clear()
+    assert redeem_link(token)["statusCode"] == 200
+    assert calls.operations == ["GetItem", "TransactWriteItems"]
 
 
 def test_login_failure_is_two_calls_and_a_limited_one_is_one(make_customer, calls):
@@ -67,7 +112,7 @@ def test_each_read_page_is_one_session_read_and_one_data_read(make_customer, cal
         supports=[SUPPORT_10],
         orders=[OrderSpec(licenses=[ENTERPRISE_10], supports=[SUPPORT_10])] * 3,
     )
-    token = session_token(login(customer))
+    token = sign_in(customer)
     pages = {
         "me": lambda: call("me", token),
         "list_licenses": lambda: call("list_licenses", token, {"limit": "3"}),
@@ -94,7 +139,7 @@ def test_each_read_page_is_one_session_read_and_one_data_read(make_customer, cal
             assert body_of(response)["nextCursor"] is not None, name  # a page among several
 
 
-def test_logout_is_one_call_and_no_request_ever_scans(make_customer, calls):
+def test_logout_is_one_call_and_no_request_ever_scans(make_customer, store, calls):
     """Every HTTP endpoint, driven through its handler; every DynamoDB call recorded."""
     # given a customer with more than a page of two of each (three licenses with their
     # supports, in three orders), signed in after a failed sign-in
@@ -107,7 +152,12 @@ def test_logout_is_one_call_and_no_request_ever_scans(make_customer, calls):
     bad = {"email": "nobody@example.com", "orderNumber": "JWT1"}
     answers = {"login failed": login(bad)}
     answers["login"] = login(customer)
-    token = session_token(answers["login"])
+    code = mailed(store, customer.email)["code"]
+    answers["verify_code"] = verify(code, pending_token(answers["login"]))
+    token = session_token(answers["verify_code"])
+    answers["sign_in_link"] = request_link(customer.email)
+    link = mailed(store, customer.email, "sign_in_link")["link"]
+    answers["sign_in_link redeem"] = redeem_link(link_token(link))
 
     # when every other endpoint is driven, following a cursor where there is one
     first = {
@@ -151,7 +201,8 @@ def test_logout_is_one_call_and_no_request_ever_scans(make_customer, calls):
 
     # then each answered as it should, and logout was one DeleteItem
     assert {name: r["statusCode"] for name, r in answers.items()} == {
-        name: {"logout": 204, "login failed": 401}.get(name, 200) for name in answers
+        name: {"logout": 204, "login failed": 401, "login": 202, "sign_in_link": 202}.get(name, 200)
+        for name in answers
     }
     assert calls.operations[before_logout:] == ["DeleteItem"]
     # and no request scanned: no Scan, and every Query examined exactly what it returned

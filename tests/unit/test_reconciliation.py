@@ -9,7 +9,7 @@ import pytest
 
 from local import fastspring as fs
 from portal.fastspring import ingest, reconciliation
-from tests.support import FakeFastSpring, buyer, handler, invoke, login, sample_event
+from tests.support import FakeFastSpring, buyer, handler, invoke, sample_event, sign_in
 
 
 def context(store, settings) -> ingest.Context:
@@ -27,7 +27,7 @@ def test_missed_orders_are_ingested_and_marked_processed(store, settings):
     # then every one is committed and marked processed, and its buyer can sign in
     assert summary.fetched == 30 and summary.committed == 30 and summary.failed == 0
     assert api.processed == {e["id"] for e in missed}
-    assert login(buyer(missed[7]))["statusCode"] == 200
+    assert sign_in(buyer(missed[7]))
 
     # when it runs again over the same events (none marked); then each is a duplicate
     again = reconciliation.reconcile(FakeFastSpring(missed), context(store, settings))  # type: ignore[arg-type]

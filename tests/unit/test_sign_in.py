@@ -13,7 +13,16 @@ from portal.accounts.sign_in import sign_in as sign_in_directly
 from portal.data import keys
 from portal.data import sign_in as attempts
 from portal.errors import InvalidCredentials
-from tests.support import DEMO_EMAIL, DEMO_ORDER, body_of, call, login, session_token
+from tests.support import (
+    DEMO,
+    DEMO_EMAIL,
+    DEMO_ORDER,
+    body_of,
+    call,
+    login,
+    session_token,
+    sign_in_browser,
+)
 
 # A customer made with this email by the tests of malformed bodies: each body names a real email.
 REAL_EMAIL = "real.customer@example.com"
@@ -26,7 +35,9 @@ def near_miss(reference: str) -> str:
 
 # ---------------------------------------------------------------- the guide's customer
 def test_sign_in_normalises_email_and_order_number_and_sets_host_cookie(seeded):
-    # given the guide's customer (the point: its email and order number as typed, its name)
+    # given the guide's customer (the point: its email and order number as typed, its name),
+    # from the browser they verified once
+    browser = sign_in_browser(DEMO)
     local, _, domain = DEMO_EMAIL.partition("@")
     typed = {
         "email": f"  {local.capitalize()}@{domain.upper()} ",
@@ -34,7 +45,7 @@ def test_sign_in_normalises_email_and_order_number_and_sets_host_cookie(seeded):
     }
 
     # when they sign in with them in other cases, surrounded by spaces
-    response = login(typed)
+    response = login(typed, trust=browser.trust)
 
     # then they are signed in as themselves, with a __Host- cookie that is Secure, HttpOnly,
     # SameSite=Strict, on Path=/ and without a Domain
@@ -55,8 +66,8 @@ def test_order_number_with_inner_space_as_in_the_guide(seeded):
     # given the guide's customer, whose order number the guide shows as "JWT 160930-9510-42210"
     spaced = f"{DEMO_ORDER[:3]} {DEMO_ORDER[3:]}"
 
-    # when they sign in with it, then they are signed in
-    assert login({"email": DEMO_EMAIL, "orderNumber": spaced})["statusCode"] == 200
+    # when they sign in with it, then the pair is right: a code is mailed (202)
+    assert login({"email": DEMO_EMAIL, "orderNumber": spaced})["statusCode"] == 202
 
 
 # ---------------------------------------------------------------- failures
@@ -80,17 +91,18 @@ def test_a_new_token_at_each_sign_in_and_only_its_hash_is_stored(make_customer, 
     # given a customer
     customer = make_customer()
 
-    # when they sign in twice
-    first = session_token(login(customer))
-    second = session_token(login(customer))
+    # when they sign in twice (verifying their browser the first time)
+    browser = sign_in_browser(customer)
+    first = browser.session
+    second = session_token(login(customer, trust=browser.trust))
 
-    # then each sign-in has its own 256-bit token, stored only by its hash
+    # then each sign-in has its own 256-bit token, stored only by its hash, and so is the trust
     assert first != second
     assert len(first) >= 43  # 256 bits, url-safe base64
     assert store.get(keys.session_key(first)) is not None
     raw = store.client.scan(TableName=store.table_name)["Items"]  # test-only inspection
     dump = repr(raw)
-    assert first not in dump and second not in dump
+    assert first not in dump and second not in dump and browser.trust not in dump
 
 
 # ---------------------------------------------------------------- rate limits
@@ -131,22 +143,25 @@ def test_limit_reveals_nothing_about_whether_the_email_exists(make_customer, clo
 
 
 def test_a_real_customer_is_never_locked_out_longer_than_the_window(make_customer, clock):
-    # given a customer whose email is limited by ten failures
+    # given a customer whose email is limited by ten failures, on their trusted browser
     customer = make_customer()
+    browser = sign_in_browser(customer)
     for attempt in range(10):
         login({"email": customer.email, "orderNumber": f"JWT2{attempt}"})
-    assert login(customer)["statusCode"] == 429
+    assert login(customer, trust=browser.trust)["statusCode"] == 429
 
     # when the 15-minute window has passed, then they sign in
     clock.advance(seconds=15 * 60)
-    assert login(customer)["statusCode"] == 200
+    assert login(customer, trust=browser.trust)["statusCode"] == 200
 
 
 def test_successful_sign_ins_do_not_count_towards_the_limit(make_customer, clock):
-    # given a customer, when they sign in fifteen times, then every sign-in succeeds
+    # given a customer on their trusted browser, when they sign in fifteen times, then every
+    # sign-in succeeds
     customer = make_customer()
+    browser = sign_in_browser(customer)
     for _ in range(15):
-        assert login(customer)["statusCode"] == 200
+        assert login(customer, trust=browser.trust)["statusCode"] == 200
 
 
 def test_hundred_failures_from_one_ip_then_429_for_any_email(make_customer, clock):
@@ -156,9 +171,10 @@ def test_hundred_failures_from_one_ip_then_429_for_any_email(make_customer, cloc
         response = login({"email": f"user{attempt}@example.com", "orderNumber": "JWT1"})
         assert response["statusCode"] == 401
 
-    # when the customer signs in from that address, then 429; from another address, 200
+    # when the customer signs in from that address, then 429; from another address, the pair is
+    # accepted (202: a code is mailed)
     assert login(customer)["statusCode"] == 429
-    assert login(customer, ip="198.51.100.7")["statusCode"] == 200
+    assert login(customer, ip="198.51.100.7")["statusCode"] == 202
 
 
 # ---------------------------------------------------------------- malformed requests
@@ -255,9 +271,10 @@ def test_a_parallel_guess_cannot_take_the_last_attempt_twice(make_customer, cloc
 def test_a_slot_reused_before_the_commit_stays_counted_and_the_sign_in_still_succeeds(
     make_customer, clock, store
 ):
-    # given a customer, and a parallel attempt that reuses this sign-in's email slot after its
-    # reservation
+    # given a customer on their trusted browser, and a parallel attempt that reuses this
+    # sign-in's email slot after its reservation
     customer = make_customer()
+    browser = sign_in_browser(customer)
     window = keys.rate_limit_key("EMAIL", customer.email)
     seen: list[int] = []
     reused: list[int] = []
@@ -274,7 +291,7 @@ def test_a_slot_reused_before_the_commit_stays_counted_and_the_sign_in_still_suc
     events.register("before-call.dynamodb.TransactWriteItems", reuse_before_commit, unique_id="x")
     try:
         # when the customer signs in
-        response = login(customer)
+        response = login(customer, trust=browser.trust)
     finally:
         events.unregister("before-call.dynamodb.TransactWriteItems", unique_id="x")
 

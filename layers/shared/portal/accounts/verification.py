@@ -28,6 +28,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 from portal.accounts import rate_limit
 from portal.accounts.sessions import new_session
@@ -76,7 +77,8 @@ def code_digest(pending_token: str, code: str) -> str:
 
 def link_url(settings: Settings, token: str) -> str:
     """The page that redeems a link; the token in the fragment, which no request carries."""
-    return f"{settings.portal_origin}/link.html#token={token}"
+    origin = urlsplit(settings.portal_origin)
+    return urlunsplit((origin.scheme, origin.netloc, "/link.html", "", f"token={token}"))
 
 
 def mail_limit(email: str, settings: Settings) -> rate_limit.Limit:
