@@ -3,8 +3,9 @@
 --port (or the PORT variable) changes the port; the FastSpring stand-in (checkout pages, sessions
 and events API) listens on the next one (3001). Writes .local/stack.json and the product's key
 file .local/activation-keys.json (local/stack.py), prints the demo sign-ins and activation keys
-(local/demo_data.py) and the local mailbox's address (/_mailbox/), then serves until Ctrl-C or
-SIGTERM, shuts moto and the HTTP server down cleanly and removes .local/stack.json.
+(local/demo_data.py) and the local mailbox's address (/_mailbox/), where sign-in codes appear,
+then serves until Ctrl-C or SIGTERM, shuts moto and the HTTP server down cleanly and removes
+.local/stack.json.
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
                         f" / {key}"
                     )
             print(f"Mail the portal sends (local SES): {stack.base_url}{mailbox.PATH}/")
+            print(
+                "Signing in from a new browser mails a 6-digit code (verified sign-in): "
+                f"read it in the local mailbox, {stack.base_url}{mailbox.PATH}/"
+            )
             print(f"Local commands find this stack through {stack_file}.")
             print("Play the product: make activate COMPUTER=SRV-TEST-01")
             print("Press Ctrl-C to stop.", flush=True)

@@ -562,7 +562,7 @@ def test_quote_checkout_pay_in_a_local_stack_records_the_order(portal: LocalStac
 
     # given the second demo customer's Remote Work license, quoted 3 more workstations
     client = HttpClient(portal.base_url)
-    assert client.login(SECOND_EMAIL, SECOND_ORDER).status_code == 200
+    assert client.sign_in(SECOND_EMAIL, SECOND_ORDER).status_code == 200
     licenses = client.get_json("/api/licenses")["items"]
     remote = next(lic for lic in licenses if lic["serialNumber"] == "999999")
     quoted = client.call(

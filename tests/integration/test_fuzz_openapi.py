@@ -5,13 +5,12 @@ Origin, including the malformed inputs schemathesis derives from the schemas."""
 from __future__ import annotations
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from local.demo_data import DEMO_EMAIL, DEMO_ORDER
 from local.stack import LocalStack
-from tests.support import ROOT
+from tests.support import ROOT, signed_in_client
 
 pytestmark = pytest.mark.integration
 schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
@@ -20,14 +19,11 @@ schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
 @pytest.fixture(scope="module")
 def portal():
     with LocalStack(seed=True) as running:
-        login = requests.post(
-            running.base_url + "/api/auth/login",
-            json={"email": DEMO_EMAIL, "orderNumber": DEMO_ORDER},
-            headers={"Origin": running.base_url},
-            timeout=30,
+        # signed in like a person: the code from the stack's mailbox
+        client = signed_in_client(
+            running.base_url, {"email": DEMO_EMAIL, "orderNumber": DEMO_ORDER}
         )
-        token = login.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
-        yield running.base_url, token
+        yield running.base_url, client.token
 
 
 @schema.parametrize()

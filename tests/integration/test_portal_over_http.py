@@ -45,16 +45,20 @@ class TestFoundationAcceptance:
         # given the guide's customer, typing the order number in lower case with a space
         client = HttpClient(stack.base_url)
 
-        # when they sign in
-        response = client.login(DEMO_EMAIL, DEMO_ORDER.lower() + " ")
+        # when they sign in from this fresh browser, then a code is mailed to the demo mailbox
+        before = client.mailbox_ids()
+        assert client.login(DEMO_EMAIL, DEMO_ORDER.lower() + " ").status_code == 202
+        # when they send it
+        response = client.verify(client.mailed(DEMO_EMAIL, after=before))
 
-        # then a host-only, secure session cookie is set ...
+        # then host-only, secure session and trusted-browser cookies are set ...
         assert response.status_code == 200
-        cookie = response.headers["Set-Cookie"]
-        assert cookie.startswith("__Host-portal_session=")
-        for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
-            assert flag in cookie
-        assert "Domain" not in cookie
+        cookies = response.raw.headers.getlist("Set-Cookie")
+        for name in ("__Host-portal_session=", "__Host-portal_trust="):
+            (cookie,) = [c for c in cookies if c.startswith(name)]
+            for flag in ("Secure", "HttpOnly", "SameSite=Strict", "Path=/"):
+                assert flag in cookie
+            assert "Domain" not in cookie
         # ... and the home page's data are the guide's licenses, supports and a key
         licenses = client.get_json("/api/licenses")["items"]
         assert [lic["serialNumber"] for lic in licenses] == [s for s, _ in DEMO_LICENSES]
@@ -115,6 +119,74 @@ class TestFoundationAcceptance:
         assert limited.json()["error"]["code"] == "too_many_attempts"
         # even the right order number is refused while limited
         assert client.login(customer.email, customer.order_number).status_code == 429
+
+    def test_buying_with_the_demo_email_opens_the_demo_account_only_with_its_mailed_code(
+        self, stack
+    ):
+        """Issue 10's acceptance: FastSpring does not verify buyers' emails."""
+        # given an attacker who bought with the guide's customer's email: a real order number
+        order = fs.order_completed(email=DEMO_EMAIL, skus=["T-ENT-5"])
+        webhook = stack.base_url + "/api/webhooks/fastspring"
+        assert fs.post(webhook, fs.signed_batch(order)) == (200, order["id"])
+        reference = order["data"]["reference"]
+        attacker = HttpClient(stack.base_url)
+        before = attacker.mailbox_ids()
+
+        # when they sign in with it from a fresh browser
+        answer = attacker.login(DEMO_EMAIL, reference)
+
+        # then a code goes to the demo mailbox, and none of the customer's data is reachable
+        assert answer.status_code == 202 and answer.json()["verification"] == "email_code"
+        assert attacker.token is None
+        for path in ("/api/me", "/api/licenses", "/api/supports", "/api/orders"):
+            assert attacker.call("GET", path).status_code == 401, path
+        code = attacker.mailed(DEMO_EMAIL, after=before)  # the customer's mailbox, not theirs
+        guess = f"{(int(code) + 1) % 10**6:06d}"
+        assert attacker.verify(guess).status_code == 401
+        assert attacker.call("GET", "/api/me").status_code == 401
+
+        # when the code from the demo mailbox is sent, then the browser is signed in
+        assert attacker.verify(code).status_code == 200
+        assert attacker.get_json("/api/me")["email"] == DEMO_EMAIL
+        assert attacker.trust is not None
+
+        # and the same browser is not asked again: no code, straight in
+        attacker.call("POST", "/api/auth/logout")
+        assert attacker.token is None
+        again = attacker.login(DEMO_EMAIL, reference)
+        assert again.status_code == 200, again.text
+        assert attacker.get_json("/api/me")["email"] == DEMO_EMAIL
+
+        # while another fresh browser with the same pair is asked for a code again
+        assert HttpClient(stack.base_url).login(DEMO_EMAIL, reference).status_code == 202
+
+    def test_a_link_is_mailed_only_to_a_customer_and_signs_in_once_with_a_post(self, stack):
+        # given a customer of this test's own, and a fresh browser
+        customer = stack_factory(stack)(licenses=[ENTERPRISE_10])
+        client = HttpClient(stack.base_url)
+        before = client.mailbox_ids()
+
+        # when a link is asked for an unknown address and for the customer's
+        unknown = client.call("POST", "/api/auth/link", json={"email": "nobody@example.com"})
+        known = client.call("POST", "/api/auth/link", json={"email": customer.email})
+
+        # then both answers are the same 202 {}, and the customer's mailbox gets the link
+        assert (unknown.status_code, unknown.json()) == (known.status_code, known.json())
+        assert known.status_code == 202 and known.json() == {}
+        link = client.mailed(customer.email, after=before, kind="link")
+        assert not any("nobody@example.com" in m["to"] for m in client.mailbox())
+        token = link.split("#token=", 1)[1]
+
+        # when the link's page is fetched (as a mail scanner prefetches it), then nothing changes
+        page = client.call("GET", "/link.html")
+        assert page.status_code == 200 and "redeem-button" in page.text
+
+        # when the page POSTs the token, then the browser is signed in, once
+        redeemed = client.call("POST", "/api/auth/link/redeem", json={"token": token})
+        assert redeemed.status_code == 200, redeemed.text
+        assert client.get_json("/api/me")["email"] == customer.email
+        again = client.call("POST", "/api/auth/link/redeem", json={"token": token})
+        assert again.status_code == 401 and again.json()["error"]["code"] == "invalid_link"
 
 
 @pytest.fixture(scope="class")
