@@ -13,8 +13,9 @@ What is here, by section:
 - Handlers in-process: handler(name), event(name, ...), invoke(name, event), body_of(response),
   session_token(response), Context.
 - Signing in through the handler, as a person does (verified sign-in): login(body, trust=) ->
-  response (202 + a mailed code from a browser not trusted yet), mailed(store, email) -> the
-  newest sign-in mail's data (its code and link, from the outbox item: there is no SES in-process),
+  response (202 + a mailed code from a browser not trusted yet), mailed(store, email, before=)
+  -> a sign-in mail's data (its code and link, from the outbox item: there is no SES in-process),
+  outbox_ids(store), login_for_code(who) -> (pending token, code),
   verify(code, pending) -> response, sign_in_browser(who) -> Browser (session and trust tokens:
   login, the code from the mail, verify), sign_in(who) -> session token, cookie_of(response,
   name), trust_token(response), pending_token(response),
@@ -282,12 +283,37 @@ def outbox_messages(store: Any, kind: str | None = None) -> list[dict[str, Any]]
     return sorted(items, key=lambda item: item["outboxId"])
 
 
-def mailed(store: Any, email: str, kind: str = "sign_in_code") -> dict[str, Any]:
-    """The data of the newest sign-in mail (`kind`: sign_in_code or sign_in_link) to `email`,
-    as its outbox item holds it (code, link, minutes, customerName); fails the test if none."""
+def outbox_ids(store: Any) -> set[str]:
+    """The ids of every outbox item now (to tell the mail a request writes next: `mailed`)."""
+    return {item["outboxId"] for item in outbox_messages(store)}
+
+
+def mailed(
+    store: Any, email: str, kind: str = "sign_in_code", *, before: set[str] | None = None
+) -> dict[str, Any]:
+    """The data of the sign-in mail (`kind`: sign_in_code or sign_in_link) to `email`, as its
+    outbox item holds it (code, link, minutes, customerName): the one written since the ids
+    `before` (outbox_ids), or else the only one; fails the test if there is not exactly one.
+    (Mails written at one instant of a fixed clock have no order, hence `before`.)"""
     sent = [item for item in outbox_messages(store, kind) if item["to"] == email]
-    assert sent, f"no {kind} mail to {email}"
-    return dict(sent[-1]["data"])
+    if before is not None:
+        sent = [item for item in sent if item["outboxId"] not in before]
+    assert len(sent) == 1, f"{len(sent)} {kind} mails to {email} (give `before`)"
+    return dict(sent[0]["data"])
+
+
+def login_for_code(who: Who, **event_kwargs: Any) -> tuple[str, str]:
+    """Sign in as `who` from a fresh browser, which must be answered 202; (the pending cookie's
+    token, the code mailed for it, from its outbox item)."""
+    from portal import dependencies
+
+    store = dependencies.store()
+    before = outbox_ids(store)
+    body = credentials(who)
+    response = login(body, **event_kwargs)
+    assert response["statusCode"] == 202, response
+    code = mailed(store, body["email"].strip().lower(), before=before)["code"]
+    return pending_token(response), code
 
 
 def link_token(link: str) -> str:
@@ -336,13 +362,8 @@ def sign_in_browser(who: Who, **event_kwargs: Any) -> Browser:
     """Sign in as `who` like a person, from a fresh browser: login (202, a code mailed), the
     code from that mail (its outbox item), verify; the browser's session and trust tokens
     (fails the test unless each step succeeds)."""
-    from portal import dependencies
-
-    body = credentials(who)
-    response = login(body, **event_kwargs)
-    assert response["statusCode"] == 202, response
-    code = mailed(dependencies.store(), body["email"].strip().lower())["code"]
-    verified = verify(code, pending_token(response), **event_kwargs)
+    pending, code = login_for_code(who, **event_kwargs)
+    verified = verify(code, pending, **event_kwargs)
     assert verified["statusCode"] == 200, verified
     return Browser(session=session_token(verified), trust=trust_token(verified))
 

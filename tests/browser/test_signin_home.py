@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
 from tests.browser.ui import (
@@ -11,6 +14,8 @@ from tests.browser.ui import (
     header_texts,
     html_lang,
     intl_dates,
+    mailbox_ids,
+    mailed_code,
     norm,
     open_home,
     open_sign_in,
@@ -18,6 +23,7 @@ from tests.browser.ui import (
     sign_in,
     wait_for_home,
 )
+from tests.factories import stack_factory
 from tests.support import DEMO_EMAIL, DEMO_LICENSES, DEMO_ORDER, DEMO_SUPPORT_SERIALS
 
 pytestmark = pytest.mark.browser
@@ -212,12 +218,19 @@ def test_sign_in_with_the_keyboard_only(web_page, watch, catalogs):
     page = web_page
     open_sign_in(page)
 
-    # when the guide's customer signs in with the keyboard only
+    # when the guide's customer signs in with the keyboard only, from this fresh browser
+    before = mailbox_ids(page.request)
     page.focus("#email")
     page.keyboard.type(DEMO_EMAIL)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "order-number"
     page.keyboard.type(DEMO_ORDER)
+    page.keyboard.press("Enter")
+    # then the code form takes the focus; they type the code from the mailbox and press Enter
+    page.wait_for_selector("#code-form:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "code"
+    assert page.is_hidden("#login-form")
+    page.keyboard.type(mailed_code(page.request, DEMO_EMAIL, after=before))
     page.keyboard.press("Enter")
     page.wait_for_url("**/home.html")
     wait_for_home(page)
@@ -264,3 +277,79 @@ def test_language_switch_on_home_rerenders_in_place(web_page, browser_context, p
     assert html_lang(page) == "de"
     assert norm(page.text_content("#licenses-table caption")) == "Lizenzen"
     watch.assert_clean()
+
+
+@pytest.mark.parametrize("lang", ["de"])
+def test_a_wrong_code_is_refused_and_a_mailed_link_signs_in_only_from_its_button(
+    chromium, portal, web_page, watch, catalogs, lang
+):
+    # given a customer of this test's own on a fresh browser, in `lang`
+    page, cat = web_page, catalogs[lang]
+    customer = stack_factory(portal)(licenses=[("TSplus", "Enterprise", 10)])
+    open_sign_in(page, lang)
+    mailed = mailbox_ids(page.request)
+    page.fill("#email", customer.email)
+    page.fill("#order-number", customer.order_number)
+    page.click("#login-button")
+    page.wait_for_selector("#code-form:not([hidden])")
+    assert norm(page.text_content("#code-form h2")) == cat["verify.heading"]
+    code = mailed_code(page.request, customer.email, after=mailed)
+
+    # when a wrong code is typed, then the page says so in the language and stays
+    watch.allow(401, "/api/auth/verify")
+    page.fill("#code", f"{(int(code) + 1) % 10**6:06d}")
+    with page.expect_response("**/api/auth/verify") as answer:
+        page.click("#code-button")
+    assert answer.value.status == 401
+    page.wait_for_function(
+        "(text) => document.getElementById('code-error').textContent.trim() === text",
+        arg=cat["error.invalidCode"],
+    )
+
+    # when a sign-in link is asked for instead
+    before = mailbox_ids(page.request)
+    page.fill("#link-email", customer.email)
+    with page.expect_response("**/api/auth/link") as asked:
+        page.click("#link-button")
+    assert asked.value.status == 202
+    page.wait_for_function(
+        "(text) => document.getElementById('link-status').textContent.trim() === text",
+        arg=cat["link.sent"],
+    )
+    link = _mailed_link(page, customer.email, before)
+
+    # then opening the link's page changes nothing (as a mail scanner's prefetch): another
+    # browser opening it later still signs in, with the button
+    scanner = chromium.new_context(base_url=portal.base_url)
+    try:
+        prefetch = scanner.new_page()
+        prefetch.goto(link)
+        prefetch.wait_for_selector("#redeem-button")
+    finally:
+        scanner.close()
+    page.goto(link)
+    page.wait_for_selector("html:not(.i18n-pending)", state="attached")
+    assert "#token=" not in page.url  # out of the address bar
+    page.click("#redeem-button")
+    page.wait_for_url("**/home.html")
+    wait_for_home(page)
+    assert page.context.request.get("/api/me").json()["email"] == customer.email
+    watch.assert_clean()
+
+
+_LINK = re.compile(r"https?://[^/\s]+(/link\.html#token=[A-Za-z0-9_\-]{43})")
+
+
+def _mailed_link(page, email: str, before: set[str]) -> str:
+    """The sign-in link of the first new mail to `email` in the local mailbox (as a path)."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for message in page.request.get("/_mailbox/messages").json():
+            if message["id"] not in before and email in message["to"]:
+                found = re.search(
+                    r"https?://[^/\s]+(/link\.html#token=[A-Za-z0-9_\-]{43})", message["text"]
+                )
+                if found:
+                    return found.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no sign-in link mailed to {email}")
