@@ -307,11 +307,6 @@ def trusted_customer(item: Item | None, now: int) -> str | None:
     return str(item.get("customerId") or "") or None
 
 
-def forget_trust(store: Store, token: str) -> None:
-    """DeleteItem: this browser is asked for a code again at its next sign-in."""
-    store.delete(keys.trusted_browser_key(token))
-
-
 def forget_trusted_browsers(store: Store, customer_id: str) -> int:
     """Revoke every browser trusted for the customer (Query on gsi1, one DeleteItem each); how
     many there were."""
