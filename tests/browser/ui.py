@@ -184,35 +184,24 @@ TRUST_COOKIE = "__Host-portal_trust"
 # The trusted-browser cookie each customer earned on each stack, by (portal URL, email): a new
 # browser context of the same person gets it back, as their own browser keeps it, so each
 # customer proves their mailbox once per stack (the portal mails at most 5 codes an hour).
-_TRUSTED: dict[tuple[str, str], str] = {}
+_TRUSTED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
-def _origin(page_or_context: Any) -> str:
-    parts = urlsplit(page_or_context.url if hasattr(page_or_context, "url") else "")
+def _origin(page: Any) -> str:
+    parts = urlsplit(page.url)
     return f"{parts.scheme}://{parts.netloc}"
 
 
 def _bring_trust(context: Any, base_url: str, email: str) -> None:
     trust = _TRUSTED.get((base_url, email.strip().lower()))
     if trust:
-        context.add_cookies(
-            [
-                {
-                    "name": TRUST_COOKIE,
-                    "value": trust,
-                    "url": base_url + "/",
-                    "secure": True,
-                    "httpOnly": True,
-                    "sameSite": "Strict",
-                }
-            ]
-        )
+        context.add_cookies([trust])  # as the browser stored it (Chromium's own fields)
 
 
 def _keep_trust(context: Any, base_url: str, email: str) -> None:
     for cookie in context.cookies(base_url + "/"):
         if cookie["name"] == TRUST_COOKIE and cookie["value"]:
-            _TRUSTED[(base_url, email.strip().lower())] = cookie["value"]
+            _TRUSTED[(base_url, email.strip().lower())] = dict(cookie)
 
 
 def sign_in(page: Any, email: str, order_number: str, *, fresh: bool = False) -> None:
