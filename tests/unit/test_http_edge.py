@@ -226,6 +226,7 @@ SUCCESS = {
     "manage_license": 200,
     "me": 200,
     "order_detail": 200,
+    "preferences": 200,
     "upgrade_checkout": 200,
     "upgrade_quote": 201,
 }

@@ -46,6 +46,15 @@ class BadSignature(PortalError):
     message = "The webhook signature is missing or wrong."
 
 
+class InvalidLink(PortalError):
+    """A mailed link the portal did not sign (forged, tampered, cut short), or one for a customer
+    that does not exist: identical for every cause."""
+
+    status = 401
+    code = "invalid_link"
+    message = "This link is not valid."
+
+
 class CsrfRejected(PortalError):
     status = 403
     code = "forbidden_origin"

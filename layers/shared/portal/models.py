@@ -43,6 +43,10 @@ class Customer:
     billing: BillingDetails | None = None
     contacts: tuple[Contact, ...] = ()
     revision: int = 0  # bumped by every update of the profile (optimistic concurrency)
+    # Support-expiry reminders: None = never chosen (on). Written only by
+    # portal.data.preferences; carried here so that a purchase's rewrite of the profile keeps them.
+    reminders: bool | None = None
+    reminders_changed_at: str | None = None  # ISO 8601 UTC of the last choice
 
 
 @dataclass(slots=True)

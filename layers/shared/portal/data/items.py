@@ -59,6 +59,8 @@ def customer_from_item(item: Item) -> Customer:
             for c in item.get("contacts") or []
         ),
         revision=int(item.get("revision", 0)),
+        reminders=item.get("reminders"),
+        reminders_changed_at=item.get("remindersChangedAt"),
     )
 
 
@@ -73,6 +75,8 @@ def customer_to_item(customer: Customer) -> Item:
         "language": customer.language,
         "activationKeySealed": customer.activation_key_sealed,
         "revision": customer.revision or None,
+        "reminders": customer.reminders,
+        "remindersChangedAt": customer.reminders_changed_at,
         "billing": {
             "date": customer.billing.date.isoformat() if customer.billing.date else None,
             "name": customer.billing.name,

@@ -117,10 +117,20 @@ class Store:
         return self._client()
 
     # ---------------------------------------------------------------- reads
-    def get(self, key: Key, *, consistent: bool = False) -> Item | None:
-        answer = self.client.get_item(
-            TableName=self.table_name, Key=to_attributes(key), ConsistentRead=consistent
-        )
+    def get(
+        self, key: Key, *, consistent: bool = False, attributes: Sequence[str] = ()
+    ) -> Item | None:
+        """GetItem; with `attributes`, only those are read (a projection, names as placeholders)."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": to_attributes(key),
+            "ConsistentRead": consistent,
+        }
+        if attributes:
+            names = {"#a" + str(index): name for index, name in enumerate(attributes)}
+            request["ProjectionExpression"] = ", ".join(names)
+            request["ExpressionAttributeNames"] = names
+        answer = self.client.get_item(**request)
         return from_attributes(answer["Item"]) if "Item" in answer else None
 
     def get_many(self, keys: Sequence[Key], *, consistent: bool = True) -> list[Item | None]:
