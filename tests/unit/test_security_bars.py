@@ -9,6 +9,8 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from local import fastspring as fs
+from portal import dependencies
+from portal.accounts import reminder_links
 from tests.support import (
     ROOT,
     WEBHOOK_SECRET,
@@ -25,6 +27,16 @@ from tests.support import (
 )
 
 ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
+
+
+def unsubscribe(link: str) -> dict:
+    """POST /api/reminders/unsubscribe {token} as the unsubscribe page sends it (no session)."""
+    ev = event("preferences", body={"token": link}, origin=None)
+    path = "/api/reminders/unsubscribe"
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
+    ev["routeKey"] = ev["requestContext"]["routeKey"] = f"POST {path}"
+    ev["requestContext"]["http"]["method"] = "POST"
+    return invoke("preferences", ev)
 
 
 def test_an_error_while_checking_the_session_denies_access(make_customer, store, monkeypatch):
@@ -81,13 +93,17 @@ def test_expressions_never_carry_request_values(make_customer, store):
         license_id = bound[0]["id"]
         assert manage_license("release", token, license_id)["statusCode"] == 200
         assert manage_license("history", token, license_id)["statusCode"] == 200
+        # reminders: the home page's toggle, and the mail's unsubscribe link
+        assert invoke("preferences", event("preferences", token=token))["statusCode"] == 200
+        link = reminder_links.token_for(customer.customer_id, dependencies.settings())
+        assert unsubscribe(link)["statusCode"] == 200
     finally:
         store.client.meta.events.unregister("provide-client-params.dynamodb", collect)
 
     # then no expression holds any of those values, only names, placeholders and operators
     assert expressions
     values = [*submitted, token, fs_order["data"]["reference"], "p@example.com"]
-    values += ["SRV-EVIL-QUOTE", "evil'", customer.activation_key, "EVIL-QUOTE-KEY"]
+    values += ["SRV-EVIL-QUOTE", "evil'", customer.activation_key, "EVIL-QUOTE-KEY", link]
     for expression in expressions:
         assert not any(value.lower() in expression.lower() for value in values), expression
         assert re.fullmatch(r"[A-Za-z0-9_#:(), =<>.\[\]-]+", expression), expression
@@ -111,6 +127,9 @@ def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(
     assert refresh(key, "SRV-LOGS")["statusCode"] == 200
     wrong = key[:-1] + ("0" if key[-1] != "0" else "1")
     assert activate(wrong, "SRV-LOGS")["statusCode"] == 401
+    link = reminder_links.token_for(customer.customer_id, dependencies.settings())
+    assert unsubscribe(link)["statusCode"] == 200
+    assert unsubscribe(link[:-1])["statusCode"] == 401
     invoke("logout", event("logout", token=token))
 
     # then no token, key, order number or secret is in the logs
@@ -125,6 +144,7 @@ def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(
         "JWT404",
         order["data"]["reference"],
         WEBHOOK_SECRET,
+        link.split(".", 1)[1],  # the unsubscribe link's MAC
     ):
         assert secret not in text
 

@@ -28,12 +28,9 @@ def set_reminders(store: Store, customer_id: str, on: bool, *, at: str) -> bool:
     try:
         store.update(
             keys.customer_profile(customer_id),
-            update=(
-                "SET reminders = :on, remindersChangedAt = :at, "
-                "revision = if_not_exists(revision, :zero) + :one"
-            ),
+            update="SET reminders = :on, remindersChangedAt = :at ADD revision :one",
             condition="attribute_exists(pk)",
-            values={":on": on, ":at": at, ":zero": 0, ":one": 1},
+            values={":on": on, ":at": at, ":one": 1},
         )
     except ConditionFailed:
         return False
