@@ -119,7 +119,7 @@ def test_the_mailer_sends_only_as_the_sender_identity_and_touches_only_mail_item
         for action in statement["Action"]:
             granted.setdefault(action, set()).update(leading)
     assert granted == {
-        "dynamodb:GetItem": {"OUTBOX#*"},
+        "dynamodb:GetItem": {"OUTBOX#*", "CUST#*"},  # the item; the profile (its address)
         "dynamodb:UpdateItem": {"OUTBOX#*"},
         "dynamodb:PutItem": {"CUST#*"},
     }
