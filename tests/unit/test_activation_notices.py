@@ -20,7 +20,7 @@ from portal.data import mail as mail_records
 from portal.data.store import from_attributes
 from portal.errors import LicenseInUse, NoLicenseAvailable
 from portal.licensing import activation
-from portal.mail import delivery
+from portal.mail import delivery, render
 from tests.support import FIXED_NOW, activate, manage_license, refresh, sign_in
 from tests.unit.test_mail import parsed, parts, sent_messages
 from tests.unit.test_mail import ses as ses  # the fixture: moto's SES, the sender verified
@@ -314,3 +314,23 @@ def test_a_message_names_both_its_address_and_language_or_neither():
     for half in ({"to": "a@example.com"}, {"language": "de"}):
         with pytest.raises(ValueError):
             outbox.new_message("activation_notice", **half, **base)
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [("Lyon office", "Lyon office (SRV-NEW-02)"), ("SRV-NEW-02", "SRV-NEW-02"), ("", "SRV-NEW-02")],
+)
+def test_a_notice_names_the_computer_once_when_its_name_is_its_id(settings, name, named):
+    # given a computer named as the product names one by default (its id), or otherwise
+    data = {
+        "licenseId": "01JDQ4Z6W7X8Y9ZABCDEFGHJKM",
+        "software": "TSplus",
+        "serialNumber": "P88",
+        "computerId": "SRV-NEW-02",
+        "computerName": name,
+        "action": "activated",
+        "at": "2026-12-02T01:02:01Z",
+    }
+    # when the notice is rendered, then the computer reads "name (id)", or the id once
+    text = render.render("activation_notice", "en", data, settings).text
+    assert f"on the computer {named} on" in " ".join(text.split())
