@@ -655,6 +655,9 @@ def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path:
         assert stack.environment["FASTSPRING_CHECKOUT_BASE"] == described["fastspring"]
         assert stack.environment["FASTSPRING_API_BASE"] == described["fastspring"]
         assert call(described["fastspring"], "GET", "/events/unprocessed?days=1").status == 401
+        # the mailbox, which lists what the local SES took
+        assert described["mailbox"] == f"{stack.base_url}/_mailbox/"
+        assert call(stack.base_url, "GET", "/_mailbox/messages").status == 200
         # the product's key file: exactly what GET /api/activation/keys answers, loadable
         key_file = Path(described["publicKeyFile"])
         assert key_file == (tmp_path / "activation-keys.json").resolve()
@@ -675,6 +678,7 @@ def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path:
             "api",
             "aws",
             "fastspring",
+            "mailbox",
             "kmsKeys",
             "tables",
             "publicKeyFile",

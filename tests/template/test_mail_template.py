@@ -119,7 +119,7 @@ def test_the_mailer_sends_only_as_the_sender_identity_and_touches_only_mail_item
         for action in statement["Action"]:
             granted.setdefault(action, set()).update(leading)
     assert granted == {
-        "dynamodb:GetItem": {"OUTBOX#*"},
+        "dynamodb:GetItem": {"OUTBOX#*", "CUST#*"},  # the item; the profile (its address)
         "dynamodb:UpdateItem": {"OUTBOX#*"},
         "dynamodb:PutItem": {"CUST#*"},
     }
@@ -128,6 +128,29 @@ def test_the_mailer_sends_only_as_the_sender_identity_and_touches_only_mail_item
         if name != "MailerFunction":
             actions = [a for s in _statements(resource) for a in s["Action"]]
             assert not [a for a in actions if a.startswith("ses:")], name
+
+
+def _granted(resource: dict[str, Any]) -> dict[str, set[str]]:
+    """Table action -> the leading keys it is granted on."""
+    granted: dict[str, set[str]] = {}
+    for statement in _statements(resource):
+        condition = statement.get("Condition", {}).get("ForAllValues:StringLike", {})
+        for action in statement["Action"]:
+            if action.startswith("dynamodb:"):
+                granted.setdefault(action, set()).update(condition.get("dynamodb:LeadingKeys", []))
+    return granted
+
+
+@pytest.mark.parametrize("function", ["ActivationFunction", "ManageLicenseFunction"])
+def test_the_functions_that_bind_and_release_may_add_outbox_items_and_nothing_more(
+    template: dict[str, Any], function: str
+) -> None:
+    # given a function whose binds and releases put an activation notice in their transaction
+    granted = _granted(template["Resources"][function])
+    # then it may put outbox items, and neither update, delete nor read them
+    assert "OUTBOX#*" in granted["dynamodb:PutItem"]
+    others = ("dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query")
+    assert not [action for action in others if "OUTBOX#*" in granted.get(action, set())]
 
 
 def test_the_sender_and_support_contact_are_parameters_every_function_sees(

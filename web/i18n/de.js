@@ -179,6 +179,7 @@ export default {
   'history.loading': 'Verlauf wird geladen…',
   'history.empty': 'Mit dieser Lizenz ist noch nichts geschehen',
   'history.loadFailed': 'Der Verlauf konnte nicht geladen werden.',
+  'history.notFound': 'Die Lizenz aus dem Link gehört nicht zu Ihren Lizenzen.',
   'history.event.activated': 'Aktiviert',
   'history.event.released': 'Freigegeben',
   'history.event.upgraded': 'Erweitert',

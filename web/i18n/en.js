@@ -180,6 +180,7 @@ export default {
   'history.loading': 'Loading the history…',
   'history.empty': 'Nothing happened to this license yet',
   'history.loadFailed': 'The history could not be loaded.',
+  'history.notFound': 'The license the link names is not among your licenses.',
   'history.event.activated': 'Activated',
   'history.event.released': 'Released',
   'history.event.upgraded': 'Upgraded',

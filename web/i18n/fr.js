@@ -179,6 +179,7 @@ export default {
   'history.loading': 'Chargement de l’historique…',
   'history.empty': 'Rien n’est encore arrivé à cette licence',
   'history.loadFailed': 'L’historique n’a pas pu être chargé.',
+  'history.notFound': 'La licence indiquée par le lien ne fait pas partie de vos licences.',
   'history.event.activated': 'Activée',
   'history.event.released': 'Libérée',
   'history.event.upgraded': 'Étendue',

@@ -5,7 +5,9 @@ import { formatDate, formatNumber, isPast } from './format.js';
 import { t, getLanguage, onLanguageChange, useCustomerLanguage } from './i18n.js';
 import { initPage, showPageError } from './page.js';
 import { createPagedTable, el } from './table.js';
-import { fileLink, initLicenseActions, licenseActions, serialAndComputer, supportView } from './license-actions.js';
+import {
+  fileLink, initLicenseActions, licenseActions, openLinkedHistory, serialAndComputer, supportView,
+} from './license-actions.js';
 
 initPage();
 
@@ -87,6 +89,7 @@ function renderMe() {
 }
 
 initLicenseActions(licenses);
+openLinkedHistory(); // ?history=<licenseId>: the activation notice's link
 
 const meRequest = api('/me');
 licenses.start();

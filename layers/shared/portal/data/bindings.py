@@ -9,8 +9,9 @@ intent, one call each:
   bound there, the revoked copy of one that was, the releases from it;
 - `revoked_license`: one GetItem of a license's revoked copy;
 - `bind` / `release`: one TransactWriteItems each, the license's conditional Update with its
-  history entry, so that two parallel requests can never both bind one license (SECURITY.md 18)
-  and every bind and release is recorded;
+  history entry and the customer's activation notice (an outbox item), so that two parallel
+  requests can never both bind one license (SECURITY.md 18), every bind and release is recorded,
+  and the customer is told of each one that happened, never of one that did not;
 - `history_page`: one Query of a license's history, newest first.
 """
 
@@ -31,6 +32,7 @@ from portal.data.items import (
     history_item,
     license_from_item,
 )
+from portal.data.outbox import OutboxMessage, outbox_put_request
 from portal.data.rate_windows import RateWindow, window_key
 from portal.data.store import ConditionFailed, Item, Store
 from portal.models import HistoryEntry, License, Page
@@ -118,10 +120,13 @@ def revoked_license(store: Store, customer_id: str, license_id: str) -> Item | N
     return store.get(keys.revoked_license_key(customer_id, license_id), consistent=True)
 
 
-def bind(store: Store, customer_id: str, lic: License, *, at: datetime) -> bool:
-    """Bind the (free) license to `lic.computer_id` / `lic.computer_name`, and record it: one
-    TransactWriteItems, the Update holding only while the license exists and is bound to no
-    computer. False when it is not free any more (a parallel activation won): nothing written."""
+def bind(
+    store: Store, customer_id: str, lic: License, *, at: datetime, notice: OutboxMessage
+) -> bool:
+    """Bind the (free) license to `lic.computer_id` / `lic.computer_name`, record it and queue
+    `notice`: one TransactWriteItems, the Update holding only while the license exists and is
+    bound to no computer. False when it is not free any more (a parallel activation won):
+    nothing written, no notice."""
     assert lic.computer_id is not None
     values: dict[str, Any] = {
         ":id": lic.computer_id,
@@ -144,14 +149,22 @@ def bind(store: Store, customer_id: str, lic: License, *, at: datetime) -> bool:
     record = store.put_request(
         history_item(customer_id, lic.license_id, entry, sequence=sequence), condition=_NEW
     )
-    return _committed(store, [("Update", update), ("Put", record)])
+    return _committed(
+        store, [("Update", update), ("Put", record), outbox_put_request(store, notice)]
+    )
 
 
 def release(
-    store: Store, customer_id: str, lic: License, *, at: datetime, releases: Sequence[datetime]
+    store: Store,
+    customer_id: str,
+    lic: License,
+    *,
+    at: datetime,
+    releases: Sequence[datetime],
+    notice: OutboxMessage,
 ) -> bool:
     """Unbind the license from `lic.computer_id` and keep `releases` (the recent ones, this one
-    included), and record the release, indexed under the computer it left: one
+    included), record the release, indexed under the computer it left, and queue `notice`: one
     TransactWriteItems, holding only while the license is still bound to that computer."""
     assert lic.computer_id is not None
     update = store.update_request(
@@ -173,7 +186,9 @@ def release(
         history_item(customer_id, lic.license_id, entry, sequence=sequence, released=True),
         condition=_NEW,
     )
-    return _committed(store, [("Update", update), ("Put", record)])
+    return _committed(
+        store, [("Update", update), ("Put", record), outbox_put_request(store, notice)]
+    )
 
 
 # The history as read: each entry numbered in order, so two writes from one read cannot both

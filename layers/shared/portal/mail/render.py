@@ -234,7 +234,8 @@ def activation_notice(language: str, data: Mapping[str, Any], settings: Settings
         raise RenderError("at must be an ISO 8601 time with its offset") from None
     computer_id = _text(data, "computerId")
     computer_name = _text(data, "computerName", required=False)
-    computer = f"{computer_name} ({computer_id})" if computer_name else computer_id
+    named = computer_name and computer_name != computer_id  # the product's default name: its id
+    computer = f"{computer_name} ({computer_id})" if named else computer_id
     software, serial = _text(data, "software"), _text(data, "serialNumber")
     history = link(
         f"{settings.portal_origin}/home.html?history={quote(license_id, safe='')}", settings
