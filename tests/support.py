@@ -5,7 +5,7 @@ helper into a test file. Customers with purchases are made by tests/factories.py
 
 What is here, by section:
 
-- Paths and environment: ROOT, EVENTS, ORIGIN, TEST_ENV.
+- Paths and environment: ROOT, EVENTS, ORIGIN, ORIGIN_SECRET (the origin header's value), TEST_ENV.
 - The demo data of local/demo_data.py, as the user guide shows it: DEMO / SECOND (sign-in bodies),
   DEMO_EMAIL, DEMO_ORDER, SECOND_EMAIL, SECOND_ORDER, DEMO_LICENSES, DEMO_SUPPORT_SERIALS,
   DEMO_ORDER_REFERENCES, SECOND_*. Use them where the point of the test is the guide's data;
@@ -47,6 +47,7 @@ import requests
 
 from local import demo_data
 from local import fastspring as fs
+from local.aws import LOCAL_SECRETS_PREFIX, dev_secret_values
 
 if TYPE_CHECKING:
     import pytest
@@ -56,6 +57,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 ORIGIN = "http://127.0.0.1:3000"
+# The origin header's value in the tests: the origin-verify secret's local value (local/aws.py's
+# development default, which the events in events/ carry, as CloudFront adds it to every request).
+ORIGIN_SECRET = dev_secret_values()[LOCAL_SECRETS_PREFIX + "origin-verify"]
 
 TEST_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -65,7 +69,7 @@ TEST_ENV = {
     "STAGE": "test",
     "PORTAL_ORIGIN": ORIGIN,
     "SECRETS_PREFIX": "customer-portal/local/",
-    "CLIENT_IP_HEADER": "cloudfront-viewer-address",
+    "ORIGIN_VERIFY": "on",
     "POWERTOOLS_SERVICE_NAME": "customer-portal",
     "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
     "POWERTOOLS_METRICS_DISABLED": "true",
@@ -158,6 +162,7 @@ def event(
     query, headers, viewer address, Origin (None removes it)."""
     ev = copy.deepcopy(sample_event(name))
     ev["headers"]["cloudfront-viewer-address"] = f"{ip}:443"
+    ev["headers"]["x-origin-verify"] = ORIGIN_SECRET  # as CloudFront sends it
     if "origin" in ev["headers"] or origin != ORIGIN:
         if origin is None:
             ev["headers"].pop("origin", None)

@@ -236,7 +236,7 @@ class TestPortalStack:
         assert env["STAGE"] == "local"
         assert env["PORTAL_ORIGIN"] == portal.base_url
         assert env["SECRETS_PREFIX"] == "customer-portal/local/"
-        assert env["CLIENT_IP_HEADER"] == ""
+        assert env["ORIGIN_VERIFY"] == "off"
         assert env["ALLOW_TEST_ORDERS"] == "true"
         assert not [name for name, value in env.items() if "$" in value or "{" in value]
         assert all(os.environ[name] == value for name, value in env.items())

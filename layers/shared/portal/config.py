@@ -35,8 +35,10 @@ class Settings:
     portal_origin: str
     stage: str = "dev"
     secrets_prefix: str = "customer-portal/dev/"
-    # Header carrying the viewer's address when behind CloudFront; empty = the TCP peer (sourceIp).
-    client_ip_header: str = ""
+    # The front door (portal.edge.front_door): every HTTP request must carry CloudFront's secret
+    # origin header, and only then is the client address CloudFront's viewer address. Off only on
+    # the local stack, which has no CloudFront (the client is the TCP peer there).
+    origin_verify: bool = True
     allow_test_orders: bool = False
     # Where a checkout URL may point: scheme://host[:port] of the FastSpring store
     # (https://<store>.onfastspring.com in AWS, the FastSpring stand-in locally).
@@ -71,6 +73,8 @@ class Settings:
             raise InvalidSettings("TABLE_NAME must be 3-255 characters")
         if self.stage not in STAGES:
             raise InvalidSettings(f"STAGE must be one of {', '.join(STAGES)}")
+        if not self.origin_verify and self.stage != "local":
+            raise InvalidSettings("ORIGIN_VERIFY may be off only on the local stage")
         if not _ORIGIN.fullmatch(self.portal_origin):
             raise InvalidSettings("PORTAL_ORIGIN must be scheme://host[:port]")
         if not _ORIGIN.fullmatch(self.fastspring_checkout_base) or (
@@ -97,7 +101,7 @@ _ENV = {
     "stage": "STAGE",
     "portal_origin": "PORTAL_ORIGIN",
     "secrets_prefix": "SECRETS_PREFIX",
-    "client_ip_header": "CLIENT_IP_HEADER",
+    "origin_verify": "ORIGIN_VERIFY",
     "allow_test_orders": "ALLOW_TEST_ORDERS",
     "fastspring_checkout_base": "FASTSPRING_CHECKOUT_BASE",
     "fastspring_api_base": "FASTSPRING_API_BASE",
@@ -122,6 +126,11 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             "true",
             "yes",
         }
+    if "origin_verify" in values:
+        switch = values["origin_verify"].strip().lower()
+        if switch not in {"on", "off"}:
+            raise InvalidSettings("ORIGIN_VERIFY must be on or off")
+        values["origin_verify"] = switch == "on"
     for name in _INTEGERS:
         if name in values:
             try:

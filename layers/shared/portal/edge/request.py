@@ -17,6 +17,7 @@ from portal.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from portal.fields import Field
 
 MAX_BODY_BYTES = 16 * 1024
+VIEWER_ADDRESS = "cloudfront-viewer-address"  # as API Gateway hands it over: lower case
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
 
@@ -101,8 +102,11 @@ def path_value(parameter: Field, raw: str) -> Any:
 
 
 def client_ip(app: APIGatewayHttpResolver, settings: Settings) -> str:
-    if settings.client_ip_header:
-        raw = app.current_event.headers.get(settings.client_ip_header.lower())
+    """The client's address. Behind the front door (settings.origin_verify, checked before any
+    route runs by portal.edge.entry) it is CloudFront's viewer address, which CloudFront sets
+    itself; anywhere else a caller could write that header, so the TCP peer (sourceIp) counts."""
+    if settings.origin_verify:
+        raw = app.current_event.headers.get(VIEWER_ADDRESS)
         if raw:
             # CloudFront-Viewer-Address is "<ip>:<port>" (IPv6 without brackets): drop the port.
             return raw.rsplit(":", 1)[0].strip("[]") if ":" in raw else raw
