@@ -185,3 +185,21 @@ def test_route_settings_name_only_routes_the_api_serves(template: dict[str, Any]
     assert set(routes) <= served
     assert all(re.fullmatch(r"(GET|POST) /api/\S+", route) for route in routes)
     assert {"POST /api/activation/refresh"} <= set(routes)
+
+
+def test_cloudfront_forwards_the_viewer_address_and_not_the_host(
+    template: dict[str, Any],
+) -> None:
+    """The client address behind the door is CloudFront's own CloudFront-Viewer-Address: the
+    API's origin request policy names it (a managed policy's contents are not ours to check),
+    with the headers the portal reads; Host stays out (API Gateway answers to its own name)."""
+    config = template["Resources"]["WebDistribution"]["Properties"]["DistributionConfig"]
+    (api,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*"]
+    assert api["OriginRequestPolicyId"] == {"Ref": "ApiOriginRequestPolicy"}
+    policy = template["Resources"]["ApiOriginRequestPolicy"]["Properties"]
+    headers = policy["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist"
+    named = {h.lower() for h in headers["Headers"]}
+    assert {"cloudfront-viewer-address", "origin", "content-type", "x-fs-signature"} <= named
+    assert "host" not in named
+    assert policy["OriginRequestPolicyConfig"]["CookiesConfig"] == {"CookieBehavior": "all"}
