@@ -212,6 +212,9 @@ class LocalStack:
             "kmsKeys": dict(self.kms_keys),
             "tables": dict(self.tables),
             "publicKeyFile": str(key_file),
+            # The handlers' environment (no secret is in it: template rules), for local commands
+            # that run a function's handler against this stack (make remind).
+            "environment": dict(self.environment),
             "demoCustomers": [
                 {
                     "name": sign_in.get("name"),

@@ -26,19 +26,25 @@ What is here, by section:
 - FastSpring's events API in memory (reconciliation): FakeFastSpring(events).
 - Test-only inspection of the table: count_items(store, prefix) (a Scan, which the portal itself
   never issues).
-- DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture).
+- DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture): operations, each
+  Query's (ScannedCount, Count), and the items read.
+- Mail through moto's SES (the `ses` fixture verifies the sender): sent_messages(), parsed(raw),
+  parts(message) -> (text, html).
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import email
 import importlib.util
 import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -468,14 +474,17 @@ def count_items(store: Any, prefix: str = "") -> int:
 # ---------------------------------------------------------------- DynamoDB call recorder
 @dataclass
 class CallLog:
-    """DynamoDB operations issued, in order, recorded by botocore event hooks."""
+    """DynamoDB operations issued, in order, recorded by botocore event hooks, and the items
+    they read (GetItem, BatchGetItem, Query)."""
 
     operations: list[str] = field(default_factory=list)
     query_counts: list[tuple[int, int]] = field(default_factory=list)
+    items_read: int = 0
 
     def clear(self) -> None:
         self.operations.clear()
         self.query_counts.clear()
+        self.items_read = 0
 
 
 @contextmanager
@@ -488,6 +497,11 @@ def recording(client: Any) -> Iterator[CallLog]:
     def after(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name == "Query":
             log.query_counts.append((parsed.get("ScannedCount", -1), parsed.get("Count", -2)))
+            log.items_read += len(parsed.get("Items", []))
+        elif model.name == "GetItem":
+            log.items_read += 1 if parsed.get("Item") else 0
+        elif model.name == "BatchGetItem":
+            log.items_read += sum(len(found) for found in parsed.get("Responses", {}).values())
 
     events = client.meta.events
     events.register("before-call.dynamodb", before, unique_id="test-before")
@@ -497,3 +511,28 @@ def recording(client: Any) -> Iterator[CallLog]:
     finally:
         events.unregister("before-call.dynamodb", unique_id="test-before")
         events.unregister("after-call.dynamodb", unique_id="test-after")
+
+
+# ---------------------------------------------------------------- mail through moto's SES
+def sent_messages() -> list[Any]:
+    """What moto's SES took, in the order sent (each has raw_data)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def parsed(raw: bytes | str) -> EmailMessage:
+    """A raw MIME message, parsed."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    message = email.message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """(text, html) of a multipart/alternative message."""
+    text = message.get_body(("plain",))
+    markup = message.get_body(("html",))
+    assert text is not None and markup is not None
+    return str(text.get_content()), str(markup.get_content())

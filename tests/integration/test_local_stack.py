@@ -673,6 +673,9 @@ def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path:
         assert [c["activationKey"] for c in customers] == [
             s.get("activationKey") for s in demo_data.DEMO_SIGN_INS
         ]
+        # and the handlers' environment (local commands run handlers with it: make remind)
+        assert described["environment"] == stack.environment
+        assert described["environment"]["REMINDER_TIMEZONE"] == "UTC"
         assert set(described) == {
             "portal",
             "api",
@@ -683,6 +686,7 @@ def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path:
             "tables",
             "publicKeyFile",
             "demoCustomers",
+            "environment",
         }
 
     # when there is no stack file, then reading it says what to do

@@ -13,11 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.types import EMAIL_SHAPE
 
 SESSION_COOKIE = "__Host-portal_session"
 STAGES = ("local", "dev", "prod", "test")
+# Reminders go out from a year before a support ends to a month after.
+REMINDER_EARLIEST, REMINDER_LATEST = -30, 365
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 
 
@@ -67,6 +70,12 @@ class Settings:
     download_file_days: int = field(default=365, metadata=_bounded(1, 3660))
     # Releases of one license from its computer per 12 months (rehosting from the portal).
     rehosts_per_year: int = field(default=3, metadata=_bounded(1, 100))
+    # The reminder job (portal.mail.reminders): days before a support's end date each reminder
+    # goes out (negative: after it), the time zone whose calendar day a scheduled run is for, and
+    # how many earlier days each run covers too (a failed or missed day is sent by the next run).
+    reminder_thresholds: tuple[int, ...] = (30, 7, -1)
+    reminder_timezone: str = "UTC"
+    reminder_catch_up_days: int = field(default=3, metadata=_bounded(0, 30))
 
     def __post_init__(self) -> None:
         if not 3 <= len(self.table_name) <= 255:
@@ -84,6 +93,20 @@ class Settings:
         for name in ("mail_from", "support_email"):
             if not EMAIL_SHAPE.fullmatch(getattr(self, name)):
                 raise InvalidSettings(f"{name.upper()} must be an email address")
+        thresholds = self.reminder_thresholds
+        if (
+            not thresholds
+            or len(set(thresholds)) != len(thresholds)
+            or not all(REMINDER_EARLIEST <= t <= REMINDER_LATEST for t in thresholds)
+        ):
+            raise InvalidSettings(
+                f"REMINDER_THRESHOLDS must be distinct whole numbers of days in "
+                f"[{REMINDER_EARLIEST}, {REMINDER_LATEST}]"
+            )
+        try:
+            ZoneInfo(self.reminder_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidSettings("REMINDER_TIMEZONE must be an IANA time zone name") from None
         for item in fields(self):
             bounds = item.metadata
             if bounds:
@@ -112,8 +135,16 @@ _ENV = {
     "product_file_days": "PRODUCT_FILE_DAYS",
     "download_file_days": "DOWNLOAD_FILE_DAYS",
     "rehosts_per_year": "REHOSTS_PER_YEAR",
+    "reminder_thresholds": "REMINDER_THRESHOLDS",
+    "reminder_timezone": "REMINDER_TIMEZONE",
+    "reminder_catch_up_days": "REMINDER_CATCH_UP_DAYS",
 }
-_INTEGERS = ("product_file_days", "download_file_days", "rehosts_per_year")
+_INTEGERS = (
+    "product_file_days",
+    "download_file_days",
+    "rehosts_per_year",
+    "reminder_catch_up_days",
+)
 
 
 def settings_from(env: Mapping[str, str]) -> Settings:
@@ -131,6 +162,15 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         if switch not in {"on", "off"}:
             raise InvalidSettings("ORIGIN_VERIFY must be on or off")
         values["origin_verify"] = switch == "on"
+    if "reminder_thresholds" in values:
+        try:
+            values["reminder_thresholds"] = tuple(
+                int(part) for part in values["reminder_thresholds"].split(",")
+            )
+        except ValueError:
+            raise InvalidSettings(
+                "REMINDER_THRESHOLDS must be whole numbers of days, comma-separated (30,7,-1)"
+            ) from None
     for name in _INTEGERS:
         if name in values:
             try:

@@ -8,7 +8,8 @@
 - `owned_order`: one order by reference, one GetItem, else NotFound;
 - `all_licenses` / `all_supports`: every license or support of a customer, for ingestion (a
   renewal finds the license it extends, a refund the support dates that remain): pages of 100
-  until the end, one Query per page; `present`: which of some keys exist (BatchGetItem, 100 a call).
+  until the end, one Query per page; `each_of` / `present`: the items of some keys, or those of
+  them that exist (BatchGetItem, 100 a call).
 
 A cursor names the last item of a page by its public ids only (portal.data.cursors); where a next
 page starts is built from them by portal.data.keys.
@@ -108,12 +109,18 @@ def all_supports(store: Store, customer_id: str) -> list[Support]:
     return [support_from_item(item) for item in _every(store, SUPPORTS, customer_id)]
 
 
+def each_of(store: Store, wanted: Sequence[keys.Key]) -> list[Item | None]:
+    """The item of each key of `wanted`, in that order, None where there is none (consistent
+    reads, BatchGetItem of 100 keys a call)."""
+    found: list[Item | None] = []
+    for first in range(0, len(wanted), _WHOLE_PAGE):
+        found += store.get_many(wanted[first : first + _WHOLE_PAGE])
+    return found
+
+
 def present(store: Store, wanted: Sequence[keys.Key]) -> list[Item]:
     """The items of `wanted` that exist, in that order (consistent reads, 100 keys a call)."""
-    found: list[Item] = []
-    for first in range(0, len(wanted), _WHOLE_PAGE):
-        found += [item for item in store.get_many(wanted[first : first + _WHOLE_PAGE]) if item]
-    return found
+    return [item for item in each_of(store, wanted) if item]
 
 
 def _owned(store: Store, key: keys.Key) -> Item:

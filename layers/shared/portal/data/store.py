@@ -242,15 +242,35 @@ class Store:
         return request
 
     def put_request(
-        self, item: Mapping[str, Any], *, condition: str | None = None
+        self,
+        item: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self.table_name, "Item": to_attributes(item)}
         if condition:
             request["ConditionExpression"] = condition
+        if names:
+            request["ExpressionAttributeNames"] = dict(names)
+        if values:
+            request["ExpressionAttributeValues"] = to_attributes(values)
         return request
 
-    def delete_request(self, key: Key) -> dict[str, Any]:
-        return {"TableName": self.table_name, "Key": to_attributes(key)}
+    def delete_request(
+        self,
+        key: Key,
+        *,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {"TableName": self.table_name, "Key": to_attributes(key)}
+        if condition:
+            request["ConditionExpression"] = condition
+        if values:
+            request["ExpressionAttributeValues"] = to_attributes(values)
+        return request
 
     def transact(self, parts: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """All or nothing. parts: ("Put" | "Update" | "Delete" | "ConditionCheck", request)."""
