@@ -21,9 +21,16 @@ from portal.data.store import from_attributes
 from portal.errors import LicenseInUse, NoLicenseAvailable
 from portal.licensing import activation
 from portal.mail import delivery, render
-from tests.support import FIXED_NOW, activate, manage_license, refresh, sign_in
-from tests.unit.test_mail import parsed, parts, sent_messages
-from tests.unit.test_mail import ses as ses  # the fixture: moto's SES, the sender verified
+from tests.support import (
+    FIXED_NOW,
+    activate,
+    manage_license,
+    parsed,
+    parts,
+    refresh,
+    sent_messages,
+    sign_in,
+)
 
 FREE = ("TSplus", "Enterprise", 10)
 BOUND = ("TSplus", "Enterprise", 10, None, "SRV-A")  # bound to SRV-A (id and name)
