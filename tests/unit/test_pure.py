@@ -31,14 +31,39 @@ def test_bad_order_references_are_rejected(raw):
         types.order_reference(raw)
 
 
-def test_emails_are_trimmed_and_case_folded():
-    # given an email typed with spaces and capitals, when normalised, then trimmed and folded
+def test_emails_are_trimmed_and_their_ascii_letters_lower_cased():
+    # given an email typed with spaces and capitals, when normalised, then trimmed and lower-cased
     # (the guide's second customer's, "  Ana.Mueller@Example.De ")
     assert types.email(f"  {SECOND_EMAIL.title()} ") == SECOND_EMAIL
     # and malformed or overlong ones are refused
     for bad in ["no-at", "a@b", "a b@example.com", "x" * 255 + "@example.com"]:
         with pytest.raises(ValueError):
             types.email(bad)
+
+
+@pytest.mark.parametrize(
+    "typed,normalised",
+    [
+        ("\u017fam@example.com", "\u017fam@example.com"),  # long s: casefold() makes it "s"
+        ("\u212aim@example.com", "\u212aim@example.com"),  # Kelvin sign: lower() makes it "k"
+        ("\u00c9lodie@Example.COM", "\u00c9lodie@example.com"),  # É stays, ASCII lower-cased
+        ("STRASSE@example.com", "strasse@example.com"),
+        ("stra\u00dfe@example.com", "stra\u00dfe@example.com"),  # ß: casefold() makes it "ss"
+        ("\u0130nci@example.com", "\u0130nci@example.com"),  # İ: lower() makes it "i̇"
+    ],
+)
+def test_only_ascii_letters_change_case_so_no_two_mailboxes_merge(typed, normalised):
+    # given an address with letters Unicode case mapping would change or merge; when normalised,
+    # then only its ASCII letters are lower-cased
+    assert types.normalize_email(typed) == types.email(f" {typed}\t") == normalised
+
+
+def test_only_ascii_white_space_is_trimmed():
+    # given an address ending in a no-break space (not ASCII white space); when checked, then it
+    # is not trimmed into another address but refused
+    assert types.normalize_email("sam@example.com\u00a0") == "sam@example.com\u00a0"
+    with pytest.raises(ValueError):
+        types.email("sam@example.com\u00a0")
 
 
 def test_languages():

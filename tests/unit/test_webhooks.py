@@ -28,6 +28,7 @@ from tests.support import (
     deliver,
     deliver_raw,
     listed,
+    login,
     order_detail,
     sign_in,
 )
@@ -315,6 +316,84 @@ def test_existing_customer_gets_the_order_and_keeps_their_key(make_customer):
     assert new["expiresOn"] == RENEWED_UNTIL  # extends the support running until 2027-06-03
     until = {lic["serialNumber"]: lic["support"]["until"] for lic in licenses}
     assert until == {renewed.serial_number: RENEWED_UNTIL, other.serial_number: "2027-06-03"}
+
+
+# ---------------------------------------------------------------- mailboxes (SECURITY.md issue 10)
+# Addresses that Unicode case folding would merge with an ASCII one: the long s folds to "s",
+# the Kelvin sign to "k". Each is a mailbox of its own.
+LOOKALIKES = [
+    ("sam.lookalike@example.com", "\u017fam.lookalike@example.com"),  # long s + am
+    ("kim.lookalike@example.com", "\u212aim.lookalike@example.com"),  # Kelvin sign + im
+]
+
+
+@pytest.mark.parametrize("ascii_address,lookalike", LOOKALIKES)
+def test_a_lookalike_address_is_a_customer_of_its_own(store, ascii_address, lookalike):
+    # given a customer who bought with an ASCII address
+    first = fs.order_completed(email=ascii_address, skus=["T-ENT-10"])
+    assert deliver(first)["statusCode"] == 200
+
+    # when an order arrives from the address Unicode case folding would equate with it
+    second = fs.order_completed(email=lookalike, skus=["T-ENT-5"])
+    assert deliver(second)["statusCode"] == 200
+
+    # then it makes a second customer: two email lookups, two activation keys, and neither
+    # sees the other's license
+    assert customer_id_of(store, ascii_address) != customer_id_of(store, lookalike)
+    mine = sign_in(buyer(first))
+    theirs = sign_in(buyer(second))
+    assert (
+        body_of(call("me", mine))["activationKey"] != body_of(call("me", theirs))["activationKey"]
+    )
+    assert [lic["users"] for lic in listed("licenses", mine)] == [10]
+    assert [lic["users"] for lic in listed("licenses", theirs)] == [5]
+    assert body_of(call("me", theirs))["email"] == lookalike
+
+
+@pytest.mark.parametrize("ascii_address,lookalike", LOOKALIKES)
+def test_an_ascii_address_cannot_sign_in_to_the_lookalikes_orders(store, ascii_address, lookalike):
+    # given a customer who bought with the lookalike address only
+    order = fs.order_completed(email=lookalike, skus=["T-ENT-5"])
+    assert deliver(order)["statusCode"] == 200
+    reference = order["data"]["reference"]
+
+    # when someone signs in with the ASCII address (any case) and that order's number
+    attempts = [
+        login({"email": typed, "orderNumber": reference})
+        for typed in (ascii_address, ascii_address.upper(), ascii_address.capitalize())
+    ]
+
+    # then every attempt is the 401 of a wrong email, while the lookalike as typed (its ASCII
+    # letters upper-cased, spaces around) signs in
+    assert [r["statusCode"] for r in attempts] == [401, 401, 401]
+    typed = "  " + "".join(c.upper() if c.isascii() else c for c in lookalike) + " "
+    assert typed.strip() != lookalike  # the ASCII letters did change case
+    assert login({"email": typed, "orderNumber": reference})["statusCode"] == 200
+
+
+def test_an_address_in_another_ascii_case_is_the_same_customer(store):
+    # given a customer who bought as sam.case@example.com
+    first = fs.order_completed(email="sam.case@example.com", skus=["T-ENT-10"])
+    assert deliver(first)["statusCode"] == 200
+
+    # when their next order comes as " Sam.CASE@Example.com " (ASCII case, spaces around)
+    second = fs.order_completed(email=" Sam.CASE@Example.com ", skus=["T-ENT-5"])
+    assert deliver(second)["statusCode"] == 200
+
+    # then it is theirs: one customer, both licenses
+    assert count_items(store, "EMAIL#") == 1
+    token = sign_in({"email": "sam.case@example.com", "orderNumber": second["data"]["reference"]})
+    assert sorted(lic["users"] for lic in listed("licenses", token)) == [5, 10]
+
+
+def test_an_order_with_an_address_sign_in_would_refuse_is_rejected_and_kept(store):
+    # given an order whose address is one no customer could sign in with
+    order = fs.order_completed(email="sam taylor@example.com", skus=["T-ENT-1"])
+
+    # when delivered, then acknowledged but rejected (kept for support), no customer made
+    assert deliver(order)["statusCode"] == 200
+    assert store.get(keys.webhook_event(order["id"]))["status"] == "rejected"
+    assert count_items(store, "EMAIL#") == 0
 
 
 def test_unexpanded_account_null_sku_and_null_city(store):

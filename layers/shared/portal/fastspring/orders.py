@@ -46,7 +46,8 @@ from portal.models import (
 )
 from portal.observability import count, logger
 from portal.orders.catalog import Grant
-from portal.types import normalize_email, normalize_order_reference, supported_language
+from portal.types import email as valid_email
+from portal.types import normalize_order_reference, supported_language
 
 if TYPE_CHECKING:
     from portal.fastspring.ingest import Context
@@ -60,10 +61,13 @@ def order_completed(event: Event, ctx: Context, processed: EventRecord) -> str:
         data = read(OrderCompleted, event.data)
     except Malformed as exc:
         raise Rejected(str(exc)) from None
-    email = normalize_email(data.contact.email or "")
+    try:  # normalised and checked as sign-in does, so the buyer can sign in with it
+        email = valid_email(data.contact.email or "")
+    except ValueError:
+        raise Rejected("order without a valid customer email") from None
     reference = normalize_order_reference(data.reference)
-    if "@" not in email or not reference:
-        raise Rejected("order without a customer email or reference")
+    if not reference:
+        raise Rejected("order without a reference")
     for _ in range(RETRIES):
         seen, by_email = ctx.store.get_many(
             [keys.fastspring_order_lookup(data.order_id), keys.email_lookup(email)]
