@@ -27,6 +27,8 @@ What is here, by section:
 - Test-only inspection of the table: count_items(store, prefix) (a Scan, which the portal itself
   never issues).
 - DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture).
+- What the portal logs: logged() -> the lines (JSON text, as Powertools writes them) logged at any
+  level while it is open (the tests' environment logs only WARNING and above otherwise).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import base64
 import copy
 import importlib.util
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -492,3 +495,28 @@ def recording(client: Any) -> Iterator[CallLog]:
     finally:
         events.unregister("before-call.dynamodb", unique_id="test-before")
         events.unregister("after-call.dynamodb", unique_id="test-after")
+
+
+@contextmanager
+def logged() -> Iterator[list[str]]:
+    """Every line the portal's logger writes while open, at DEBUG and above, formatted as in
+    Lambda (one JSON object each, extra fields included)."""
+    from portal.observability import logger
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    std = logger._logger  # the logging.Logger under Powertools' wrapper
+    keep = Keep()
+    keep.setFormatter(logger.registered_formatter)
+    level = std.level
+    std.setLevel(logging.DEBUG)
+    std.addHandler(keep)
+    try:
+        yield lines
+    finally:
+        std.removeHandler(keep)
+        std.setLevel(level)

@@ -536,6 +536,42 @@ def test_malformed_order_is_recorded_and_acknowledged_not_retried_forever(store)
     assert json.loads(stored["payload"])["id"] == order["id"]
 
 
+def test_a_rejected_order_is_kept_without_contact_details_and_expires(store, clock):
+    # given an order that will be rejected (no items), from a buyer with a name, company, city,
+    # phone and email, the email also in a tag and the recipients
+    order = fs.order_completed(
+        email="rita.private@example.org",
+        skus=["T-ENT-1"],
+        first="Rita",
+        last="Privatperson",
+        company="Rita Secret GmbH",
+        city="Hiddenstadt",
+        tags={"note": "contact rita.private@example.org"},
+    )
+    order["data"]["customer"]["phone"] = "+49 30 1234567"
+    order["data"]["recipients"] = [{"recipient": {"email": "rita.private@example.org"}}]
+    del order["data"]["items"]
+    kept = fs.order_completed(email="kept.order@example.org", skus=["T-ENT-1"])
+
+    # when FastSpring delivers it (and a good order alongside)
+    assert deliver(order, kept)["statusCode"] == 200
+
+    # then its record keeps what support needs (ids, reference, amounts, the reason) and none of
+    # the buyer's details, and expires 30 days after it was received; a processed event's record
+    # never expires
+    stored = store.get(keys.webhook_event(order["id"]))
+    assert stored["status"] == "rejected" and "items" in stored["reason"]
+    payload = json.loads(stored["payload"])
+    assert payload["id"] == order["id"]
+    assert payload["data"]["reference"] == order["data"]["reference"]
+    assert payload["data"]["total"] == str(order["data"]["total"])
+    for private in ("rita", "Privatperson", "Secret GmbH", "Hiddenstadt", "1234567", "@"):
+        assert private.lower() not in stored["payload"].lower(), private
+    assert payload["data"]["customer"] == payload["data"]["address"] == "[removed]"
+    assert int(stored["expiresAt"]) == int(FIXED_NOW.timestamp()) + 30 * 86_400
+    assert "expiresAt" not in store.get(keys.webhook_event(kept["id"]))
+
+
 @pytest.mark.parametrize(
     "spoil",
     [

@@ -336,6 +336,7 @@ def webhook_event_item(
     received_at: datetime,
     reason: str | None = None,
     payload: str | None = None,
+    expires_at: int | None = None,
 ) -> Item:
     return {
         **keys.webhook_event(event_id),
@@ -346,6 +347,7 @@ def webhook_event_item(
         "receivedAt": utc_text(received_at),
         "reason": reason,
         "payload": payload,
+        "expiresAt": expires_at,
     }
 
 
