@@ -47,6 +47,8 @@ DEV_SECRETS: dict[str, DevSecret] = {
     ),
     # The key that signs the reminder mails' unsubscribe links (portal.accounts.reminder_links).
     "mail-links": DevSecret("PORTAL_DEV_MAIL_LINKS_SECRET", "local-development-mail-links-key"),
+    # The key that seals the lists' cursors (portal.data.cursors).
+    "cursor-key": DevSecret("PORTAL_DEV_CURSOR_KEY", "local-development-cursor-key"),
 }
 
 
