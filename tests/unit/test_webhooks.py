@@ -8,7 +8,9 @@ needs, so every count is against what the test set up (no demo data)."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,6 +29,7 @@ from tests.support import (
     count_items,
     deliver,
     deliver_raw,
+    handler,
     listed,
     login,
     order_detail,
@@ -673,6 +676,63 @@ def test_partial_refund_revokes_only_that_line(aws):
     assert len(licenses) == 1 and supports == []
     assert licenses[0]["support"] is None
     assert listed("orders", token)[0]["status"] == "partially_refunded"
+
+
+@pytest.mark.parametrize(
+    "first_skus,second_skus",
+    [(["T-ENT-10"], ["T-ENT-5"]), (["T-ENT-5"], ["T-ENT-5"])],
+    ids=["two-lines", "one-line-two-units"],
+)
+def test_two_refunds_of_one_order_delivered_at_once_are_both_applied(
+    store, atomic_writes, first_skus, second_skus
+):
+    # given an order of a 10-user license and two 5-user licenses (one line of quantity 2)
+    order = fs.order_completed(email="two.refunds@example.com", skus=["T-ENT-10"])
+    order["data"]["items"].append(
+        {
+            **fs.order_completed(email="x@example.com", skus=["T-ENT-5"])["data"]["items"][0],
+            "quantity": 2,
+        }
+    )
+    assert deliver(order)["statusCode"] == 200
+    reference = order["data"]["reference"]
+    # and two different refunds of it, each read before either writes (a barrier at the first
+    # transaction of each): both decide from the same order
+    refunds = [
+        fs.return_created(reference=reference, skus=skus) for skus in (first_skus, second_skus)
+    ]
+    both_read = threading.Barrier(2, timeout=10)
+    transactions: list[int] = []
+
+    def after_reading(**_: object) -> None:
+        transactions.append(1)
+        if len(transactions) <= 2:
+            both_read.wait()
+
+    handler("fastspring_webhook")  # imported once, before the threads
+    hooks = store.client.meta.events
+    hooks.register("before-call.dynamodb.TransactWriteItems", after_reading, unique_id="race")
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = list(pool.map(lambda r: deliver(r)["statusCode"], refunds))
+    finally:
+        hooks.unregister("before-call.dynamodb.TransactWriteItems", unique_id="race")
+
+    # then both are acknowledged and both applied: the order records every refunded unit, and
+    # exactly as many licenses are revoked as units were refunded
+    assert statuses == [200, 200]
+    assert len(transactions) > 2  # the loser read again and decided again
+    customer_id = customer_id_of(store, "two.refunds@example.com")
+    stored = store.get(keys.order_key(customer_id, reference), consistent=True)
+    refunded = {line["sku"]: int(line.get("refundedQuantity") or 0) for line in stored["items"]}
+    wanted = {"T-ENT-10": 0, "T-ENT-5": 0}
+    for sku in first_skus + second_skus:
+        wanted[sku] += 1
+    assert refunded == wanted
+    assert count_items(store, "REVOKED#") == 2
+    users = sorted(lic["users"] for lic in listed("licenses", sign_in(buyer(order))))
+    assert users == sorted([10] * (1 - wanted["T-ENT-10"]) + [5] * (2 - wanted["T-ENT-5"]))
+    assert stored["status"] == "partially_refunded"
 
 
 def test_a_refund_before_its_order_is_retried_later(aws):

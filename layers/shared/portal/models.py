@@ -181,6 +181,7 @@ class Order:
     fastspring_id: str | None = None
     invoice_url: str | None = None
     status: str = "completed"  # completed | refunded | partially_refunded
+    revision: int = 0  # refunds applied to it; a refund's write holds only on the one it read
 
 
 def coverage_by_serial(supports: Iterable[Support]) -> dict[str, SupportCoverage]:

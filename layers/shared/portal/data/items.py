@@ -263,6 +263,7 @@ def order_to_item(customer_id: str, order: Order) -> Item:
         "invoiceUrl": order.invoice_url,
         "status": order.status,
         "items": [_order_line_item(line) for line in order.items],
+        "revision": order.revision or None,  # absent until a refund changes the order
     }
 
 
@@ -323,6 +324,7 @@ def order_from_item(item: Item) -> Order:
         fastspring_id=item.get("fastspringId"),
         invoice_url=item.get("invoiceUrl"),
         status=item.get("status", "completed"),
+        revision=int(item.get("revision", 0)),
     )
 
 
