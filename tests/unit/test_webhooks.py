@@ -294,6 +294,74 @@ def renewal(email: str, serial: str) -> dict:
     )
 
 
+# ---------------------------------------------------------------- supports match their license
+def stored_lines(store, email: str, reference: str) -> list[dict]:
+    return store.get(keys.order_key(customer_id_of(store, email), reference))["items"]
+
+
+@pytest.mark.parametrize(
+    "sku,named,reason",
+    [
+        ("S1Y-T-ENT-5", True, "support_mismatch"),  # same software and edition, 5 users, not 10
+        ("S1Y-T-MW-10", True, "support_mismatch"),  # another edition
+        ("S1Y-RW-10", True, "support_mismatch"),  # another software
+        ("S1Y-T-ENT-10", False, "license_unknown"),  # a serial number no license has
+    ],
+)
+def test_a_support_for_another_product_is_held_and_extends_nothing(
+    make_customer, store, sku, named, reason
+):
+    # given a customer whose two licenses (10 and 5 users) have a support until 2027-06-03
+    customer = customer_with_running_supports(make_customer)
+    ten_users = customer.licenses[0]
+    supports_before = count_items(store, "CUST#")
+
+    # when an order names the 10-user license's serial number (or an unknown one) with a
+    # support of another size, edition or software
+    order = renewal(customer.email, ten_users.serial_number if named else "ZZZZ-0000-0000")
+    order["data"]["items"][0]["sku"] = sku
+    assert deliver(order)["statusCode"] == 200
+
+    # then the order is recorded with that line held for review, it granted nothing, and every
+    # license keeps its support date
+    (line,) = stored_lines(store, customer.email, order["data"]["reference"])
+    assert (line["sku"], line["held"], line["granted"]) == (sku, reason, [])
+    token = sign_in({"email": customer.email, "orderNumber": order["data"]["reference"]})
+    licenses, supports = both_lists(token)
+    assert {lic["support"]["until"] for lic in licenses} == {"2027-06-03"}
+    assert len(supports) == len(customer.supports)
+    assert count_items(store, "CUST#") == supports_before + 1  # the order, nothing else
+
+
+@pytest.mark.parametrize(
+    "skus,covered",
+    [
+        (["T-ENT-10", "S1Y-T-ENT-5"], []),  # no 5-user license in the order: held
+        (["T-ENT-10", "T-ENT-5", "S1Y-T-ENT-5"], [5]),  # the 5-user one, not the first
+        (["RW-10", "S1Y-T-ENT-10"], []),  # another software: held
+        (["T-MW-10", "S1Y-T-ENT-10"], []),  # another edition: held
+    ],
+)
+def test_a_support_bought_with_licenses_attaches_only_to_its_own_kind(store, skus, covered):
+    # given a new buyer's order of licenses and a support naming no serial number
+    order = fs.order_completed(email="kinds@example.com", skus=skus)
+
+    # when delivered
+    assert deliver(order)["statusCode"] == 200
+
+    # then the support covers only a license of its software, edition and size; without one,
+    # its line is held (no_matching_license) and no support record exists
+    licenses, supports = both_lists(sign_in(buyer(order)))
+    assert sorted(lic["users"] for lic in licenses if lic["support"]) == covered
+    assert len(supports) == len(covered)
+    held = [
+        line.get("held")
+        for line in stored_lines(store, "kinds@example.com", order["data"]["reference"])
+    ]
+    assert held[-1] == (None if covered else "no_matching_license")
+    assert held[:-1] == [None] * (len(skus) - 1)
+
+
 def test_existing_customer_gets_the_order_and_keeps_their_key(make_customer):
     # given a customer whose two licenses have a support running until 2027-06-03
     customer = customer_with_running_supports(make_customer)

@@ -170,6 +170,9 @@ class OrderItem:
     unknown_sku: bool = False  # no catalog entry: recorded, granted nothing, reported
     refunded_quantity: int = 0
     upgrade: LineUpgrade | None = None  # a line of the catalog's upgrade product; else None
+    # a support line that matches no license of its software, edition and size: granted nothing,
+    # held for review (support_mismatch | license_unknown | no_matching_license)
+    held: str | None = None
 
 
 @dataclass(slots=True)

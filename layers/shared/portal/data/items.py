@@ -277,6 +277,7 @@ def _order_line_item(line: OrderItem) -> Item:
         "granted": list(line.granted),
         "unknownSku": line.unknown_sku,
         "refundedQuantity": line.refunded_quantity,
+        "held": line.held,
     }
     if line.upgrade is not None:  # upgrade lines only: the others stay as they were
         item["upgrade"] = {
@@ -318,6 +319,7 @@ def order_from_item(item: Item) -> Order:
                 unknown_sku=bool(line.get("unknownSku", False)),
                 refunded_quantity=int(line.get("refundedQuantity", 0)),
                 upgrade=_line_upgrade(line.get("upgrade")),
+                held=line.get("held"),
             )
             for line in item.get("items") or []
         ),

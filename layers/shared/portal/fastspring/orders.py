@@ -147,11 +147,18 @@ def _purchase(
                 upgrade=upgrade,
             )
         )
-    # Supports after licenses, so a support bought with its license binds to that license.
+    # Supports after licenses, so a support bought with its license binds to that license. A
+    # support attaches only to a license of its software, edition and size; any other line is
+    # recorded on the order, held for review, and extends nothing.
     for index, (line, grant) in enumerate(zip(data.items, grants, strict=True)):
         if grant is None or grant.kind != "support":
             continue
-        serial = _serial_for(line.attributes, grant, new_licenses)
+        serial, held = _serial_for(line.attributes, grant, new_licenses, licenses_by_serial)
+        if held:
+            logger.warning("support line held", extra={"reason": held, "sku": line.sku})
+            count("SupportLineHeld")
+            lines[index] = replace(lines[index], held=held)
+            continue
         start = placed_at.date()
         current = licenses_by_serial.get(serial)
         if current is not None and current.support and current.support.until > start:
@@ -224,14 +231,33 @@ def _named_serial(attributes: dict[str, Any] | None) -> str:
 
 
 def _serial_for(
-    attributes: dict[str, Any] | None, grant: Grant, new_licenses: list[License]
-) -> str:
+    attributes: dict[str, Any] | None,
+    grant: Grant,
+    new_licenses: list[License],
+    existing: dict[str, License],
+) -> tuple[str, str | None]:
+    """(serial number, None) of the license a support line attaches to - the one it names, else
+    the first of this order's licenses - when that license is of the support's software, edition
+    and size; else ("", why it is held)."""
     named = _named_serial(attributes)
     if named:
-        return named
-    same = [lic for lic in new_licenses if lic.software == grant.software]
-    best = [lic for lic in same if lic.users == grant.users] or same
-    return best[0].serial_number if best else ""
+        lic = existing.get(named) or next(
+            (new for new in new_licenses if new.serial_number == named), None
+        )
+        if lic is None:
+            return "", "license_unknown"
+        return (named, None) if _covers(grant, lic) else ("", "support_mismatch")
+    same = [lic for lic in new_licenses if _covers(grant, lic)]
+    return (same[0].serial_number, None) if same else ("", "no_matching_license")
+
+
+def _covers(grant: Grant, lic: License) -> bool:
+    """A support covers a license of the same software, edition and size (users/workstations)."""
+    return (
+        lic.software.casefold() == grant.software.casefold()
+        and (lic.edition or "").casefold() == (grant.edition or "").casefold()
+        and lic.users == grant.users
+    )
 
 
 def _license(grant: Grant, reference: str, placed_at: datetime) -> License:
