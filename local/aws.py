@@ -52,6 +52,8 @@ DEV_SECRETS: dict[str, DevSecret] = {
     "origin-verify": DevSecret(
         "PORTAL_DEV_ORIGIN_VERIFY_SECRET", "local-development-origin-verify"
     ),
+    # The key that seals the lists' cursors (portal.data.cursors).
+    "cursor-key": DevSecret("PORTAL_DEV_CURSOR_KEY", "local-development-cursor-key"),
 }
 
 

@@ -30,6 +30,8 @@ What is here, by section:
   Query's (ScannedCount, Count), and the items read.
 - Mail through moto's SES (the `ses` fixture verifies the sender): sent_messages(), parsed(raw),
   parts(message) -> (text, html).
+- What the portal logs: logged() -> the lines (JSON text, as Powertools writes them) logged at any
+  level while it is open (the tests' environment logs only WARNING and above otherwise).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import copy
 import email
 import importlib.util
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -536,3 +539,28 @@ def parts(message: EmailMessage) -> tuple[str, str]:
     markup = message.get_body(("html",))
     assert text is not None and markup is not None
     return str(text.get_content()), str(markup.get_content())
+
+
+@contextmanager
+def logged() -> Iterator[list[str]]:
+    """Every line the portal's logger writes while open, at DEBUG and above, formatted as in
+    Lambda (one JSON object each, extra fields included)."""
+    from portal.observability import logger
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    std = logger._logger  # the logging.Logger under Powertools' wrapper
+    keep = Keep()
+    keep.setFormatter(logger.registered_formatter)
+    level = std.level
+    std.setLevel(logging.DEBUG)
+    std.addHandler(keep)
+    try:
+        yield lines
+    finally:
+        std.removeHandler(keep)
+        std.setLevel(level)

@@ -6,6 +6,8 @@
   and reserved BEFORE the credentials are looked at.
 - A success creates a session (portal.accounts.sessions) in the same transaction that gives the
   reserved attempt back.
+- A failure or a refusal is logged with SHA-256 digests of the email and the address (the same
+  digests the rate windows are keyed by), never either in clear.
 
 Its DynamoDB calls (one read, one reservation, one commit) are portal.data.sign_in's.
 """
@@ -19,6 +21,7 @@ from portal.accounts import rate_limit
 from portal.accounts.sessions import new_session
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from portal.config import Settings
+from portal.data import keys
 from portal.data import sessions as stored_sessions
 from portal.data import sign_in as attempts
 from portal.data.store import Store
@@ -63,6 +66,7 @@ def sign_in(
             )
         except TooManyAttempts:
             count("SignInThrottled")
+            logger.info("sign-in refused", extra=_who(email, client_ip, "too_many_attempts"))
             raise
         expires = epoch_seconds(now) + settings.login_window_seconds + 3600
         if attempts.reserve_sign_in_slots(store, reservations, expires_at=expires):
@@ -70,6 +74,7 @@ def sign_in(
         # a parallel attempt took a slot we read: read again
     else:
         count("SignInThrottled")
+        logger.info("sign-in refused", extra=_who(email, client_ip, "too_many_attempts"))
         raise TooManyAttempts(1)
 
     by_email, by_reference = read.by_email, read.by_reference
@@ -78,7 +83,7 @@ def sign_in(
     matches = hmac.compare_digest(str(owner).encode(), str(claimed).encode())
     if not (matches and by_email is not None and by_reference is not None):
         count("SignInFailed")
-        logger.info("sign-in failed", extra={"reason": "invalid_credentials"})
+        logger.info("sign-in failed", extra=_who(email, client_ip, "invalid_credentials"))
         raise InvalidCredentials()
 
     session = new_session(str(owner), epoch_seconds(now), settings)
@@ -93,3 +98,8 @@ def sign_in(
         name=str(by_email.get("name") or ""),
         language=str(by_email.get("language") or "en"),
     )
+
+
+def _who(email: str, client_ip: str, reason: str) -> dict[str, str]:
+    """What a log line says about an attempt: digests only (docs/security.md 10.6)."""
+    return {"reason": reason, "emailDigest": keys.digest(email), "ipDigest": keys.digest(client_ip)}

@@ -25,7 +25,7 @@ from typing import Any
 
 from portal.clock import utc_text
 from portal.data import keys
-from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import (
     binding_keys,
     history_from_item,
@@ -215,13 +215,14 @@ def _committed(store: Store, parts: list[tuple[str, dict[str, Any]]]) -> bool:
 
 
 def history_page(
-    store: Store, customer_id: str, license_id: str, query: PageQuery
+    store: Store, customer_id: str, license_id: str, query: PageQuery, *, cursors: Cursors
 ) -> Page[HistoryEntry]:
     """One Query: `pk = CUST#<id> AND begins_with(sk, "HIST#<licenseId>#")`, newest first,
     `limit + 1` items (a next page exists?), after the cursor's entry."""
+    scope = ("history", customer_id, license_id)
     start = None
     if query.cursor:
-        after = decode_cursor(query.cursor, _AFTER)["after"]
+        after = cursors.open(scope, query.cursor, _AFTER)["after"]
         start = keys.history_page_start(customer_id, license_id, after)
     where = keys.history_of(customer_id, license_id)
     result = store.query(
@@ -234,5 +235,6 @@ def history_page(
     rows = result.items[: query.limit]
     next_cursor = None
     if len(result.items) > query.limit and rows:
-        next_cursor = encode_cursor({"after": keys.history_position(str(rows[-1]["sk"]))})
+        position = {"after": keys.history_position(str(rows[-1]["sk"]))}
+        next_cursor = cursors.seal(scope, position)
     return Page(items=[history_from_item(row) for row in rows], next_cursor=next_cursor)

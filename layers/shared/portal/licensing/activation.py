@@ -36,7 +36,7 @@ from portal.accounts import rate_limit
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds, utc_text
 from portal.config import Settings
 from portal.data import bindings, outbox, records
-from portal.data.cursors import PageQuery
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import license_from_item
 from portal.data.rate_windows import reserve_slots
 from portal.data.store import Store
@@ -271,11 +271,11 @@ def release(
 
 
 def history(
-    customer_id: str, license_id: str, query: PageQuery, *, store: Store
+    customer_id: str, license_id: str, query: PageQuery, *, store: Store, cursors: Cursors
 ) -> Page[HistoryEntry]:
     """The license's bindings and releases, newest first; another customer's license (or none)
     is NotFound, exactly like a missing one."""
-    page = bindings.history_page(store, customer_id, license_id, query)
+    page = bindings.history_page(store, customer_id, license_id, query, cursors=cursors)
     if not page.items and not query.cursor:
         _owned(store, customer_id, license_id)  # nothing recorded yet: is it theirs at all?
     return page
