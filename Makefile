@@ -79,7 +79,7 @@ print(f"invalidated CloudFront distribution {distribution}")
 endef
 export UPLOAD_WEB
 
-.PHONY: help install run order refund activate test lint build deploy bench openapi openapi-check lock clean distclean \
+.PHONY: help install run order refund activate remind test lint build deploy bench openapi openapi-check lock clean distclean \
         browser-deps
 
 help: ## List the targets
@@ -136,6 +136,10 @@ activate: export PYTHONPATH := layers/shared:.
 activate: install ## Play the product against the running portal: activate, refresh, verify: COMPUTER=SRV-TEST-01 [KEY=...] [PRODUCT=TSplus]
 	@test -n "$(COMPUTER)" || { echo 'usage: make activate COMPUTER=SRV-TEST-01 [KEY=ABCD-...] [PRODUCT=TSplus]' >&2; exit 2; }
 	python -m local.product activate --computer "$(COMPUTER)" $(if $(KEY),--key "$(KEY)") $(if $(PRODUCT),--product "$(PRODUCT)")
+
+remind: export PYTHONPATH := layers/shared:.
+remind: install ## Run the support reminder job against the running portal for a day: DATE=YYYY-MM-DD (default today)
+	python -m local.remind $(if $(DATE),--date "$(DATE)")
 
 test: export PYTHONPATH := layers/shared:.
 test: export POWERTOOLS_METRICS_DISABLED := true

@@ -33,7 +33,7 @@ from botocore.stub import Stubber  # noqa: E402
 from portal.aws import clients as aws_clients  # noqa: E402
 from portal.data import keys  # noqa: E402
 from portal.data.store import to_attributes  # noqa: E402
-from tests.support import Context, event  # noqa: E402
+from tests.support import ORIGIN_SECRET, Context, event  # noqa: E402
 
 TOKEN = "A" * 43
 CUSTOMER = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -86,7 +86,10 @@ def main() -> None:
             in_client[0] += time.perf_counter() - started
 
     client._make_api_call = timed_call
-    with Stubber(client) as stub:
+    # The front door reads the origin secret once (then from its per-container cache).
+    secrets = Stubber(aws_clients.secretsmanager())
+    secrets.add_response("get_secret_value", {"SecretString": ORIGIN_SECRET})
+    with secrets, Stubber(client) as stub:
         for _ in range(args.calls + warmup):
             stub.add_response("update_item", session)
             stub.add_response("query", page)

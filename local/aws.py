@@ -47,6 +47,13 @@ DEV_SECRETS: dict[str, DevSecret] = {
     ),
     # The key that signs the reminder mails' unsubscribe links (portal.accounts.reminder_links).
     "mail-links": DevSecret("PORTAL_DEV_MAIL_LINKS_SECRET", "local-development-mail-links-key"),
+    # The origin header CloudFront sends (portal.edge.front_door). The local stack has no
+    # CloudFront and runs with ORIGIN_VERIFY=off; the unit tests send it.
+    "origin-verify": DevSecret(
+        "PORTAL_DEV_ORIGIN_VERIFY_SECRET", "local-development-origin-verify"
+    ),
+    # The key that seals the lists' cursors (portal.data.cursors).
+    "cursor-key": DevSecret("PORTAL_DEV_CURSOR_KEY", "local-development-cursor-key"),
 }
 
 

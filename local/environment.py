@@ -39,7 +39,7 @@ def local_overrides(origin: str, fastspring: str | None = None) -> dict[str, str
         "STAGE": "local",
         "PORTAL_ORIGIN": origin,
         "SECRETS_PREFIX": LOCAL_SECRETS_PREFIX,
-        "CLIENT_IP_HEADER": "",  # no CloudFront in front: the TCP peer is the client
+        "ORIGIN_VERIFY": "off",  # no CloudFront: no origin header; the TCP peer is the client
         "ALLOW_TEST_ORDERS": "true",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",

@@ -16,8 +16,6 @@ moto keeps stream records in memory and never trims them; the feeder polls every
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
 import json
 import logging
 import threading
@@ -30,12 +28,11 @@ from typing import Any
 import boto3
 
 from local.aws import read_template
-from local.runner import LocalContext
+from local.runner import LocalContext, load_module
 
 LOG = logging.getLogger(__name__)
 POLL_SECONDS = 0.2
 RETRY_PAUSE_SECONDS = 1.0
-_MODULE_IDS = itertools.count()
 
 
 @dataclass(frozen=True)
@@ -245,10 +242,4 @@ class LocalMailer:
 
 
 def _load(function: StreamFunction) -> Callable[[dict[str, Any], Any], Any]:
-    name = f"_local_stream_fn_{function.name}_{next(_MODULE_IDS)}"
-    spec = importlib.util.spec_from_file_location(name, function.app)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {function.app}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, function.handler)
+    return getattr(load_module(function.app, function.name), function.handler)

@@ -220,6 +220,12 @@ def play(
         for lic in answer.licenses:
             computer = lic.get("computerId") or lic.get("computerName") or "not activated"
             print(f"  {lic.get('software')} {lic.get('serialNumber')}: {computer}", file=out)
+    if command == "activate" and stack.get("mailbox"):
+        print(
+            "A license bound to a new computer mails the customer an activation notice"
+            f" (the same computer again does not): {stack['mailbox']}",
+            file=out,
+        )
 
 
 def demo_key(stack: dict[str, Any]) -> str | None:

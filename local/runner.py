@@ -63,6 +63,19 @@ class LocalContext:
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
+def load_module(file: Path, function_name: str) -> ModuleType:
+    """A function's handler module (functions/<name>/app.py), imported under a name of its own
+    (every function's module is `app`)."""
+    name = f"_local_fn_{function_name}_{next(_MODULE_IDS)}"
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise FunctionNotFound(f"cannot load {file}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def layer_paths(functions: SamFunctionProvider) -> list[Path]:
     """Directories of the functions' layers, as Lambda puts them on sys.path (/opt/python)."""
     paths: list[Path] = []
@@ -93,14 +106,7 @@ class InProcessRunner:
         if function.name not in self._modules:
             module_path, _ = function.handler.rsplit(".", 1)
             file = Path(function.codeuri, *module_path.split(".")).with_suffix(".py")
-            name = f"_local_fn_{function.name}_{next(_MODULE_IDS)}"
-            spec = importlib.util.spec_from_file_location(name, file)
-            if spec is None or spec.loader is None:
-                raise FunctionNotFound(f"cannot load {file}")
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-            self._modules[function.name] = module
+            self._modules[function.name] = load_module(file, function.name)
         return self._modules[function.name]
 
     def invoke(

@@ -208,9 +208,13 @@ class LocalStack:
             "api": f"{self.base_url}/api",
             "aws": self.moto_url,
             "fastspring": self.fastspring_url,  # checkout pages and the sessions/events API
+            "mailbox": f"{self.base_url}{mailbox.PATH}/",  # every mail the local SES took
             "kmsKeys": dict(self.kms_keys),
             "tables": dict(self.tables),
             "publicKeyFile": str(key_file),
+            # The handlers' environment (no secret is in it: template rules), for local commands
+            # that run a function's handler against this stack (make remind).
+            "environment": dict(self.environment),
             "demoCustomers": [
                 {
                     "name": sign_in.get("name"),

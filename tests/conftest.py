@@ -8,6 +8,7 @@ blocked; the portal table is created from template.yaml by the same code the loc
                    `customer = make_customer(licenses=[("TSplus", "Enterprise", 10)])`
     clock          every handler's "now" fixed at tests.support.FIXED_NOW; clock.advance(...)
     calls          the DynamoDB operations issued (tests.support.CallLog)
+    ses            moto's SES with the mail sender verified (tests.support.sent_messages)
     atomic_writes  moto's reads and writes under one lock, for tests racing threads
 
 The helpers (sign_in, deliver, the demo constants...) are in tests/support.py."""
@@ -168,3 +169,13 @@ def atomic_writes(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
 def calls(store: Any) -> Iterator[CallLog]:
     with recording(store.client) as log:
         yield log
+
+
+@pytest.fixture
+def ses(aws: None, settings: Any) -> Any:
+    """moto's SES with the sender verified (moto refuses mail from anyone else)."""
+    import boto3
+
+    client = boto3.client("sesv2")
+    client.create_email_identity(EmailIdentity=settings.mail_from)
+    return client

@@ -58,6 +58,7 @@ from portal.models import (
     coverage_by_serial,
 )
 from portal.orders.purchases import record_purchase
+from portal.types import normalize_email
 
 # SKU stems of the catalog (layers/shared/portal/orders/catalog.json) per (software, edition).
 _SKU_STEMS = {
@@ -165,7 +166,7 @@ def make_customer(
     first = OrderSpec(licenses, supports, placed_at, reference, currency)
     specs = [first, *orders] if (licenses or supports or not orders) else list(orders)
     moments = _moments(specs)
-    email = (email or f"customer.{secrets.token_hex(4)}@example.com").strip().lower()
+    email = normalize_email(email or f"customer.{secrets.token_hex(4)}@example.com")
     customer_id = new_ulid(moments[0])
     first_name, _, last_name = name.partition(" ")
     billing = BillingDetails(

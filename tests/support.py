@@ -5,7 +5,7 @@ helper into a test file. Customers with purchases are made by tests/factories.py
 
 What is here, by section:
 
-- Paths and environment: ROOT, EVENTS, ORIGIN, TEST_ENV.
+- Paths and environment: ROOT, EVENTS, ORIGIN, ORIGIN_SECRET (the origin header's value), TEST_ENV.
 - The demo data of local/demo_data.py, as the user guide shows it: DEMO / SECOND (sign-in bodies),
   DEMO_EMAIL, DEMO_ORDER, SECOND_EMAIL, SECOND_ORDER, DEMO_LICENSES, DEMO_SUPPORT_SERIALS,
   DEMO_ORDER_REFERENCES, SECOND_*. Use them where the point of the test is the guide's data;
@@ -34,20 +34,29 @@ What is here, by section:
 - FastSpring's events API in memory (reconciliation): FakeFastSpring(events).
 - Test-only inspection of the table: count_items(store, prefix) (a Scan, which the portal itself
   never issues).
-- DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture).
+- DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture): operations, each
+  Query's (ScannedCount, Count), and the items read.
+- Mail through moto's SES (the `ses` fixture verifies the sender): sent_messages(), parsed(raw),
+  parts(message) -> (text, html).
+- What the portal logs: logged() -> the lines (JSON text, as Powertools writes them) logged at any
+  level while it is open (the tests' environment logs only WARNING and above otherwise).
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import email
 import importlib.util
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -56,6 +65,7 @@ import requests
 
 from local import demo_data
 from local import fastspring as fs
+from local.aws import LOCAL_SECRETS_PREFIX, dev_secret_values
 
 if TYPE_CHECKING:
     import pytest
@@ -65,6 +75,9 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
 ORIGIN = "http://127.0.0.1:3000"
+# The origin header's value in the tests: the origin-verify secret's local value (local/aws.py's
+# development default, which the events in events/ carry, as CloudFront adds it to every request).
+ORIGIN_SECRET = dev_secret_values()[LOCAL_SECRETS_PREFIX + "origin-verify"]
 
 TEST_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
@@ -74,7 +87,7 @@ TEST_ENV = {
     "STAGE": "test",
     "PORTAL_ORIGIN": ORIGIN,
     "SECRETS_PREFIX": "customer-portal/local/",
-    "CLIENT_IP_HEADER": "cloudfront-viewer-address",
+    "ORIGIN_VERIFY": "on",
     "POWERTOOLS_SERVICE_NAME": "customer-portal",
     "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
     "POWERTOOLS_METRICS_DISABLED": "true",
@@ -169,6 +182,7 @@ def event(
     trust and pending cookies; none of the sample's own are kept)."""
     ev = copy.deepcopy(sample_event(name))
     ev["headers"]["cloudfront-viewer-address"] = f"{ip}:443"
+    ev["headers"]["x-origin-verify"] = ORIGIN_SECRET  # as CloudFront sends it
     if "origin" in ev["headers"] or origin != ORIGIN:
         if origin is None:
             ev["headers"].pop("origin", None)
@@ -671,14 +685,17 @@ def count_items(store: Any, prefix: str = "") -> int:
 # ---------------------------------------------------------------- DynamoDB call recorder
 @dataclass
 class CallLog:
-    """DynamoDB operations issued, in order, recorded by botocore event hooks."""
+    """DynamoDB operations issued, in order, recorded by botocore event hooks, and the items
+    they read (GetItem, BatchGetItem, Query)."""
 
     operations: list[str] = field(default_factory=list)
     query_counts: list[tuple[int, int]] = field(default_factory=list)
+    items_read: int = 0
 
     def clear(self) -> None:
         self.operations.clear()
         self.query_counts.clear()
+        self.items_read = 0
 
 
 @contextmanager
@@ -691,6 +708,11 @@ def recording(client: Any) -> Iterator[CallLog]:
     def after(http_response: Any, parsed: dict[str, Any], model: Any, **_: Any) -> None:
         if model.name == "Query":
             log.query_counts.append((parsed.get("ScannedCount", -1), parsed.get("Count", -2)))
+            log.items_read += len(parsed.get("Items", []))
+        elif model.name == "GetItem":
+            log.items_read += 1 if parsed.get("Item") else 0
+        elif model.name == "BatchGetItem":
+            log.items_read += sum(len(found) for found in parsed.get("Responses", {}).values())
 
     events = client.meta.events
     events.register("before-call.dynamodb", before, unique_id="test-before")
@@ -700,3 +722,53 @@ def recording(client: Any) -> Iterator[CallLog]:
     finally:
         events.unregister("before-call.dynamodb", unique_id="test-before")
         events.unregister("after-call.dynamodb", unique_id="test-after")
+
+
+# ---------------------------------------------------------------- mail through moto's SES
+def sent_messages() -> list[Any]:
+    """What moto's SES took, in the order sent (each has raw_data)."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def parsed(raw: bytes | str) -> EmailMessage:
+    """A raw MIME message, parsed."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    message = email.message_from_bytes(data, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    """(text, html) of a multipart/alternative message."""
+    text = message.get_body(("plain",))
+    markup = message.get_body(("html",))
+    assert text is not None and markup is not None
+    return str(text.get_content()), str(markup.get_content())
+
+
+@contextmanager
+def logged() -> Iterator[list[str]]:
+    """Every line the portal's logger writes while open, at DEBUG and above, formatted as in
+    Lambda (one JSON object each, extra fields included)."""
+    from portal.observability import logger
+
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    std = logger._logger  # the logging.Logger under Powertools' wrapper
+    keep = Keep()
+    keep.setFormatter(logger.registered_formatter)
+    level = std.level
+    std.setLevel(logging.DEBUG)
+    std.addHandler(keep)
+    try:
+        yield lines
+    finally:
+        std.removeHandler(keep)
+        std.setLevel(level)

@@ -15,7 +15,12 @@ app = Resolver()
 @app.operation("GET", "/api/licenses", returns=LicensePage, query=PageQuery)
 def list_licenses() -> Response:
     customer_id = session.signed_in_customer(app)
-    page = licenses.list_licenses(customer_id, request.page_query(app), store=dependencies.store())
+    page = licenses.list_licenses(
+        customer_id,
+        request.page_query(app),
+        store=dependencies.store(),
+        cursors=dependencies.cursors(),
+    )
     return responses.ok(LicensePage.of(page))
 
 

@@ -15,7 +15,12 @@ app = Resolver()
 @app.operation("GET", "/api/orders", returns=OrdersPageOut, query=PageQuery)
 def list_orders() -> Response:
     customer_id = session.signed_in_customer(app)
-    page = orders.list_orders(customer_id, request.page_query(app), store=dependencies.store())
+    page = orders.list_orders(
+        customer_id,
+        request.page_query(app),
+        store=dependencies.store(),
+        cursors=dependencies.cursors(),
+    )
     return responses.ok(OrdersPageOut.of(page))
 
 

@@ -15,7 +15,12 @@ app = Resolver()
 @app.operation("GET", "/api/supports", returns=SupportPage, query=PageQuery)
 def list_supports() -> Response:
     customer_id = session.signed_in_customer(app)
-    page = supports.list_supports(customer_id, request.page_query(app), store=dependencies.store())
+    page = supports.list_supports(
+        customer_id,
+        request.page_query(app),
+        store=dependencies.store(),
+        cursors=dependencies.cursors(),
+    )
     return responses.ok(SupportPage.of(page))
 
 

@@ -22,13 +22,12 @@ app = Resolver()
     error_bodies=contract.RELEASE_ERRORS,
 )
 def release(license_id: str) -> Response:
-    settings = dependencies.settings()
-    session.require_same_origin(app, settings)
+    session.require_same_origin(app, dependencies.settings())
     released = activation.release(
         session.signed_in_customer(app),
         request.path_value(LICENSE_ID, license_id),
         store=dependencies.store(),
-        settings=settings,
+        settings=dependencies.settings(),
         clock=dependencies.clock(),
     )
     return responses.ok(LicenseOut.of(released))
@@ -73,6 +72,7 @@ def history(license_id: str) -> Response:
         request.path_value(LICENSE_ID, license_id),
         request.page_query(app),
         store=dependencies.store(),
+        cursors=dependencies.cursors(),
     )
     return responses.ok(contract.HistoryPage.of(page))
 

@@ -236,7 +236,7 @@ class TestPortalStack:
         assert env["STAGE"] == "local"
         assert env["PORTAL_ORIGIN"] == portal.base_url
         assert env["SECRETS_PREFIX"] == "customer-portal/local/"
-        assert env["CLIENT_IP_HEADER"] == ""
+        assert env["ORIGIN_VERIFY"] == "off"
         assert env["ALLOW_TEST_ORDERS"] == "true"
         assert not [name for name, value in env.items() if "$" in value or "{" in value]
         assert all(os.environ[name] == value for name, value in env.items())
@@ -655,6 +655,9 @@ def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path:
         assert stack.environment["FASTSPRING_CHECKOUT_BASE"] == described["fastspring"]
         assert stack.environment["FASTSPRING_API_BASE"] == described["fastspring"]
         assert call(described["fastspring"], "GET", "/events/unprocessed?days=1").status == 401
+        # the mailbox, which lists what the local SES took
+        assert described["mailbox"] == f"{stack.base_url}/_mailbox/"
+        assert call(stack.base_url, "GET", "/_mailbox/messages").status == 200
         # the product's key file: exactly what GET /api/activation/keys answers, loadable
         key_file = Path(described["publicKeyFile"])
         assert key_file == (tmp_path / "activation-keys.json").resolve()
@@ -670,15 +673,20 @@ def test_the_stack_file_points_the_local_commands_at_the_running_stack(tmp_path:
         assert [c["activationKey"] for c in customers] == [
             s.get("activationKey") for s in demo_data.DEMO_SIGN_INS
         ]
+        # and the handlers' environment (local commands run handlers with it: make remind)
+        assert described["environment"] == stack.environment
+        assert described["environment"]["REMINDER_TIMEZONE"] == "UTC"
         assert set(described) == {
             "portal",
             "api",
             "aws",
             "fastspring",
+            "mailbox",
             "kmsKeys",
             "tables",
             "publicKeyFile",
             "demoCustomers",
+            "environment",
         }
 
     # when there is no stack file, then reading it says what to do

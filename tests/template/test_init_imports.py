@@ -45,6 +45,7 @@ BROWSER_FACING = (
     "activation_keys",
     "activation",
     "manage_license",
+    "preferences",
     "upgrade_quote",
     "upgrade_checkout",
 )
@@ -230,6 +231,7 @@ def _events(stack: LocalStack) -> dict[str, dict[str, Any]]:
             "/api/licenses/{license_id}/history",
             {"license_id": license_id},
         ),
+        "preferences": event("preferences", token=token, origin=origin),  # PUT {reminders}
         "upgrade_quote": quote_event,  # 201
         "upgrade_checkout": checkout_event,  # a session on the stack's FastSpring stand-in
         WEBHOOK: webhook,

@@ -35,6 +35,8 @@ WRITES = (
     "dynamodb:PartiQLDelete",
 )
 SESSION_KEYS = "SESSION#"
+READABLE_KEYS = ("CUST#*", "SESSION#*")
+DYNAMODB_ACTIONS = ("GetItem", "BatchGetItem", "Query", "UpdateItem", "ConditionCheckItem")
 # AWS managed policies a function may attach by name; anything broader is written out as statements.
 MANAGED_ALLOWED = {
     "AWSLambdaBasicExecutionRole",
@@ -286,6 +288,113 @@ def test_read_handlers_write_nothing_but_their_session_timer(template: dict[str,
             assert writes == [], f"{name}: {statement}"
             if _granted(statement, "dynamodb:UpdateItem"):
                 assert _limited_to_sessions(statement), f"{name}: UpdateItem beyond SESSION#*"
+
+
+def _read_scope_problems(template: dict[str, Any]) -> list[str]:
+    """Each DynamoDB grant of a GET-only handler that reaches beyond customer partitions and
+    sessions (a ForAllValues LeadingKeys condition with only CUST#* / SESSION#* keys)."""
+    problems = []
+    for name, props in _functions(template).items():
+        if not _read_only(props):
+            continue
+        for statement in _function_statements(template, props):
+            if not any(_granted(statement, f"dynamodb:{a}") for a in DYNAMODB_ACTIONS):
+                continue
+            if not _leading_keys_within(statement, READABLE_KEYS):
+                problems.append(f"{name}: {statement.get('Action')} beyond {READABLE_KEYS}")
+    return problems
+
+
+def _leading_keys_within(statement: dict[str, Any], allowed: tuple[str, ...]) -> bool:
+    for operator, tests in (statement.get("Condition") or {}).items():
+        keys = tests.get("dynamodb:LeadingKeys") if isinstance(tests, dict) else None
+        if operator.startswith("ForAllValues:") and keys:
+            return all(k in allowed for k in _listed(keys))
+    return False
+
+
+def test_read_handlers_read_only_customer_partitions_and_sessions(
+    template: dict[str, Any],
+) -> None:
+    assert _read_scope_problems(template) == []
+
+
+def test_a_read_handler_reading_the_whole_table_is_noticed(template: dict[str, Any]) -> None:
+    """Guards the check above: a GET-only handler's grant without LeadingKeys, or with EMAIL#*."""
+    changed = copy.deepcopy(template)
+    own = changed["Resources"]["ListLicensesFunction"]["Properties"]["Policies"][0]["Statement"]
+    own[0].pop("Condition")
+    assert _read_scope_problems(changed) == [
+        "ListLicensesFunction: ['dynamodb:Query'] beyond ('CUST#*', 'SESSION#*')"
+    ]
+    own[0]["Condition"] = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["EMAIL#*"]}}
+    assert len(_read_scope_problems(changed)) == 1
+
+
+def _sealing_problems(template: dict[str, Any]) -> list[str]:
+    """Each grant of a KMS action on the sealing key that does not require the encryption
+    context portal.aws.sealing uses: exactly the key `customerId`, present."""
+    key = {"Fn::GetAtt": ["ActivationKeySealingKey", "Arn"]}
+    problems = []
+    for name, props in _functions(template).items():
+        for statement in _function_statements(template, props):
+            if key not in _listed(statement.get("Resource")):
+                continue
+            condition = statement.get("Condition") or {}
+            keys = (condition.get("ForAllValues:StringEquals") or {}).get(
+                "kms:EncryptionContextKeys"
+            )
+            present = (condition.get("Null") or {}).get("kms:EncryptionContext:customerId")
+            if _listed(keys) != ["customerId"] or present != "false":
+                problems.append(f"{name}: {statement.get('Action')} without the context")
+    return problems
+
+
+def test_the_sealing_key_opens_and_seals_only_with_the_customer_context(
+    template: dict[str, Any],
+) -> None:
+    granted = [
+        name
+        for name, props in _functions(template).items()
+        for statement in _function_statements(template, props)
+        if _granted(statement, "kms:Decrypt")
+    ]
+    assert granted == ["MeFunction"]
+    assert _sealing_problems(template) == []
+    changed = copy.deepcopy(template)
+    me = changed["Resources"]["MeFunction"]["Properties"]["Policies"][0]["Statement"]
+    next(s for s in me if s["Action"] == ["kms:Decrypt"]).pop("Condition")
+    assert _sealing_problems(changed) == ["MeFunction: ['kms:Decrypt'] without the context"]
+
+
+# ---------------------------------------------------------------- logs
+def _functions_without_retention(template: dict[str, Any]) -> list[str]:
+    """Every function (HTTP, scheduled, stream-fed, any added later) that does not log to a log
+    group of the template with a retention."""
+    groups = _resources(template, "AWS::Logs::LogGroup")
+    missing = []
+    for name, resource in _resources(template, FUNCTION).items():
+        logging = resource.get("Properties", {}).get("LoggingConfig") or {}
+        group = groups.get((logging.get("LogGroup") or {}).get("Ref", ""), {})
+        if not group.get("Properties", {}).get("RetentionInDays"):
+            missing.append(name)
+    return missing
+
+
+def test_every_function_logs_to_a_group_with_a_retention(template: dict[str, Any]) -> None:
+    assert _resources(template, FUNCTION)
+    assert _functions_without_retention(template) == []
+
+
+def test_a_function_added_without_a_log_retention_is_noticed(template: dict[str, Any]) -> None:
+    changed = copy.deepcopy(template)
+    added = copy.deepcopy(changed["Resources"]["MeFunction"])
+    added["Properties"].pop("LoggingConfig")
+    changed["Resources"]["NewFunction"] = added
+    shared = copy.deepcopy(changed["Resources"]["MeFunction"])
+    changed["Resources"]["SharingFunction"] = shared  # another's group: still has a retention
+    changed["Resources"]["MeLogs"]["Properties"].pop("RetentionInDays")
+    assert _functions_without_retention(changed) == ["MeFunction", "NewFunction", "SharingFunction"]
 
 
 # ---------------------------------------------------------------- secrets

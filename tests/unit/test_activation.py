@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -14,14 +14,17 @@ from local import fastspring as fs
 from portal import base64url
 from portal.errors import LicenseInUse, NoLicenseAvailable
 from portal.licensing import activation
+from product_sdk.verify_license import InvalidLicenseFile, verify
 from tests.support import (
     activate,
     body_of,
+    buyer,
     deliver,
     download,
     event,
     invoke,
     manage_license,
+    published_keys,
     refresh,
     sign_in,
 )
@@ -138,6 +141,32 @@ def test_every_wrong_key_gets_the_same_401(make_customer, clock):
     assert len({a["body"] for a in answers}) == 1
     assert len({json.dumps(a["headers"], sort_keys=True) for a in answers}) == 1
     assert error_of(answers[0]) == "invalid_activation_key"
+
+
+def test_a_refunded_license_stops_working_at_its_files_refresh_by_date(aws, clock):
+    # given a license activated by the product on SRV-R, which holds its short-lived file
+    order = fs.order_completed(email="stops.working@example.com", skus=["T-ENT-10"])
+    assert deliver(order)["statusCode"] == 200
+    token = sign_in(buyer(order))
+    key = body_of(_me(token))["activationKey"]
+    held = body_of(activate(key, "SRV-R"))["licenseFile"].encode()
+    keys = {k["kid"]: k["publicKey"] for k in body_of(published_keys())["keys"]}
+    refresh_by = datetime.fromisoformat(payload_of({"licenseFile": held})["expiresAt"])
+    assert refresh_by == clock.now() + timedelta(days=30)
+
+    # when the order is refunded
+    refund = fs.return_created(reference=order["data"]["reference"])
+    assert deliver(refund)["statusCode"] == 200
+
+    # then the product's next refresh says so (410 license_revoked, no new file), and the file it
+    # holds verifies until its refresh-by time and never after: the license stops working
+    clock.advance(days=29)
+    response = refresh(key, "SRV-R")
+    assert (response["statusCode"], error_of(response)) == (410, "license_revoked")
+    assert "licenseFile" not in body_of(response)
+    assert verify(held, keys, computer_id="SRV-R", now=refresh_by - timedelta(seconds=1))
+    with pytest.raises(InvalidLicenseFile):
+        verify(held, keys, computer_id="SRV-R", now=refresh_by)
 
 
 def test_a_refunded_license_is_410_when_requested_and_on_refresh(make_customer, clock):

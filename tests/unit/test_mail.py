@@ -8,13 +8,10 @@ SES is moto's (in-process): messages it took are read back from its backend and 
 
 from __future__ import annotations
 
-import email
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from email import policy
-from email.message import EmailMessage
 from html.parser import HTMLParser
 from string import Template
 from typing import Any
@@ -31,7 +28,7 @@ from portal.data.store import ConditionFailed
 from portal.mail import delivery, formats, mime, render, sender
 from portal.mail.catalog import CATALOG
 from portal.mail.render import RenderError
-from tests.support import handler, invoke
+from tests.support import handler, invoke, parsed, parts, sent_messages
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 CUSTOMER = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -121,27 +118,6 @@ class Html(HTMLParser):
         return "".join(self.words)
 
 
-def parsed(raw: bytes) -> EmailMessage:
-    message = email.message_from_bytes(raw, policy=policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def parts(message: EmailMessage) -> tuple[str, str]:
-    text = message.get_body(("plain",))
-    markup = message.get_body(("html",))
-    assert text is not None and markup is not None
-    return str(text.get_content()), str(markup.get_content())
-
-
-def sent_messages() -> list[Any]:
-    """What moto's SES took, in the order sent."""
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
-
-
 def queued(store: Any, kind: str = "activation_notice", data: Any = None, **changes: Any) -> Any:
     """An outbox message written to the table; (message, its item as the stream hands it)."""
     message = outbox.new_message(
@@ -154,14 +130,6 @@ def queued(store: Any, kind: str = "activation_notice", data: Any = None, **chan
     )
     outbox.put(store, message)
     return message, store.get(keys.outbox_key(message.outbox_id))
-
-
-@pytest.fixture
-def ses(aws: None, settings: Any) -> Any:
-    """moto's SES with the sender verified (moto refuses mail from anyone else)."""
-    client = boto3.client("sesv2")
-    client.create_email_identity(EmailIdentity=settings.mail_from)
-    return client
 
 
 def deliver(store: Any, settings: Any, item: Any, **options: Any) -> delivery.Delivery:

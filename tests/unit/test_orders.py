@@ -6,6 +6,8 @@ order details; paging, isolation and the rest make the customers they need
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from tests.factories import OrderSpec
@@ -106,6 +108,23 @@ def test_orders_page_through_with_the_cursor(make_customer):
     refs = [o["reference"] for o in first["items"] + second["items"]]
     assert len(set(refs)) == 6
     assert refs == customer.order_numbers[::-1]
+
+
+def test_the_orders_cursor_shows_no_order_number_and_is_only_the_customers(make_customer):
+    # given a customer with six orders and the cursor after their fourth newest
+    customer = make_customer(orders=orders_of(6))
+    other = make_customer(orders=orders_of(2))
+    cursor = body_of(call("list_orders", sign_in(customer), {"limit": "4"}))["nextCursor"]
+
+    # then neither the cursor nor its decoded bytes hold any order number or its parts
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    for reference in customer.order_numbers:
+        for part in reference.split("-"):
+            assert part not in cursor and part.encode() not in raw
+    # and another customer presenting it is refused with 400
+    response = call("list_orders", sign_in(other), {"cursor": cursor})
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "invalid_cursor"
 
 
 def test_another_customers_order_is_404_like_a_missing_one(make_customer):

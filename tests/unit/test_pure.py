@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
-from portal import ids, types
+from portal import base64url, ids, types
 from portal.accounts import rate_limit
-from portal.data.cursors import decode_cursor, encode_cursor
+from portal.data.cursors import Cursors
 from portal.errors import InvalidCursor
 from portal.types import supported_language
 from tests.support import DEMO_ORDER, FIXED_NOW, SECOND_EMAIL
@@ -31,14 +32,39 @@ def test_bad_order_references_are_rejected(raw):
         types.order_reference(raw)
 
 
-def test_emails_are_trimmed_and_case_folded():
-    # given an email typed with spaces and capitals, when normalised, then trimmed and folded
+def test_emails_are_trimmed_and_their_ascii_letters_lower_cased():
+    # given an email typed with spaces and capitals, when normalised, then trimmed and lower-cased
     # (the guide's second customer's, "  Ana.Mueller@Example.De ")
     assert types.email(f"  {SECOND_EMAIL.title()} ") == SECOND_EMAIL
     # and malformed or overlong ones are refused
     for bad in ["no-at", "a@b", "a b@example.com", "x" * 255 + "@example.com"]:
         with pytest.raises(ValueError):
             types.email(bad)
+
+
+@pytest.mark.parametrize(
+    "typed,normalised",
+    [
+        ("\u017fam@example.com", "\u017fam@example.com"),  # long s: casefold() makes it "s"
+        ("\u212aim@example.com", "\u212aim@example.com"),  # Kelvin sign: lower() makes it "k"
+        ("\u00c9lodie@Example.COM", "\u00c9lodie@example.com"),  # É stays, ASCII lower-cased
+        ("STRASSE@example.com", "strasse@example.com"),
+        ("stra\u00dfe@example.com", "stra\u00dfe@example.com"),  # ß: casefold() makes it "ss"
+        ("\u0130nci@example.com", "\u0130nci@example.com"),  # İ: lower() makes it "i̇"
+    ],
+)
+def test_only_ascii_letters_change_case_so_no_two_mailboxes_merge(typed, normalised):
+    # given an address with letters Unicode case mapping would change or merge; when normalised,
+    # then only its ASCII letters are lower-cased
+    assert types.normalize_email(typed) == types.email(f" {typed}\t") == normalised
+
+
+def test_only_ascii_white_space_is_trimmed():
+    # given an address ending in a no-break space (not ASCII white space); when checked, then it
+    # is not trimmed into another address but refused
+    assert types.normalize_email("sam@example.com\u00a0") == "sam@example.com\u00a0"
+    with pytest.raises(ValueError):
+        types.email("sam@example.com\u00a0")
 
 
 def test_languages():
@@ -67,15 +93,88 @@ def test_activation_keys_have_100_random_bits_in_groups_of_four():
     assert ids.normalize_activation_key(key.lower().replace("-", " ")) == key
 
 
-def test_cursor_round_trip_and_rejections():
-    # given a cursor encoded from an id
-    fields = {"after": ids.ULID_SHAPE}
-    cursor = encode_cursor({"after": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})
-    # when decoded, then that id; and empty, garbled, cut or ill-shaped cursors are refused
-    assert decode_cursor(cursor, fields) == {"after": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}
-    for bad in ["", "***", cursor[:-2], encode_cursor({"after": "x"}), encode_cursor({})]:
+# ---------------------------------------------------------------- cursors
+AFTER = {"after": ids.ULID_SHAPE}
+AN_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+ALICE, BOB = "01HZZZALICE0000000000000AA", "01HZZZB0B00000000000000000"
+
+
+def sealer(*keys: str) -> Cursors:
+    return Cursors(lambda: list(keys))
+
+
+def test_a_cursor_opens_to_its_position_for_its_own_scope_only():
+    # given a cursor sealed for Alice's licenses
+    cursors = sealer("key-one")
+    cursor = cursors.seal(("licenses", ALICE), {"after": AN_ID})
+
+    # when opened for that scope, then its position; for Bob, or for Alice's supports, refused
+    assert cursors.open(("licenses", ALICE), cursor, AFTER) == {"after": AN_ID}
+    for scope in [("licenses", BOB), ("supports", ALICE), ("licenses", ALICE, AN_ID)]:
         with pytest.raises(InvalidCursor):
-            decode_cursor(bad, fields)
+            cursors.open(scope, cursor, AFTER)
+
+
+def test_a_cursor_shows_nothing_of_its_position_and_is_new_each_time():
+    # given an orders position holding an order number and a time
+    position = {"at": "2025-06-01T10:00:00Z", "ref": "JWT160930-9510-42210"}
+    cursors = sealer("key-one")
+
+    # when sealed twice, then neither the text nor its decoded bytes show any part of it, and
+    # the two cursors differ (a random nonce)
+    first, second = (cursors.seal(("orders", ALICE), position) for _ in range(2))
+    assert first != second
+    for cursor in (first, second):
+        raw = base64url.decode(cursor)
+        for part in ("JWT160930", "9510", "42210", "2025-06-01", '"ref":', '"at":'):
+            assert part not in cursor
+            assert part.encode() not in raw
+
+
+def test_a_changed_cut_forged_or_foreign_cursor_is_refused():
+    # given a sealed cursor
+    cursors = sealer("key-one")
+    scope = ("licenses", ALICE)
+    cursor = cursors.seal(scope, {"after": AN_ID})
+    raw = base64url.decode(cursor)
+
+    # when any single bit of it is flipped, it is cut, extended, or made by someone without the
+    # key (the old plain form, another key), then it is refused
+    flipped = [
+        base64url.encode(raw[:i] + bytes([raw[i] ^ (1 << bit)]) + raw[i + 1 :])
+        for i in range(len(raw))
+        for bit in range(8)
+    ]
+    plain_form = base64url.encode(json.dumps({"after": AN_ID}).encode())
+    foreign = sealer("another-key").seal(scope, {"after": AN_ID})
+    for bad in [*flipped, cursor[:-1], cursor[:-4], cursor + "A", "", "***", plain_form, foreign]:
+        with pytest.raises(InvalidCursor):
+            cursors.open(scope, bad, AFTER)
+    assert len(flipped) == 8 * len(raw)
+
+
+def test_a_well_sealed_position_of_the_wrong_shape_is_refused():
+    # given cursors sealed with the right key and scope around positions no list makes
+    cursors = sealer("key-one")
+    scope = ("licenses", ALICE)
+    for position in [{"after": "../PROFILE"}, {}, {"after": AN_ID, "pk": "CUST#x"}]:
+        # when opened, then refused: exactly the expected fields, each of its shape
+        with pytest.raises(InvalidCursor):
+            cursors.open(scope, cursors.seal(scope, position), AFTER)
+
+
+def test_cursors_survive_a_key_rotation_until_the_old_key_is_removed():
+    # given a cursor sealed before a rotation
+    scope = ("supports", ALICE)
+    old = sealer("key-one").seal(scope, {"after": AN_ID})
+
+    # when the new key is current and the old one previous, then it still opens, and new
+    # cursors are sealed with the new key; once the old key is gone, it is refused
+    rotating = sealer("key-two", "key-one")
+    assert rotating.open(scope, old, AFTER) == {"after": AN_ID}
+    assert sealer("key-two").open(scope, rotating.seal(scope, {"after": AN_ID}), AFTER)
+    with pytest.raises(InvalidCursor):
+        sealer("key-two").open(scope, old, AFTER)
 
 
 def limit(n: int = 3) -> rate_limit.Limit:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from portal import dependencies
 from portal.data import keys, records
 from portal.data.cursors import PageQuery
 from portal.errors import InvalidCursor, NotFound
@@ -15,6 +16,12 @@ from tests.factories import OrderSpec
 
 ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
 SUPPORT_10 = (*ENTERPRISE_10, 1)  # its one-year support
+
+
+@pytest.fixture
+def cursors(aws):
+    """The cursors' seal the handlers use (the local key of local/aws.py DEV_SECRETS)."""
+    return dependencies.cursors()
 
 
 def asked(limit: int, cursor: str | None = None) -> PageQuery:
@@ -28,7 +35,7 @@ def asked(limit: int, cursor: str | None = None) -> PageQuery:
     ids=["licenses", "supports", "licenses-exact-pages"],
 )
 def test_page_of_serves_licenses_and_supports_one_query_each(
-    make_customer, calls, store, kind, licenses, supports
+    make_customer, calls, store, cursors, kind, licenses, supports
 ):
     # given a customer with licenses and supports
     customer = make_customer(licenses=[ENTERPRISE_10] * licenses, supports=[SUPPORT_10] * supports)
@@ -38,7 +45,9 @@ def test_page_of_serves_licenses_and_supports_one_query_each(
     # when every page of 3 of one kind is read, following the cursor
     while True:
         calls.clear()
-        page = records.page_of(store, kind, customer.customer_id, asked(3, cursor), dict)
+        page = records.page_of(
+            store, kind, customer.customer_id, asked(3, cursor), dict, cursors=cursors
+        )
         # then each page is one Query that examined exactly what it returned (limit + 1 at most)
         assert calls.operations == ["Query"]
         assert all(scanned == count <= 4 for scanned, count in calls.query_counts)
@@ -72,13 +81,17 @@ def test_owned_record_answers_not_found_for_a_malformed_id_without_a_call(
     assert calls.operations == ["GetItem"]
 
 
-def test_orders_page_carries_the_profile_on_the_first_page_only(make_customer, store, calls):
+def test_orders_page_carries_the_profile_on_the_first_page_only(
+    make_customer, store, calls, cursors
+):
     # given a customer with six orders
     customer = make_customer(orders=[OrderSpec(licenses=[ENTERPRISE_10])] * 6)
     calls.clear()
     # when the first page of 4 and then the next are read
-    first = records.orders_page(store, customer.customer_id, asked(4))
-    second = records.orders_page(store, customer.customer_id, asked(4, first.next_cursor))
+    first = records.orders_page(store, customer.customer_id, asked(4), cursors=cursors)
+    second = records.orders_page(
+        store, customer.customer_id, asked(4, first.next_cursor), cursors=cursors
+    )
     # then one Query each, the profile only on the first, and the six orders newest first
     assert calls.operations == ["Query", "Query"]
     assert first.profile is not None and first.profile["sk"] == keys.PROFILE_SK
@@ -89,11 +102,15 @@ def test_orders_page_carries_the_profile_on_the_first_page_only(make_customer, s
     assert references == customer.order_numbers[::-1]
 
 
-def test_a_licenses_cursor_is_refused_by_the_orders_page(make_customer, store):
+def test_a_licenses_cursor_is_refused_by_the_orders_page(make_customer, store, cursors):
     # given a customer with two licenses and the cursor of their first licenses page
     customer = make_customer(licenses=[ENTERPRISE_10] * 2)
-    cursor = records.page_of(store, records.LICENSES, customer.customer_id, asked(1), dict)
+    cursor = records.page_of(
+        store, records.LICENSES, customer.customer_id, asked(1), dict, cursors=cursors
+    )
     assert cursor.next_cursor is not None
     # when it is used on the orders page, then InvalidCursor
     with pytest.raises(InvalidCursor):
-        records.orders_page(store, customer.customer_id, asked(4, cursor.next_cursor))
+        records.orders_page(
+            store, customer.customer_id, asked(4, cursor.next_cursor), cursors=cursors
+        )

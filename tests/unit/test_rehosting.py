@@ -169,6 +169,32 @@ def test_a_never_activated_license_has_an_empty_history(make_customer, clock):
     assert body_of(response) == {"items": [], "nextCursor": None}
 
 
+def test_a_history_cursor_works_only_for_its_license_and_customer(make_customer, clock):
+    # given a customer with two licenses, each activated, released and activated again, and
+    # the cursor of the first license's first history page
+    customer = make_customer(licenses=[FREE, FREE])
+    token = sign_in(customer)
+    first_id, second_id = customer.license_ids
+    for license_id, computer in ((first_id, "SRV-A"), (second_id, "SRV-B")):
+        activate(customer.activation_key, computer, license_id=license_id)
+        clock.advance(minutes=1)
+        manage_license("release", token, license_id)
+        clock.advance(minutes=1)
+        activate(customer.activation_key, computer, license_id=license_id)
+    page = body_of(manage_license("history", token, first_id, query={"limit": "1"}))
+    cursor = page["nextCursor"]
+    assert cursor is not None
+    more = {"limit": "1", "cursor": cursor}
+    assert manage_license("history", token, first_id, query=more)["statusCode"] == 200
+
+    # when it is used for the second license, or by another customer for the first, then 400
+    other = sign_in(make_customer())
+    for who, license_id in ((token, second_id), (other, first_id)):
+        response = manage_license("history", who, license_id, query=more)
+        assert response["statusCode"] == 400
+        assert body_of(response)["error"]["code"] == "invalid_cursor"
+
+
 def test_a_bad_history_cursor_is_400(make_customer, clock):
     customer = make_customer(licenses=[FREE])
     token = sign_in(customer)

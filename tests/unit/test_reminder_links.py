@@ -67,3 +67,8 @@ def test_the_links_point_at_the_portal(settings: Any) -> None:
     assert reminder_links.one_click_url(settings, token).startswith(
         f"{settings.portal_origin}/api/reminders/unsubscribe?token="
     )
+
+
+def test_the_page_opens_in_the_mails_language(settings: Any) -> None:
+    token = reminder_links.token_for(A, settings)
+    assert reminder_links.unsubscribe_url(settings, token, language="de").endswith("&lang=de")

@@ -9,6 +9,8 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from local import fastspring as fs
+from portal import dependencies
+from portal.accounts import reminder_links
 from tests.support import (
     ROOT,
     WEBHOOK_SECRET,
@@ -18,6 +20,7 @@ from tests.support import (
     deliver,
     event,
     invoke,
+    logged,
     login,
     manage_license,
     refresh,
@@ -25,6 +28,16 @@ from tests.support import (
 )
 
 ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
+
+
+def unsubscribe(link: str) -> dict:
+    """POST /api/reminders/unsubscribe {token} as the unsubscribe page sends it (no session)."""
+    ev = event("preferences", body={"token": link}, origin=None)
+    path = "/api/reminders/unsubscribe"
+    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
+    ev["routeKey"] = ev["requestContext"]["routeKey"] = f"POST {path}"
+    ev["requestContext"]["http"]["method"] = "POST"
+    return invoke("preferences", ev)
 
 
 def test_an_error_while_checking_the_session_denies_access(make_customer, store, monkeypatch):
@@ -81,41 +94,49 @@ def test_expressions_never_carry_request_values(make_customer, store):
         license_id = bound[0]["id"]
         assert manage_license("release", token, license_id)["statusCode"] == 200
         assert manage_license("history", token, license_id)["statusCode"] == 200
+        # reminders: the home page's toggle, and the mail's unsubscribe link
+        assert invoke("preferences", event("preferences", token=token))["statusCode"] == 200
+        link = reminder_links.token_for(customer.customer_id, dependencies.settings())
+        assert unsubscribe(link)["statusCode"] == 200
     finally:
         store.client.meta.events.unregister("provide-client-params.dynamodb", collect)
 
     # then no expression holds any of those values, only names, placeholders and operators
     assert expressions
     values = [*submitted, token, fs_order["data"]["reference"], "p@example.com"]
-    values += ["SRV-EVIL-QUOTE", "evil'", customer.activation_key, "EVIL-QUOTE-KEY"]
+    values += ["SRV-EVIL-QUOTE", "evil'", customer.activation_key, "EVIL-QUOTE-KEY", link]
     for expression in expressions:
         assert not any(value.lower() in expression.lower() for value in values), expression
         assert re.fullmatch(r"[A-Za-z0-9_#:(), =<>.\[\]-]+", expression), expression
 
 
-def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(
-    make_customer, capsys, monkeypatch
-):
-    # given debug logging and a customer
-    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(make_customer, capsys):
+    # given a customer, and every log line kept at any level (DEBUG included)
     customer = make_customer(licenses=[ENTERPRISE_10])
 
     # when they sign in, fail to, read their activation key, an order is rejected, they sign out
-    token = sign_in(customer)
-    login({"email": customer.email, "orderNumber": "JWT404"})
-    key = body_of(call("me", token))["activationKey"]
-    order = fs.order_completed(email="q@example.com", skus=["T-ENT-5", "MYSTERY-SKU"])
-    del order["data"]["currency"]  # rejected: logged with its reason
-    deliver(order)
-    assert activate(key, "SRV-LOGS")["statusCode"] == 200
-    assert refresh(key, "SRV-LOGS")["statusCode"] == 200
-    wrong = key[:-1] + ("0" if key[-1] != "0" else "1")
-    assert activate(wrong, "SRV-LOGS")["statusCode"] == 401
-    invoke("logout", event("logout", token=token))
+    with logged() as lines:
+        token = sign_in(customer)
+        login({"email": customer.email, "orderNumber": "JWT404"})
+        key = body_of(call("me", token))["activationKey"]
+        order = fs.order_completed(email="q@example.com", skus=["T-ENT-5", "MYSTERY-SKU"])
+        del order["data"]["currency"]  # rejected: logged with its reason
+        deliver(order)
+        assert activate(key, "SRV-LOGS")["statusCode"] == 200
+        assert refresh(key, "SRV-LOGS")["statusCode"] == 200
+        wrong = key[:-1] + ("0" if key[-1] != "0" else "1")
+        assert activate(wrong, "SRV-LOGS")["statusCode"] == 401
+        link = reminder_links.token_for(customer.customer_id, dependencies.settings())
+        assert unsubscribe(link)["statusCode"] == 200
+        assert unsubscribe(link[:-1])["statusCode"] == 401
+        invoke("logout", event("logout", token=token))
 
-    # then no token, key, order number or secret is in the logs
+    # then lines were logged (the failed sign-in, the rejected order) and no token, key, order
+    # number, email or secret is in them
+    assert any("sign-in failed" in line for line in lines)
+    assert any("webhook event rejected" in line for line in lines)
     logs = capsys.readouterr()
-    text = logs.out + logs.err
+    text = logs.out + logs.err + "\n".join(lines)
     for secret in (
         token,
         key,
@@ -125,6 +146,9 @@ def test_logs_never_contain_tokens_keys_order_numbers_or_secrets(
         "JWT404",
         order["data"]["reference"],
         WEBHOOK_SECRET,
+        link.split(".", 1)[1],  # the unsubscribe link's MAC
+        customer.email,
+        "q@example.com",
     ):
         assert secret not in text
 

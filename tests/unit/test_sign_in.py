@@ -6,6 +6,8 @@ the customer it needs (tests/factories.py)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from portal.accounts.rate_limit import Reservation
@@ -19,6 +21,7 @@ from tests.support import (
     DEMO_ORDER,
     body_of,
     call,
+    logged,
     login,
     session_token,
     sign_in_browser,
@@ -175,6 +178,36 @@ def test_hundred_failures_from_one_ip_then_429_for_any_email(make_customer, cloc
     # accepted (202: a code is mailed)
     assert login(customer)["statusCode"] == 429
     assert login(customer, ip="198.51.100.7")["statusCode"] == 202
+
+
+# ---------------------------------------------------------------- what the logs say
+def test_failed_and_refused_sign_ins_are_logged_with_digests_never_in_clear(make_customer):
+    # given a customer and a caller at a known address
+    customer = make_customer()
+    ip = "198.51.100.77"
+    typed = f" {customer.email.upper()} "
+
+    # when they fail ten times from that address (the email typed in capitals), then are refused
+    with logged() as lines:
+        for attempt in range(10):
+            wrong = {"email": typed, "orderNumber": f"JWT0000{attempt}"}
+            assert login(wrong, ip=ip)["statusCode"] == 401
+        assert login({"email": typed, "orderNumber": "JWT999"}, ip=ip)["statusCode"] == 429
+
+    # then each failure and the refusal is one line naming the digests of the normalised email
+    # and of the address, and neither the email (in any case), nor the address, nor an order
+    # number appears anywhere in the logs
+    records = [json.loads(line) for line in lines]
+    attempts_logged = [r for r in records if r["message"].startswith("sign-in")]
+    assert [(r["message"], r["reason"]) for r in attempts_logged] == [
+        ("sign-in failed", "invalid_credentials")
+    ] * 10 + [("sign-in refused", "too_many_attempts")]
+    for record in attempts_logged:
+        assert record["emailDigest"] == keys.digest(customer.email)
+        assert record["ipDigest"] == keys.digest(ip)
+    text = "\n".join(lines)
+    for clear in (customer.email, customer.email.upper(), ip, "JWT00000", "JWT999"):
+        assert clear not in text
 
 
 # ---------------------------------------------------------------- malformed requests

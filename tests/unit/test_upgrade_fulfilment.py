@@ -25,7 +25,7 @@ from portal import base64url, dependencies
 from portal.data import bindings, keys
 from portal.data.quotes import quote_of
 from portal.fastspring import upgrades as fulfilment
-from portal.licensing import upgrades
+from portal.licensing import activation, upgrades
 from portal.licensing.upgrades import LICENSE_TAG, QUOTE_TAG
 from portal.models import Quote
 from portal.orders.catalog import default_catalog
@@ -358,7 +358,10 @@ def test_a_license_bound_while_the_order_commits_is_read_again_and_upgraded(
             interleaved.append("bound")
             lic = bindings.licenses_of(store, customer.customer_id)[0]
             bound = replace(lic, computer_id="SRV-RW", computer_name="RW")
-            assert bindings.bind(store, customer.customer_id, bound, at=clock.now())
+            notice = activation.activation_notice(
+                customer.customer_id, bound, "activated", clock.now()
+            )
+            assert bindings.bind(store, customer.customer_id, bound, at=clock.now(), notice=notice)
 
     hooks = store.client.meta.events
     hooks.register("before-call.dynamodb.TransactWriteItems", activate_first, unique_id="bind")

@@ -8,7 +8,9 @@ needs, so every count is against what the test set up (no demo data)."""
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,7 +29,9 @@ from tests.support import (
     count_items,
     deliver,
     deliver_raw,
+    handler,
     listed,
+    login,
     order_detail,
     sign_in,
 )
@@ -290,6 +294,74 @@ def renewal(email: str, serial: str) -> dict:
     )
 
 
+# ---------------------------------------------------------------- supports match their license
+def stored_lines(store, email: str, reference: str) -> list[dict]:
+    return store.get(keys.order_key(customer_id_of(store, email), reference))["items"]
+
+
+@pytest.mark.parametrize(
+    "sku,named,reason",
+    [
+        ("S1Y-T-ENT-5", True, "support_mismatch"),  # same software and edition, 5 users, not 10
+        ("S1Y-T-MW-10", True, "support_mismatch"),  # another edition
+        ("S1Y-RW-10", True, "support_mismatch"),  # another software
+        ("S1Y-T-ENT-10", False, "license_unknown"),  # a serial number no license has
+    ],
+)
+def test_a_support_for_another_product_is_held_and_extends_nothing(
+    make_customer, store, sku, named, reason
+):
+    # given a customer whose two licenses (10 and 5 users) have a support until 2027-06-03
+    customer = customer_with_running_supports(make_customer)
+    ten_users = customer.licenses[0]
+    supports_before = count_items(store, "CUST#")
+
+    # when an order names the 10-user license's serial number (or an unknown one) with a
+    # support of another size, edition or software
+    order = renewal(customer.email, ten_users.serial_number if named else "ZZZZ-0000-0000")
+    order["data"]["items"][0]["sku"] = sku
+    assert deliver(order)["statusCode"] == 200
+
+    # then the order is recorded with that line held for review, it granted nothing, and every
+    # license keeps its support date
+    (line,) = stored_lines(store, customer.email, order["data"]["reference"])
+    assert (line["sku"], line["held"], line["granted"]) == (sku, reason, [])
+    token = sign_in({"email": customer.email, "orderNumber": order["data"]["reference"]})
+    licenses, supports = both_lists(token)
+    assert {lic["support"]["until"] for lic in licenses} == {"2027-06-03"}
+    assert len(supports) == len(customer.supports)
+    assert count_items(store, "CUST#") == supports_before + 1  # the order, nothing else
+
+
+@pytest.mark.parametrize(
+    "skus,covered",
+    [
+        (["T-ENT-10", "S1Y-T-ENT-5"], []),  # no 5-user license in the order: held
+        (["T-ENT-10", "T-ENT-5", "S1Y-T-ENT-5"], [5]),  # the 5-user one, not the first
+        (["RW-10", "S1Y-T-ENT-10"], []),  # another software: held
+        (["T-MW-10", "S1Y-T-ENT-10"], []),  # another edition: held
+    ],
+)
+def test_a_support_bought_with_licenses_attaches_only_to_its_own_kind(store, skus, covered):
+    # given a new buyer's order of licenses and a support naming no serial number
+    order = fs.order_completed(email="kinds@example.com", skus=skus)
+
+    # when delivered
+    assert deliver(order)["statusCode"] == 200
+
+    # then the support covers only a license of its software, edition and size; without one,
+    # its line is held (no_matching_license) and no support record exists
+    licenses, supports = both_lists(sign_in(buyer(order)))
+    assert sorted(lic["users"] for lic in licenses if lic["support"]) == covered
+    assert len(supports) == len(covered)
+    held = [
+        line.get("held")
+        for line in stored_lines(store, "kinds@example.com", order["data"]["reference"])
+    ]
+    assert held[-1] == (None if covered else "no_matching_license")
+    assert held[:-1] == [None] * (len(skus) - 1)
+
+
 def test_existing_customer_gets_the_order_and_keeps_their_key(make_customer):
     # given a customer whose two licenses have a support running until 2027-06-03
     customer = customer_with_running_supports(make_customer)
@@ -315,6 +387,84 @@ def test_existing_customer_gets_the_order_and_keeps_their_key(make_customer):
     assert new["expiresOn"] == RENEWED_UNTIL  # extends the support running until 2027-06-03
     until = {lic["serialNumber"]: lic["support"]["until"] for lic in licenses}
     assert until == {renewed.serial_number: RENEWED_UNTIL, other.serial_number: "2027-06-03"}
+
+
+# ---------------------------------------------------------------- mailboxes (SECURITY.md issue 10)
+# Addresses that Unicode case folding would merge with an ASCII one: the long s folds to "s",
+# the Kelvin sign to "k". Each is a mailbox of its own.
+LOOKALIKES = [
+    ("sam.lookalike@example.com", "\u017fam.lookalike@example.com"),  # long s + am
+    ("kim.lookalike@example.com", "\u212aim.lookalike@example.com"),  # Kelvin sign + im
+]
+
+
+@pytest.mark.parametrize("ascii_address,lookalike", LOOKALIKES)
+def test_a_lookalike_address_is_a_customer_of_its_own(store, ascii_address, lookalike):
+    # given a customer who bought with an ASCII address
+    first = fs.order_completed(email=ascii_address, skus=["T-ENT-10"])
+    assert deliver(first)["statusCode"] == 200
+
+    # when an order arrives from the address Unicode case folding would equate with it
+    second = fs.order_completed(email=lookalike, skus=["T-ENT-5"])
+    assert deliver(second)["statusCode"] == 200
+
+    # then it makes a second customer: two email lookups, two activation keys, and neither
+    # sees the other's license
+    assert customer_id_of(store, ascii_address) != customer_id_of(store, lookalike)
+    mine = sign_in(buyer(first))
+    theirs = sign_in(buyer(second))
+    assert (
+        body_of(call("me", mine))["activationKey"] != body_of(call("me", theirs))["activationKey"]
+    )
+    assert [lic["users"] for lic in listed("licenses", mine)] == [10]
+    assert [lic["users"] for lic in listed("licenses", theirs)] == [5]
+    assert body_of(call("me", theirs))["email"] == lookalike
+
+
+@pytest.mark.parametrize("ascii_address,lookalike", LOOKALIKES)
+def test_an_ascii_address_cannot_sign_in_to_the_lookalikes_orders(store, ascii_address, lookalike):
+    # given a customer who bought with the lookalike address only
+    order = fs.order_completed(email=lookalike, skus=["T-ENT-5"])
+    assert deliver(order)["statusCode"] == 200
+    reference = order["data"]["reference"]
+
+    # when someone signs in with the ASCII address (any case) and that order's number
+    attempts = [
+        login({"email": typed, "orderNumber": reference})
+        for typed in (ascii_address, ascii_address.upper(), ascii_address.capitalize())
+    ]
+
+    # then every attempt is the 401 of a wrong email, while the lookalike as typed (its ASCII
+    # letters upper-cased, spaces around) signs in
+    assert [r["statusCode"] for r in attempts] == [401, 401, 401]
+    typed = "  " + "".join(c.upper() if c.isascii() else c for c in lookalike) + " "
+    assert typed.strip() != lookalike  # the ASCII letters did change case
+    assert login({"email": typed, "orderNumber": reference})["statusCode"] == 200
+
+
+def test_an_address_in_another_ascii_case_is_the_same_customer(store):
+    # given a customer who bought as sam.case@example.com
+    first = fs.order_completed(email="sam.case@example.com", skus=["T-ENT-10"])
+    assert deliver(first)["statusCode"] == 200
+
+    # when their next order comes as " Sam.CASE@Example.com " (ASCII case, spaces around)
+    second = fs.order_completed(email=" Sam.CASE@Example.com ", skus=["T-ENT-5"])
+    assert deliver(second)["statusCode"] == 200
+
+    # then it is theirs: one customer, both licenses
+    assert count_items(store, "EMAIL#") == 1
+    token = sign_in({"email": "sam.case@example.com", "orderNumber": second["data"]["reference"]})
+    assert sorted(lic["users"] for lic in listed("licenses", token)) == [5, 10]
+
+
+def test_an_order_with_an_address_sign_in_would_refuse_is_rejected_and_kept(store):
+    # given an order whose address is one no customer could sign in with
+    order = fs.order_completed(email="sam taylor@example.com", skus=["T-ENT-1"])
+
+    # when delivered, then acknowledged but rejected (kept for support), no customer made
+    assert deliver(order)["statusCode"] == 200
+    assert store.get(keys.webhook_event(order["id"]))["status"] == "rejected"
+    assert count_items(store, "EMAIL#") == 0
 
 
 def test_unexpanded_account_null_sku_and_null_city(store):
@@ -457,6 +607,42 @@ def test_malformed_order_is_recorded_and_acknowledged_not_retried_forever(store)
     assert json.loads(stored["payload"])["id"] == order["id"]
 
 
+def test_a_rejected_order_is_kept_without_contact_details_and_expires(store, clock):
+    # given an order that will be rejected (no items), from a buyer with a name, company, city,
+    # phone and email, the email also in a tag and the recipients
+    order = fs.order_completed(
+        email="rita.private@example.org",
+        skus=["T-ENT-1"],
+        first="Rita",
+        last="Privatperson",
+        company="Rita Secret GmbH",
+        city="Hiddenstadt",
+        tags={"note": "contact rita.private@example.org"},
+    )
+    order["data"]["customer"]["phone"] = "+49 30 1234567"
+    order["data"]["recipients"] = [{"recipient": {"email": "rita.private@example.org"}}]
+    del order["data"]["items"]
+    kept = fs.order_completed(email="kept.order@example.org", skus=["T-ENT-1"])
+
+    # when FastSpring delivers it (and a good order alongside)
+    assert deliver(order, kept)["statusCode"] == 200
+
+    # then its record keeps what support needs (ids, reference, amounts, the reason) and none of
+    # the buyer's details, and expires 30 days after it was received; a processed event's record
+    # never expires
+    stored = store.get(keys.webhook_event(order["id"]))
+    assert stored["status"] == "rejected" and "items" in stored["reason"]
+    payload = json.loads(stored["payload"])
+    assert payload["id"] == order["id"]
+    assert payload["data"]["reference"] == order["data"]["reference"]
+    assert payload["data"]["total"] == str(order["data"]["total"])
+    for private in ("rita", "Privatperson", "Secret GmbH", "Hiddenstadt", "1234567", "@"):
+        assert private.lower() not in stored["payload"].lower(), private
+    assert payload["data"]["customer"] == payload["data"]["address"] == "[removed]"
+    assert int(stored["expiresAt"]) == int(FIXED_NOW.timestamp()) + 30 * 86_400
+    assert "expiresAt" not in store.get(keys.webhook_event(kept["id"]))
+
+
 @pytest.mark.parametrize(
     "spoil",
     [
@@ -558,6 +744,63 @@ def test_partial_refund_revokes_only_that_line(aws):
     assert len(licenses) == 1 and supports == []
     assert licenses[0]["support"] is None
     assert listed("orders", token)[0]["status"] == "partially_refunded"
+
+
+@pytest.mark.parametrize(
+    "first_skus,second_skus",
+    [(["T-ENT-10"], ["T-ENT-5"]), (["T-ENT-5"], ["T-ENT-5"])],
+    ids=["two-lines", "one-line-two-units"],
+)
+def test_two_refunds_of_one_order_delivered_at_once_are_both_applied(
+    store, atomic_writes, first_skus, second_skus
+):
+    # given an order of a 10-user license and two 5-user licenses (one line of quantity 2)
+    order = fs.order_completed(email="two.refunds@example.com", skus=["T-ENT-10"])
+    order["data"]["items"].append(
+        {
+            **fs.order_completed(email="x@example.com", skus=["T-ENT-5"])["data"]["items"][0],
+            "quantity": 2,
+        }
+    )
+    assert deliver(order)["statusCode"] == 200
+    reference = order["data"]["reference"]
+    # and two different refunds of it, each read before either writes (a barrier at the first
+    # transaction of each): both decide from the same order
+    refunds = [
+        fs.return_created(reference=reference, skus=skus) for skus in (first_skus, second_skus)
+    ]
+    both_read = threading.Barrier(2, timeout=10)
+    transactions: list[int] = []
+
+    def after_reading(**_: object) -> None:
+        transactions.append(1)
+        if len(transactions) <= 2:
+            both_read.wait()
+
+    handler("fastspring_webhook")  # imported once, before the threads
+    hooks = store.client.meta.events
+    hooks.register("before-call.dynamodb.TransactWriteItems", after_reading, unique_id="race")
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            statuses = list(pool.map(lambda r: deliver(r)["statusCode"], refunds))
+    finally:
+        hooks.unregister("before-call.dynamodb.TransactWriteItems", unique_id="race")
+
+    # then both are acknowledged and both applied: the order records every refunded unit, and
+    # exactly as many licenses are revoked as units were refunded
+    assert statuses == [200, 200]
+    assert len(transactions) > 2  # the loser read again and decided again
+    customer_id = customer_id_of(store, "two.refunds@example.com")
+    stored = store.get(keys.order_key(customer_id, reference), consistent=True)
+    refunded = {line["sku"]: int(line.get("refundedQuantity") or 0) for line in stored["items"]}
+    wanted = {"T-ENT-10": 0, "T-ENT-5": 0}
+    for sku in first_skus + second_skus:
+        wanted[sku] += 1
+    assert refunded == wanted
+    assert count_items(store, "REVOKED#") == 2
+    users = sorted(lic["users"] for lic in listed("licenses", sign_in(buyer(order))))
+    assert users == sorted([10] * (1 - wanted["T-ENT-10"]) + [5] * (2 - wanted["T-ENT-5"]))
+    assert stored["status"] == "partially_refunded"
 
 
 def test_a_refund_before_its_order_is_retried_later(aws):

@@ -74,6 +74,10 @@ export default {
   'home.copyAria': 'Aktivierungsschlüssel kopieren',
   'home.copied': 'Der Aktivierungsschlüssel wurde in die Zwischenablage kopiert.',
   'home.copyFailed': 'Kopieren fehlgeschlagen. Markieren Sie den Schlüssel und drücken Sie Strg+C.',
+  'home.reminders.label': 'Mir vor dem Ende meiner Update-/Support-Services eine E-Mail senden',
+  'home.reminders.on': 'Gespeichert: Wir schreiben Ihnen, bevor Ihre Services enden.',
+  'home.reminders.off': 'Gespeichert: Sie erhalten keine Erinnerungs-E-Mails mehr.',
+  'home.reminders.failed': 'Ihre Auswahl konnte nicht gespeichert werden. Bitte versuchen Sie es erneut.',
 
   'pager.prev': '« Zurück',
   'pager.next': 'Weiter »',
@@ -196,6 +200,7 @@ export default {
   'history.loading': 'Verlauf wird geladen…',
   'history.empty': 'Mit dieser Lizenz ist noch nichts geschehen',
   'history.loadFailed': 'Der Verlauf konnte nicht geladen werden.',
+  'history.notFound': 'Die Lizenz aus dem Link gehört nicht zu Ihren Lizenzen.',
   'history.event.activated': 'Aktiviert',
   'history.event.released': 'Freigegeben',
   'history.event.upgraded': 'Erweitert',

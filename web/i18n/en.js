@@ -75,6 +75,10 @@ export default {
   'home.copyAria': 'Copy the activation key',
   'home.copied': 'Activation key copied to the clipboard.',
   'home.copyFailed': 'Copying failed. Select the key and press Ctrl+C.',
+  'home.reminders.label': 'Email me before my Update/Support services end',
+  'home.reminders.on': 'Saved: we will email you before your services end.',
+  'home.reminders.off': 'Saved: you will get no more reminder emails.',
+  'home.reminders.failed': 'Your choice could not be saved. Please try again.',
 
   'pager.prev': '« Prev',
   'pager.next': 'Next »',
@@ -197,6 +201,7 @@ export default {
   'history.loading': 'Loading the history…',
   'history.empty': 'Nothing happened to this license yet',
   'history.loadFailed': 'The history could not be loaded.',
+  'history.notFound': 'The license the link names is not among your licenses.',
   'history.event.activated': 'Activated',
   'history.event.released': 'Released',
   'history.event.upgraded': 'Upgraded',

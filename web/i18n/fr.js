@@ -74,6 +74,10 @@ export default {
   'home.copyAria': 'Copier la clé d’activation',
   'home.copied': 'Clé d’activation copiée dans le presse-papiers.',
   'home.copyFailed': 'La copie a échoué. Sélectionnez la clé et appuyez sur Ctrl+C.',
+  'home.reminders.label': 'M’envoyer un e-mail avant la fin de mes services de mise à jour et de support',
+  'home.reminders.on': 'Enregistré : nous vous écrirons avant la fin de vos services.',
+  'home.reminders.off': 'Enregistré : vous ne recevrez plus d’e-mails de rappel.',
+  'home.reminders.failed': 'Votre choix n’a pas pu être enregistré. Veuillez réessayer.',
 
   'pager.prev': '« Préc',
   'pager.next': 'Suiv »',
@@ -196,6 +200,7 @@ export default {
   'history.loading': 'Chargement de l’historique…',
   'history.empty': 'Rien n’est encore arrivé à cette licence',
   'history.loadFailed': 'L’historique n’a pas pu être chargé.',
+  'history.notFound': 'La licence indiquée par le lien ne fait pas partie de vos licences.',
   'history.event.activated': 'Activée',
   'history.event.released': 'Libérée',
   'history.event.upgraded': 'Étendue',

@@ -1,11 +1,13 @@
-// Home page: activation key, licenses and supports. The three API calls start at once and
-// each part renders as soon as its own answer arrives.
+// Home page: activation key, reminder mails toggle, licenses and supports. The API calls start
+// at once and each part renders as soon as its own answer arrives.
 import { api, UnauthenticatedError } from './api.js';
 import { formatDate, formatNumber, isPast } from './format.js';
 import { t, getLanguage, onLanguageChange, useCustomerLanguage } from './i18n.js';
 import { initPage, showPageError } from './page.js';
 import { createPagedTable, el } from './table.js';
-import { fileLink, initLicenseActions, licenseActions, serialAndComputer, supportView } from './license-actions.js';
+import {
+  fileLink, initLicenseActions, licenseActions, openLinkedHistory, serialAndComputer, supportView,
+} from './license-actions.js';
 
 initPage();
 
@@ -87,6 +89,7 @@ function renderMe() {
 }
 
 initLicenseActions(licenses);
+openLinkedHistory(); // ?history=<licenseId>: the activation notice's link
 
 const meRequest = api('/me');
 licenses.start();
@@ -98,6 +101,39 @@ meRequest.then((data) => {
   renderMe();
 }).catch((err) => {
   if (!(err instanceof UnauthenticatedError)) showPageError('error.generic');
+});
+
+// --- reminder mails: the toggle reads and writes /api/me/preferences ---------------------
+const remindersBox = document.getElementById('reminders');
+const remindersStatus = document.getElementById('reminders-status');
+let remindersNote = null;
+
+function noteReminders(key) {
+  remindersNote = key;
+  remindersStatus.textContent = key ? t(key) : '';
+}
+
+api('/me/preferences').then((prefs) => {
+  remindersBox.checked = prefs.reminders === true;
+  remindersBox.disabled = false;
+}).catch((err) => {
+  if (!(err instanceof UnauthenticatedError)) noteReminders('error.generic');
+});
+
+remindersBox.addEventListener('change', async () => {
+  const wanted = remindersBox.checked;
+  remindersBox.disabled = true;
+  noteReminders(null);
+  try {
+    const saved = await api('/me/preferences', { method: 'PUT', body: { reminders: wanted } });
+    remindersBox.checked = saved.reminders === true;
+    noteReminders(saved.reminders ? 'home.reminders.on' : 'home.reminders.off');
+  } catch (err) {
+    if (err instanceof UnauthenticatedError) return;
+    remindersBox.checked = !wanted; // as stored: the change did not happen
+    noteReminders('home.reminders.failed');
+  }
+  remindersBox.disabled = false;
 });
 
 copyButton.addEventListener('click', async () => {
@@ -113,4 +149,5 @@ copyButton.addEventListener('click', async () => {
 onLanguageChange(() => {
   renderMe();
   copyStatus.textContent = '';
+  noteReminders(remindersNote);
 });

@@ -120,8 +120,56 @@ function historyTitle() {
 
 function openHistory() {
   $('history-title').textContent = historyTitle();
+  $('history-release').hidden = !current.computerId; // the notice's "not you?": release it here
   $('history-dialog').showModal();
   history.restart();
+}
+
+const LICENSE_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/; // a ULID, as the API makes them
+const HISTORY_KEY = 'portal.openHistory'; // the link's license, kept across the sign-in
+
+function storage(action) {
+  try { return action(sessionStorage); } catch { return null; } // storage disabled: no carry-over
+}
+
+/**
+ * home.html?history=<licenseId> (the activation notice's link): open that license's history,
+ * its Release action there, wherever the license is among the pages. The id waits in
+ * sessionStorage while the customer signs in first. Anything but a license id is ignored.
+ */
+export async function openLinkedHistory(search = location.search) {
+  const asked = new URLSearchParams(search).get('history');
+  if (asked !== null) storage((s) => s.setItem(HISTORY_KEY, asked));
+  const id = asked ?? storage((s) => s.getItem(HISTORY_KEY));
+  if (id === null) return;
+  if (!LICENSE_ID.test(id)) {
+    storage((s) => s.removeItem(HISTORY_KEY));
+    return;
+  }
+  let found = null;
+  try {
+    let cursor = null;
+    do { // the largest pages the API gives: one call for any ordinary customer
+      const query = new URLSearchParams({ limit: '100' });
+      if (cursor) query.set('cursor', cursor);
+      const page = await api(`/licenses?${query}`);
+      found = (page?.items || []).find((l) => l.id === id) || null;
+      cursor = page?.nextCursor || null;
+    } while (!found && cursor);
+  } catch (err) {
+    if (err instanceof UnauthenticatedError) return; // on to the sign-in; the id waits
+    storage((s) => s.removeItem(HISTORY_KEY));
+    actionStatus = { key: 'error.generic', params: {} };
+    $('license-action-status').textContent = t('error.generic');
+    return;
+  }
+  storage((s) => s.removeItem(HISTORY_KEY));
+  if (!found) {
+    actionStatus = { key: 'history.notFound', params: {} };
+    $('license-action-status').textContent = t('history.notFound');
+    return;
+  }
+  open('history', found);
 }
 
 const eventCell = (e) => el('span', { className: `event event-${e.event}` }, t(`history.event.${e.event}`));
@@ -262,6 +310,11 @@ export function initLicenseActions(licenses) {
     rowData: () => ({}),
   });
 
+  $('history-release').addEventListener('click', () => {
+    opener = { id: current.id, action: 'history' };
+    $('history-dialog').close();
+    openRelease();
+  });
   $('release-form').addEventListener('submit', (event) => {
     if (event.submitter?.value !== 'confirm') return; // Cancel closes the dialog, nothing else
     event.preventDefault();

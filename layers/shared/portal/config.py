@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.types import EMAIL_SHAPE
 
@@ -20,6 +21,8 @@ SESSION_COOKIE = "__Host-portal_session"
 PENDING_COOKIE = "__Host-portal_pending"  # a sign-in waiting for its mailed code
 TRUST_COOKIE = "__Host-portal_trust"  # a browser that proved control of the customer's mailbox
 STAGES = ("local", "dev", "prod", "test")
+# Reminders go out from a year before a support ends to a month after.
+REMINDER_EARLIEST, REMINDER_LATEST = -30, 365
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 
 
@@ -37,8 +40,10 @@ class Settings:
     portal_origin: str
     stage: str = "dev"
     secrets_prefix: str = "customer-portal/dev/"
-    # Header carrying the viewer's address when behind CloudFront; empty = the TCP peer (sourceIp).
-    client_ip_header: str = ""
+    # The front door (portal.edge.front_door): every HTTP request must carry CloudFront's secret
+    # origin header, and only then is the client address CloudFront's viewer address. Off only on
+    # the local stack, which has no CloudFront (the client is the TCP peer there).
+    origin_verify: bool = True
     allow_test_orders: bool = False
     # Where a checkout URL may point: scheme://host[:port] of the FastSpring store
     # (https://<store>.onfastspring.com in AWS, the FastSpring stand-in locally).
@@ -72,12 +77,20 @@ class Settings:
     download_file_days: int = field(default=365, metadata=_bounded(1, 3660))
     # Releases of one license from its computer per 12 months (rehosting from the portal).
     rehosts_per_year: int = field(default=3, metadata=_bounded(1, 100))
+    # The reminder job (portal.mail.reminders): days before a support's end date each reminder
+    # goes out (negative: after it), the time zone whose calendar day a scheduled run is for, and
+    # how many earlier days each run covers too (a failed or missed day is sent by the next run).
+    reminder_thresholds: tuple[int, ...] = (30, 7, -1)
+    reminder_timezone: str = "UTC"
+    reminder_catch_up_days: int = field(default=3, metadata=_bounded(0, 30))
 
     def __post_init__(self) -> None:
         if not 3 <= len(self.table_name) <= 255:
             raise InvalidSettings("TABLE_NAME must be 3-255 characters")
         if self.stage not in STAGES:
             raise InvalidSettings(f"STAGE must be one of {', '.join(STAGES)}")
+        if not self.origin_verify and self.stage != "local":
+            raise InvalidSettings("ORIGIN_VERIFY may be off only on the local stage")
         if not _ORIGIN.fullmatch(self.portal_origin):
             raise InvalidSettings("PORTAL_ORIGIN must be scheme://host[:port]")
         if not _ORIGIN.fullmatch(self.fastspring_checkout_base) or (
@@ -87,6 +100,20 @@ class Settings:
         for name in ("mail_from", "support_email"):
             if not EMAIL_SHAPE.fullmatch(getattr(self, name)):
                 raise InvalidSettings(f"{name.upper()} must be an email address")
+        thresholds = self.reminder_thresholds
+        if (
+            not thresholds
+            or len(set(thresholds)) != len(thresholds)
+            or not all(REMINDER_EARLIEST <= t <= REMINDER_LATEST for t in thresholds)
+        ):
+            raise InvalidSettings(
+                f"REMINDER_THRESHOLDS must be distinct whole numbers of days in "
+                f"[{REMINDER_EARLIEST}, {REMINDER_LATEST}]"
+            )
+        try:
+            ZoneInfo(self.reminder_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidSettings("REMINDER_TIMEZONE must be an IANA time zone name") from None
         for item in fields(self):
             bounds = item.metadata
             if bounds:
@@ -104,7 +131,7 @@ _ENV = {
     "stage": "STAGE",
     "portal_origin": "PORTAL_ORIGIN",
     "secrets_prefix": "SECRETS_PREFIX",
-    "client_ip_header": "CLIENT_IP_HEADER",
+    "origin_verify": "ORIGIN_VERIFY",
     "allow_test_orders": "ALLOW_TEST_ORDERS",
     "fastspring_checkout_base": "FASTSPRING_CHECKOUT_BASE",
     "fastspring_api_base": "FASTSPRING_API_BASE",
@@ -116,8 +143,16 @@ _ENV = {
     "download_file_days": "DOWNLOAD_FILE_DAYS",
     "rehosts_per_year": "REHOSTS_PER_YEAR",
     "verify_sign_in": "VERIFY_SIGN_IN",
+    "reminder_thresholds": "REMINDER_THRESHOLDS",
+    "reminder_timezone": "REMINDER_TIMEZONE",
+    "reminder_catch_up_days": "REMINDER_CATCH_UP_DAYS",
 }
-_INTEGERS = ("product_file_days", "download_file_days", "rehosts_per_year")
+_INTEGERS = (
+    "product_file_days",
+    "download_file_days",
+    "rehosts_per_year",
+    "reminder_catch_up_days",
+)
 
 
 def settings_from(env: Mapping[str, str]) -> Settings:
@@ -138,6 +173,20 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             "no",
             "off",
         }
+    if "origin_verify" in values:
+        switch = values["origin_verify"].strip().lower()
+        if switch not in {"on", "off"}:
+            raise InvalidSettings("ORIGIN_VERIFY must be on or off")
+        values["origin_verify"] = switch == "on"
+    if "reminder_thresholds" in values:
+        try:
+            values["reminder_thresholds"] = tuple(
+                int(part) for part in values["reminder_thresholds"].split(",")
+            )
+        except ValueError:
+            raise InvalidSettings(
+                "REMINDER_THRESHOLDS must be whole numbers of days, comma-separated (30,7,-1)"
+            ) from None
     for name in _INTEGERS:
         if name in values:
             try:

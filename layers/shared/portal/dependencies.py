@@ -1,5 +1,6 @@
-"""Production defaults for what the domain functions take as parameters: settings, the store and
-the clock. Built on first use and cached per container; tests pass their own instead.
+"""Production defaults for what the domain functions take as parameters: settings, the store,
+the clock and the cursors' seal. Built on first use and cached per container; tests pass their
+own instead.
 
 `reset()` is the one place that knows every per-container cache of the portal (clients, settings,
 store, secrets, opened activation keys, public keys): tests and the local stack call it whenever
@@ -10,8 +11,10 @@ from __future__ import annotations
 import sys
 from functools import cache
 
+from portal.aws.secrets import rotating_secret
 from portal.clock import SYSTEM_CLOCK, Clock
 from portal.config import Settings, get_settings
+from portal.data.cursors import CURSOR_SECRET, Cursors
 from portal.data.store import Store
 
 # (module, function) of every cache kept per container; modules not imported yet hold nothing.
@@ -34,6 +37,13 @@ def store() -> Store:
 
 def clock() -> Clock:
     return SYSTEM_CLOCK
+
+
+def cursors() -> Cursors:
+    """Cursors sealed with the `<prefix>cursor-key` secret, read (and cached per container with
+    every secret, portal.aws.secrets) only when a cursor is made or opened."""
+    name = get_settings().secrets_prefix + CURSOR_SECRET
+    return Cursors(lambda: rotating_secret(name))
 
 
 def reset() -> None:

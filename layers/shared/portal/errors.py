@@ -69,6 +69,14 @@ class CsrfRejected(PortalError):
     message = "This request must come from the portal itself."
 
 
+class NotThroughFrontDoor(PortalError):
+    """A request that did not come through CloudFront (portal.edge.front_door)."""
+
+    status = 403
+    code = "forbidden"
+    message = "This API answers only at the portal's own address."
+
+
 class InvalidActivationKey(PortalError):
     """Every wrong activation key answers this, identically."""
 

@@ -27,12 +27,12 @@ _DIGITS = re.compile(r"^[0-9]{1,18}$")
 class Field:
     """One input value and its limits. Strings are normalised first (`normalize`), then their
     length and `pattern` are checked; integers (given as JSON numbers or as decimal digits in a
-    query string) are checked against `ge`/`le`. A value that fails answers `invalid` (400
-    "Invalid value for '<name>'." by default; `NotFound` for ids, which answer like a missing
-    record)."""
+    query string) are checked against `ge`/`le`; booleans are JSON `true`/`false` only. A value
+    that fails answers `invalid` (400 "Invalid value for '<name>'." by default; `NotFound` for
+    ids, which answer like a missing record)."""
 
     name: str  # as the client sends it: JSON member, query or path parameter
-    kind: type = str  # str | int
+    kind: type = str  # str | int | bool
     required: bool = True
     default: Any = None
     min_length: int | None = None
@@ -45,8 +45,8 @@ class Field:
     description: str | None = None
 
     def __post_init__(self) -> None:
-        if self.kind not in (str, int):
-            raise TypeError(f"{self.name}: only str and int fields are supported")
+        if self.kind not in (str, int, bool):
+            raise TypeError(f"{self.name}: only str, int and bool fields are supported")
 
     def rejection(self) -> PortalError:
         if self.invalid is BadRequest:
@@ -59,6 +59,10 @@ class Field:
             if self.required:
                 raise self.rejection()
             return self.default
+        if self.kind is bool:  # no truthy strings or numbers: exactly a JSON boolean
+            if not isinstance(raw, bool):
+                raise self.rejection()
+            return raw
         value = self._text(raw) if self.kind is str else self._integer(raw)
         if value is None:
             raise self.rejection()

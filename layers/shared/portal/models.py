@@ -43,6 +43,10 @@ class Customer:
     billing: BillingDetails | None = None
     contacts: tuple[Contact, ...] = ()
     revision: int = 0  # bumped by every update of the profile (optimistic concurrency)
+    # Support-expiry reminders: None = never chosen (on). Written only by
+    # portal.data.preferences; carried here so that a purchase's rewrite of the profile keeps them.
+    reminders: bool | None = None
+    reminders_changed_at: str | None = None  # ISO 8601 UTC of the last choice
 
 
 @dataclass(slots=True)
@@ -170,6 +174,9 @@ class OrderItem:
     unknown_sku: bool = False  # no catalog entry: recorded, granted nothing, reported
     refunded_quantity: int = 0
     upgrade: LineUpgrade | None = None  # a line of the catalog's upgrade product; else None
+    # a support line that matches no license of its software, edition and size: granted nothing,
+    # held for review (support_mismatch | license_unknown | no_matching_license)
+    held: str | None = None
 
 
 @dataclass(slots=True)
@@ -181,6 +188,7 @@ class Order:
     fastspring_id: str | None = None
     invoice_url: str | None = None
     status: str = "completed"  # completed | refunded | partially_refunded
+    revision: int = 0  # refunds applied to it; a refund's write holds only on the one it read
 
 
 def coverage_by_serial(supports: Iterable[Support]) -> dict[str, SupportCoverage]:

@@ -1,6 +1,8 @@
 """Constrained values shared by every boundary, defined once: normalisation and checks.
 
-Emails are trimmed and case-folded, order references lose every space and are upper-cased, so
+Emails are trimmed of ASCII white space and only their ASCII letters lower-cased: no Unicode case
+folding, which would merge distinct mailboxes (the long s U+017F is not "s", the Kelvin sign
+U+212A is not "k"). Order references lose every space and are upper-cased, so
 "jwt160930-9510-42210 " and "JWT160930-9510-42210" are one order. Plain functions (no pydantic),
 so the read handlers stay light at cold start; each raises ValueError on a bad value.
 """
@@ -8,6 +10,7 @@ so the read handlers stay light at cold start; each raises ValueError on a bad v
 from __future__ import annotations
 
 import re
+import string
 
 EMAIL_MIN = 3
 EMAIL_MAX = 254
@@ -30,8 +33,13 @@ ACTIVATION_KEY_TEXT = re.compile(r"^[A-Za-z0-9\- ]{1,64}$")
 SUPPORTED_LANGUAGES = ("en", "de", "fr")
 
 
+_ASCII_SPACE = " \t\n\r\f\v"
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def normalize_email(value: str) -> str:
-    return value.strip().casefold()
+    """The one normalisation of an email address before it is compared or keyed."""
+    return value.strip(_ASCII_SPACE).translate(_ASCII_LOWER)
 
 
 def normalize_order_reference(value: str) -> str:

@@ -60,10 +60,11 @@ def customer_of(token: object, settings: Settings) -> str | None:
     return customer_id if valid else None
 
 
-def unsubscribe_url(settings: Settings, token: str) -> str:
+def unsubscribe_url(settings: Settings, token: str, *, language: str | None = None) -> str:
     """The page the mail's link opens: one button that turns reminders off (a POST, so a mail
-    scanner fetching the link changes nothing)."""
-    return f"{settings.portal_origin}/unsubscribe.html?token={quote(token, safe='')}"
+    scanner fetching the link changes nothing), in the mail's language when given."""
+    url = f"{settings.portal_origin}/unsubscribe.html?token={quote(token, safe='')}"
+    return f"{url}&lang={quote(language, safe='')}" if language else url
 
 
 def one_click_url(settings: Settings, token: str) -> str:

@@ -10,6 +10,8 @@
   transaction instead puts a pending sign-in and the mail of its code (portal.accounts.
   verification), and the browser must send the code (`Pending`). A stage may turn verification
   off (Settings.verify_sign_in): then a correct pair signs in, as before (weaker).
+- A failure or a refusal is logged with SHA-256 digests of the email and the address (the same
+  digests the rate windows are keyed by), never either in clear.
 
 Its DynamoDB calls (one read, one reservation, one commit) are portal.data.sign_in's.
 """
@@ -24,6 +26,7 @@ from portal.accounts import rate_limit, verification
 from portal.accounts.sessions import new_session
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from portal.config import Settings
+from portal.data import keys
 from portal.data import sessions as stored_sessions
 from portal.data import sign_in as attempts
 from portal.data.store import Item, Store
@@ -87,6 +90,7 @@ def sign_in(
             )
         except TooManyAttempts:
             count("SignInThrottled")
+            logger.info("sign-in refused", extra=_who(email, client_ip, "too_many_attempts"))
             raise
         expires = epoch_seconds(now) + settings.login_window_seconds + 3600
         if attempts.reserve_sign_in_slots(store, reservations, expires_at=expires):
@@ -94,6 +98,7 @@ def sign_in(
         # a parallel attempt took a slot we read: read again
     else:
         count("SignInThrottled")
+        logger.info("sign-in refused", extra=_who(email, client_ip, "too_many_attempts"))
         raise TooManyAttempts(1)
 
     by_email, by_reference = read.by_email, read.by_reference
@@ -102,7 +107,7 @@ def sign_in(
     matches = hmac.compare_digest(str(owner).encode(), str(claimed).encode())
     if not (matches and by_email is not None and by_reference is not None):
         count("SignInFailed")
-        logger.info("sign-in failed", extra={"reason": "invalid_credentials"})
+        logger.info("sign-in failed", extra=_who(email, client_ip, "invalid_credentials"))
         raise InvalidCredentials()
 
     if settings.verify_sign_in and not verification.trusted(read.trust, str(owner), now):
@@ -180,3 +185,8 @@ def _mail_code(
             return Pending(token=token, expires_in=verification.CODE_SECONDS)
     count("SignInThrottled")  # a parallel sign-in took the mail's slot
     raise TooManyAttempts(1)
+
+
+def _who(email: str, client_ip: str, reason: str) -> dict[str, str]:
+    """What a log line says about an attempt: digests only (docs/security.md 10.6)."""
+    return {"reason": reason, "emailDigest": keys.digest(email), "ipDigest": keys.digest(client_ip)}

@@ -9,8 +9,9 @@ intent, one call each:
   bound there, the revoked copy of one that was, the releases from it;
 - `revoked_license`: one GetItem of a license's revoked copy;
 - `bind` / `release`: one TransactWriteItems each, the license's conditional Update with its
-  history entry, so that two parallel requests can never both bind one license (SECURITY.md 18)
-  and every bind and release is recorded;
+  history entry and the customer's activation notice (an outbox item), so that two parallel
+  requests can never both bind one license (SECURITY.md 18), every bind and release is recorded,
+  and the customer is told of each one that happened, never of one that did not;
 - `history_page`: one Query of a license's history, newest first.
 """
 
@@ -24,13 +25,14 @@ from typing import Any
 
 from portal.clock import utc_text
 from portal.data import keys
-from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import (
     binding_keys,
     history_from_item,
     history_item,
     license_from_item,
 )
+from portal.data.outbox import OutboxMessage, outbox_put_request
 from portal.data.rate_windows import RateWindow, window_key
 from portal.data.store import ConditionFailed, Item, Store
 from portal.models import HistoryEntry, License, Page
@@ -118,10 +120,13 @@ def revoked_license(store: Store, customer_id: str, license_id: str) -> Item | N
     return store.get(keys.revoked_license_key(customer_id, license_id), consistent=True)
 
 
-def bind(store: Store, customer_id: str, lic: License, *, at: datetime) -> bool:
-    """Bind the (free) license to `lic.computer_id` / `lic.computer_name`, and record it: one
-    TransactWriteItems, the Update holding only while the license exists and is bound to no
-    computer. False when it is not free any more (a parallel activation won): nothing written."""
+def bind(
+    store: Store, customer_id: str, lic: License, *, at: datetime, notice: OutboxMessage
+) -> bool:
+    """Bind the (free) license to `lic.computer_id` / `lic.computer_name`, record it and queue
+    `notice`: one TransactWriteItems, the Update holding only while the license exists and is
+    bound to no computer. False when it is not free any more (a parallel activation won):
+    nothing written, no notice."""
     assert lic.computer_id is not None
     values: dict[str, Any] = {
         ":id": lic.computer_id,
@@ -144,14 +149,22 @@ def bind(store: Store, customer_id: str, lic: License, *, at: datetime) -> bool:
     record = store.put_request(
         history_item(customer_id, lic.license_id, entry, sequence=sequence), condition=_NEW
     )
-    return _committed(store, [("Update", update), ("Put", record)])
+    return _committed(
+        store, [("Update", update), ("Put", record), outbox_put_request(store, notice)]
+    )
 
 
 def release(
-    store: Store, customer_id: str, lic: License, *, at: datetime, releases: Sequence[datetime]
+    store: Store,
+    customer_id: str,
+    lic: License,
+    *,
+    at: datetime,
+    releases: Sequence[datetime],
+    notice: OutboxMessage,
 ) -> bool:
     """Unbind the license from `lic.computer_id` and keep `releases` (the recent ones, this one
-    included), and record the release, indexed under the computer it left: one
+    included), record the release, indexed under the computer it left, and queue `notice`: one
     TransactWriteItems, holding only while the license is still bound to that computer."""
     assert lic.computer_id is not None
     update = store.update_request(
@@ -173,7 +186,9 @@ def release(
         history_item(customer_id, lic.license_id, entry, sequence=sequence, released=True),
         condition=_NEW,
     )
-    return _committed(store, [("Update", update), ("Put", record)])
+    return _committed(
+        store, [("Update", update), ("Put", record), outbox_put_request(store, notice)]
+    )
 
 
 # The history as read: each entry numbered in order, so two writes from one read cannot both
@@ -200,13 +215,14 @@ def _committed(store: Store, parts: list[tuple[str, dict[str, Any]]]) -> bool:
 
 
 def history_page(
-    store: Store, customer_id: str, license_id: str, query: PageQuery
+    store: Store, customer_id: str, license_id: str, query: PageQuery, *, cursors: Cursors
 ) -> Page[HistoryEntry]:
     """One Query: `pk = CUST#<id> AND begins_with(sk, "HIST#<licenseId>#")`, newest first,
     `limit + 1` items (a next page exists?), after the cursor's entry."""
+    scope = ("history", customer_id, license_id)
     start = None
     if query.cursor:
-        after = decode_cursor(query.cursor, _AFTER)["after"]
+        after = cursors.open(scope, query.cursor, _AFTER)["after"]
         start = keys.history_page_start(customer_id, license_id, after)
     where = keys.history_of(customer_id, license_id)
     result = store.query(
@@ -219,5 +235,6 @@ def history_page(
     rows = result.items[: query.limit]
     next_cursor = None
     if len(result.items) > query.limit and rows:
-        next_cursor = encode_cursor({"after": keys.history_position(str(rows[-1]["sk"]))})
+        position = {"after": keys.history_position(str(rows[-1]["sk"]))}
+        next_cursor = cursors.seal(scope, position)
     return Page(items=[history_from_item(row) for row in rows], next_cursor=next_cursor)

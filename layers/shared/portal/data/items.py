@@ -59,6 +59,8 @@ def customer_from_item(item: Item) -> Customer:
             for c in item.get("contacts") or []
         ),
         revision=int(item.get("revision", 0)),
+        reminders=item.get("reminders"),
+        reminders_changed_at=item.get("remindersChangedAt"),
     )
 
 
@@ -73,6 +75,8 @@ def customer_to_item(customer: Customer) -> Item:
         "language": customer.language,
         "activationKeySealed": customer.activation_key_sealed,
         "revision": customer.revision or None,
+        "reminders": customer.reminders,
+        "remindersChangedAt": customer.reminders_changed_at,
         "billing": {
             "date": customer.billing.date.isoformat() if customer.billing.date else None,
             "name": customer.billing.name,
@@ -263,6 +267,7 @@ def order_to_item(customer_id: str, order: Order) -> Item:
         "invoiceUrl": order.invoice_url,
         "status": order.status,
         "items": [_order_line_item(line) for line in order.items],
+        "revision": order.revision or None,  # absent until a refund changes the order
     }
 
 
@@ -276,6 +281,7 @@ def _order_line_item(line: OrderItem) -> Item:
         "granted": list(line.granted),
         "unknownSku": line.unknown_sku,
         "refundedQuantity": line.refunded_quantity,
+        "held": line.held,
     }
     if line.upgrade is not None:  # upgrade lines only: the others stay as they were
         item["upgrade"] = {
@@ -317,12 +323,14 @@ def order_from_item(item: Item) -> Order:
                 unknown_sku=bool(line.get("unknownSku", False)),
                 refunded_quantity=int(line.get("refundedQuantity", 0)),
                 upgrade=_line_upgrade(line.get("upgrade")),
+                held=line.get("held"),
             )
             for line in item.get("items") or []
         ),
         fastspring_id=item.get("fastspringId"),
         invoice_url=item.get("invoiceUrl"),
         status=item.get("status", "completed"),
+        revision=int(item.get("revision", 0)),
     )
 
 
@@ -336,6 +344,7 @@ def webhook_event_item(
     received_at: datetime,
     reason: str | None = None,
     payload: str | None = None,
+    expires_at: int | None = None,
 ) -> Item:
     return {
         **keys.webhook_event(event_id),
@@ -346,6 +355,7 @@ def webhook_event_item(
         "receivedAt": utc_text(received_at),
         "reason": reason,
         "payload": payload,
+        "expiresAt": expires_at,
     }
 
 

@@ -68,11 +68,12 @@ def support_expiry_gsi_sort(customer_id: str, support_id: str) -> str:
 # --- the Queries of the portal's pages: key condition, and where a next page starts ---------
 @dataclass(frozen=True, slots=True)
 class KeyCondition:
-    """`partition[0] = partition[1] AND begins_with(sort_prefix[0], sort_prefix[1])` on `index`
-    (None: the table). Never a filter: every Query returns what it examines."""
+    """`partition[0] = partition[1] AND begins_with(sort_prefix[0], sort_prefix[1])` (the whole
+    partition when sort_prefix is None) on `index` (None: the table). Never a filter: every Query
+    returns what it examines."""
 
     partition: tuple[str, str]
-    sort_prefix: tuple[str, str]
+    sort_prefix: tuple[str, str] | None
     index: str | None = None
 
 
@@ -167,12 +168,31 @@ def quote_key(customer_id: str, quote_id: str) -> Key:
     return {"pk": customer_pk(customer_id), "sk": f"QUOTE#{quote_id}"}
 
 
+REMINDER_PREFIX = "REMINDER#"
+
+
 def reminder_key(customer_id: str, support_id: str, expires_on: str, kind: str) -> Key:
-    return {"pk": customer_pk(customer_id), "sk": f"REMINDER#{support_id}#{expires_on}#{kind}"}
+    """The record that the reminder `kind` (its threshold: "30", "7", "-1") of one support ending
+    on `expires_on` was sent (or is being sent): claimed, then marked sent, conditionally."""
+    return {
+        "pk": customer_pk(customer_id),
+        "sk": f"{REMINDER_PREFIX}{support_id}#{expires_on}#{kind}",
+    }
 
 
 def support_expiry_gsi(expires_on: str) -> str:
     return f"SUPEXP#{expires_on}"
+
+
+def supports_ending_on(expires_on: str) -> KeyCondition:
+    """Every support ending on one date, on gsi1 (the partition holds nothing else), grouped by
+    customer (`gsi1sk = <customerId>#<supportId>`)."""
+    return KeyCondition(("gsi1pk", support_expiry_gsi(expires_on)), None, GSI1)
+
+
+def customer_of_support_entry(gsi1sk: str) -> str:
+    """The customer id of a `supports_ending_on` entry."""
+    return gsi1sk.partition("#")[0]
 
 
 def computer_gsi(computer_id: str) -> str:

@@ -2,6 +2,11 @@
 request or an event causes, written in the same transaction as its cause (`outbox_put_request`
 is a transaction part), so a mail is neither lost nor sent for a change that did not commit.
 
+An item may leave its recipient to the mailer (`to` and `language` empty): the mailer then reads
+the customer's profile at send time for the address, the language and the name (`recipient_of`),
+so the change that causes the mail needs no extra read. A customer without a profile by then gets
+nothing (the item becomes undeliverable).
+
 The table's stream hands each new item to the mailer (portal.mail.delivery), which delivers it
 at least once and records the send once:
 
@@ -52,8 +57,8 @@ class OutboxMessage:
     outbox_id: str
     kind: str
     customer_id: str
-    to: str  # the recipient's address
-    language: str
+    to: str  # the recipient's address; "" = the customer's, read at send time (recipient_of)
+    language: str  # "" with `to`: the customer's
     data: Mapping[str, Any]  # what the message says, JSON values only (portal.mail.render)
     created_at: datetime
 
@@ -62,26 +67,29 @@ def new_message(
     kind: str,
     *,
     customer_id: str,
-    to: str,
-    language: str,
+    to: str = "",
+    language: str = "",
     data: Mapping[str, Any],
     at: datetime,
 ) -> OutboxMessage:
     """A message for the outbox, checked here so that a bad one fails the request that asks for
-    it rather than the mailer: a known kind shape, a valid address, a supported language, data
-    that is JSON (no floats, no Decimals: amounts as text) and not too big."""
+    it rather than the mailer: a known kind shape, a valid address and a supported language (or
+    neither: the customer's, at send time), data that is JSON (no floats, no Decimals: amounts
+    as text) and not too big."""
     if not KIND_SHAPE.fullmatch(kind):
         raise ValueError("not a valid message kind")
     if not customer_id:
         raise ValueError("a message needs its customer")
-    if language not in SUPPORTED_LANGUAGES:
+    if bool(to) != bool(language):
+        raise ValueError("a message names both its address and its language, or neither")
+    if language and language not in SUPPORTED_LANGUAGES:
         raise ValueError("not a supported language")
     text = _data_text(data)
     return OutboxMessage(
         outbox_id=new_ulid(at),
         kind=kind,
         customer_id=customer_id,
-        to=email(to),
+        to=email(to) if to else "",
         language=language,
         data=json.loads(text),
         created_at=at,
@@ -115,8 +123,7 @@ def outbox_item(message: OutboxMessage) -> Item:
         "outboxId": message.outbox_id,
         "kind": message.kind,
         "customerId": message.customer_id,
-        "to": message.to,
-        "language": message.language,
+        **({"to": message.to, "language": message.language} if message.to else {}),
         "data": _data_text(message.data),
         "status": PENDING,
         "attempts": 0,
@@ -144,8 +151,8 @@ def message_from_item(item: Mapping[str, Any]) -> OutboxMessage:
             outbox_id=str(item["outboxId"]),
             kind=str(item["kind"]),
             customer_id=str(item["customerId"]),
-            to=str(item["to"]),
-            language=str(item["language"]),
+            to=str(item.get("to") or ""),
+            language=str(item.get("language") or "") if item.get("to") else "",
             data=data,
             created_at=from_utc_text(str(item["createdAt"])),
         )
@@ -157,6 +164,32 @@ def message_from_item(item: Mapping[str, Any]) -> OutboxMessage:
 
 
 # ---------------------------------------------------------------- delivery
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    to: str
+    language: str
+    name: str
+
+
+def recipient_of(store: Store, customer_id: str) -> Recipient | None:
+    """Where the customer's mail goes now: one GetItem of the profile (consistent), its email,
+    language (a supported one, else English) and name. None: no such customer, or no usable
+    address."""
+    item = store.get(keys.customer_profile(customer_id), consistent=True)
+    if item is None:
+        return None
+    try:
+        to = email(item.get("email"))
+    except ValueError:
+        return None
+    language = str(item.get("language") or "")
+    return Recipient(
+        to=to,
+        language=language if language in SUPPORTED_LANGUAGES else "en",
+        name=str(item.get("name") or ""),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxState:
     status: str

@@ -8,10 +8,11 @@
 - `owned_order`: one order by reference, one GetItem, else NotFound;
 - `all_licenses` / `all_supports`: every license or support of a customer, for ingestion (a
   renewal finds the license it extends, a refund the support dates that remain): pages of 100
-  until the end, one Query per page; `present`: which of some keys exist (BatchGetItem, 100 a call).
+  until the end, one Query per page; `each_of` / `present`: the items of some keys, or those of
+  them that exist (BatchGetItem, 100 a call).
 
-A cursor names the last item of a page by its public ids only (portal.data.cursors); where a next
-page starts is built from them by portal.data.keys.
+A cursor names the last item of a page by its public ids only, sealed for that list and that
+customer (portal.data.cursors); where a next page starts is built from them by portal.data.keys.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from portal.data import keys
-from portal.data.cursors import PageQuery, decode_cursor, encode_cursor
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import license_from_item, support_from_item
 from portal.data.store import Item, Store
 from portal.errors import NotFound
@@ -40,10 +41,15 @@ class RecordKind:
     key: Callable[[str, str], keys.Key]  # (customer id, record id) -> its key
     start: Callable[[str, str], keys.Key]  # (customer id, last id of a page) -> ExclusiveStartKey
     id_field: str  # the attribute holding the record's public id (a ULID)
+    name: str  # the list's name, in its cursors' scope
 
 
-LICENSES = RecordKind(keys.licenses_of, keys.license_key, keys.license_page_start, "licenseId")
-SUPPORTS = RecordKind(keys.supports_of, keys.support_key, keys.support_page_start, "supportId")
+LICENSES = RecordKind(
+    keys.licenses_of, keys.license_key, keys.license_page_start, "licenseId", "licenses"
+)
+SUPPORTS = RecordKind(
+    keys.supports_of, keys.support_key, keys.support_page_start, "supportId", "supports"
+)
 
 _AFTER = {"after": ULID_SHAPE}
 _ORDERS_AFTER = {
@@ -58,12 +64,15 @@ def page_of(
     customer_id: str,
     query: PageQuery,
     to_model: Callable[[Item], T],
+    *,
+    cursors: Cursors,
 ) -> Page[T]:
     """One Query: `pk = CUST#<id> AND begins_with(sk, <prefix>)`, newest first, after the
-    cursor's record; a cursor that does not decode is InvalidCursor (400)."""
+    cursor's record; a cursor that does not open (for this list and customer) is InvalidCursor."""
+    scope = (kind.name, customer_id)
     start = None
     if query.cursor:
-        start = kind.start(customer_id, decode_cursor(query.cursor, _AFTER)["after"])
+        start = kind.start(customer_id, cursors.open(scope, query.cursor, _AFTER)["after"])
     where = kind.where(customer_id)
     # One item more than asked tells whether a next page exists, in the same round trip.
     result = store.query(
@@ -76,7 +85,9 @@ def page_of(
     )
     rows = result.items[: query.limit]
     more = len(result.items) > query.limit
-    next_cursor = encode_cursor({"after": str(rows[-1][kind.id_field])}) if more and rows else None
+    next_cursor = None
+    if more and rows:
+        next_cursor = cursors.seal(scope, {"after": str(rows[-1][kind.id_field])})
     return Page(items=[to_model(row) for row in rows], next_cursor=next_cursor)
 
 
@@ -108,12 +119,18 @@ def all_supports(store: Store, customer_id: str) -> list[Support]:
     return [support_from_item(item) for item in _every(store, SUPPORTS, customer_id)]
 
 
+def each_of(store: Store, wanted: Sequence[keys.Key]) -> list[Item | None]:
+    """The item of each key of `wanted`, in that order, None where there is none (consistent
+    reads, BatchGetItem of 100 keys a call)."""
+    found: list[Item | None] = []
+    for first in range(0, len(wanted), _WHOLE_PAGE):
+        found += store.get_many(wanted[first : first + _WHOLE_PAGE])
+    return found
+
+
 def present(store: Store, wanted: Sequence[keys.Key]) -> list[Item]:
     """The items of `wanted` that exist, in that order (consistent reads, 100 keys a call)."""
-    found: list[Item] = []
-    for first in range(0, len(wanted), _WHOLE_PAGE):
-        found += [item for item in store.get_many(wanted[first : first + _WHOLE_PAGE]) if item]
-    return found
+    return [item for item in each_of(store, wanted) if item]
 
 
 def _owned(store: Store, key: keys.Key) -> Item:
@@ -144,13 +161,16 @@ class OrdersRows:
     next_cursor: str | None
 
 
-def orders_page(store: Store, customer_id: str, query: PageQuery) -> OrdersRows:
+def orders_page(
+    store: Store, customer_id: str, query: PageQuery, *, cursors: Cursors
+) -> OrdersRows:
     """One Query on lsi1: `pk = CUST#<id> AND begins_with(lsi1sk, "ORDERS#")`, descending. The
     profile's lsi1sk `ORDERS#~` sorts after every order, so the first page starts with it (one
     item more asked); later pages start after the cursor's order and carry orders only."""
+    scope = ("orders", customer_id)
     start = None
     if query.cursor:
-        position = decode_cursor(query.cursor, _ORDERS_AFTER)
+        position = cursors.open(scope, query.cursor, _ORDERS_AFTER)
         start = keys.orders_page_start(customer_id, position["at"], position["ref"])
     where = keys.orders_page_of(customer_id)
     result = store.query(
@@ -169,7 +189,8 @@ def orders_page(store: Store, customer_id: str, query: PageQuery) -> OrdersRows:
     next_cursor = None
     if len(rows) > query.limit and orders:
         last = orders[-1]
-        next_cursor = encode_cursor({"at": str(last["placedAt"]), "ref": str(last["reference"])})
+        position = {"at": str(last["placedAt"]), "ref": str(last["reference"])}
+        next_cursor = cursors.seal(scope, position)
     return OrdersRows(profile=profile, orders=orders, next_cursor=next_cursor)
 
 

@@ -20,7 +20,7 @@ docs/data-model.md ("Multi-item writes") tells the same story."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -35,7 +35,7 @@ from portal.data.items import (
     support_from_item,
 )
 from portal.data.records import present
-from portal.data.store import ConditionFailed, Item, Store
+from portal.data.store import ConditionFailed, Item, Store, to_attributes
 from portal.data.webhook_events import EventRecord, marker_request
 from portal.models import HistoryEntry, License, Order, Support
 
@@ -101,7 +101,7 @@ class UpgradeReversal:
 class Refund:
     customer_id: str
     return_id: str
-    order: Order  # as it is after the refund (lines' refunded quantities, status)
+    order: Order  # as it is after the refund (lines' refunded quantities, status), revision as read
     groups: Sequence[RevocationGroup]
     event: EventRecord  # the processed marker of the event
     revoked_at: datetime
@@ -209,7 +209,6 @@ def _group_actions(store: Store, refund: Refund, group: RevocationGroup) -> list
 
 def _final_actions(store: Store, refund: Refund) -> list[_Action]:
     marker = fastspring_return_item(refund.return_id, refund.order.reference)
-    order = order_to_item(refund.customer_id, refund.order)
     reversals = [
         _Action(
             "Update",
@@ -226,6 +225,19 @@ def _final_actions(store: Store, refund: Refund) -> list[_Action]:
     return [
         _Action("Put", marker_request(store, refund.event), marker=True),
         _Action("Put", store.put_request(marker, condition=ABSENT), marker=True),
-        _Action("Put", store.put_request(order, condition=PRESENT)),
+        _Action("Put", _order_put(store, refund)),
         *reversals,
     ]
+
+
+def _order_put(store: Store, refund: Refund) -> dict[str, Any]:
+    """The order after the refund, one revision on. Optimistic concurrency: the write holds only
+    on the revision read, so of two refunds of one order decided at once the second fails
+    (RACED), reads the order with the first one's quantities and decides again."""
+    read = refund.order.revision
+    order = order_to_item(refund.customer_id, replace(refund.order, revision=read + 1))
+    if not read:
+        return store.put_request(order, condition=f"{PRESENT} AND attribute_not_exists(revision)")
+    request = store.put_request(order, condition=f"{PRESENT} AND revision = :read")
+    request["ExpressionAttributeValues"] = to_attributes({":read": read})
+    return request

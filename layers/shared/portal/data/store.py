@@ -117,10 +117,20 @@ class Store:
         return self._client()
 
     # ---------------------------------------------------------------- reads
-    def get(self, key: Key, *, consistent: bool = False) -> Item | None:
-        answer = self.client.get_item(
-            TableName=self.table_name, Key=to_attributes(key), ConsistentRead=consistent
-        )
+    def get(
+        self, key: Key, *, consistent: bool = False, attributes: Sequence[str] = ()
+    ) -> Item | None:
+        """GetItem; with `attributes`, only those are read (a projection, names as placeholders)."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": to_attributes(key),
+            "ConsistentRead": consistent,
+        }
+        if attributes:
+            names = {"#a" + str(index): name for index, name in enumerate(attributes)}
+            request["ProjectionExpression"] = ", ".join(names)
+            request["ExpressionAttributeNames"] = names
+        answer = self.client.get_item(**request)
         return from_attributes(answer["Item"]) if "Item" in answer else None
 
     def get_many(self, keys: Sequence[Key], *, consistent: bool = True) -> list[Item | None]:
@@ -232,15 +242,35 @@ class Store:
         return request
 
     def put_request(
-        self, item: Mapping[str, Any], *, condition: str | None = None
+        self,
+        item: Mapping[str, Any],
+        *,
+        condition: str | None = None,
+        names: Mapping[str, str] | None = None,
+        values: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         request: dict[str, Any] = {"TableName": self.table_name, "Item": to_attributes(item)}
         if condition:
             request["ConditionExpression"] = condition
+        if names:
+            request["ExpressionAttributeNames"] = dict(names)
+        if values:
+            request["ExpressionAttributeValues"] = to_attributes(values)
         return request
 
-    def delete_request(self, key: Key) -> dict[str, Any]:
-        return {"TableName": self.table_name, "Key": to_attributes(key)}
+    def delete_request(
+        self,
+        key: Key,
+        *,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {"TableName": self.table_name, "Key": to_attributes(key)}
+        if condition:
+            request["ConditionExpression"] = condition
+        if values:
+            request["ExpressionAttributeValues"] = to_attributes(values)
+        return request
 
     def transact(self, parts: Iterable[tuple[str, dict[str, Any]]]) -> None:
         """All or nothing. parts: ("Put" | "Update" | "Delete" | "ConditionCheck", request)."""

@@ -1,6 +1,7 @@
-"""Recording FastSpring events: the permanent `FSEVENT#<id>` marker of every event the portal
-took on (processed, duplicate, ignored, rejected), written once - a second record of the same id
-finds the first one there and writes nothing."""
+"""Recording FastSpring events: the `FSEVENT#<id>` marker of every event the portal took on
+(processed, duplicate, ignored, rejected), written once - a second record of the same id finds
+the first one there and writes nothing. Permanent, except a rejected event's record (it had no
+effect, so nothing depends on it): its payload expires with it (`expires_at`, TTL)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ class EventRecord:
     live: bool
     received_at: datetime
     reason: str | None = None
-    payload: str | None = None  # the event as received (rejected ones), for support to replay
+    payload: str | None = None  # a rejected event as received, less contact details, for support
+    expires_at: int | None = None  # epoch seconds (TTL): rejected records only
 
 
 def _item(record: EventRecord) -> Item:
@@ -34,6 +36,7 @@ def _item(record: EventRecord) -> Item:
         received_at=record.received_at,
         reason=record.reason,
         payload=record.payload,
+        expires_at=record.expires_at,
     )
 
 

@@ -3,6 +3,8 @@ the contract's error shape (`{"error": {"code", "message"}}`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.shared.cookies import Cookie
 
@@ -36,13 +38,27 @@ def attachment(file_name: str, content: bytes) -> Response:
 
 
 def error(failure: PortalError) -> Response:
-    detail = ErrorDetail(code=failure.code, message=failure.message)
-    if isinstance(failure, RehostLimitReached):
-        detail = RehostErrorDetail(failure.code, failure.message, failure.available_on)
-    body = ErrorBody(error=detail)
     headers = {}
     if isinstance(failure, TooManyAttempts):
         headers["Retry-After"] = str(failure.retry_after_seconds)
     return Response(
-        status_code=failure.status, content_type=JSON, body=wire.dumps(body), headers=headers
+        status_code=failure.status, content_type=JSON, body=_error_body(failure), headers=headers
     )
+
+
+def refusal(failure: PortalError) -> dict[str, Any]:
+    """An error answered before the resolver runs (the front door, portal.edge.entry): the same
+    contract shape as `error`, as the HTTP API's response dict."""
+    return {
+        "statusCode": failure.status,
+        "headers": {"Content-Type": JSON},
+        "body": _error_body(failure),
+        "isBase64Encoded": False,
+    }
+
+
+def _error_body(failure: PortalError) -> str:
+    detail = ErrorDetail(code=failure.code, message=failure.message)
+    if isinstance(failure, RehostLimitReached):
+        detail = RehostErrorDetail(failure.code, failure.message, failure.available_on)
+    return wire.dumps(ErrorBody(error=detail))

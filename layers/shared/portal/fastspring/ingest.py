@@ -7,20 +7,21 @@ Every event's effect is committed together with its marker items: `FSEVENT#<even
 a manual re-send with a NEW id changes nothing either.
 
 Outcomes: processed, duplicate, ignored (unknown type, test order on a stage that refuses them),
-rejected (malformed data: recorded with its payload for support, acknowledged so FastSpring stops
-retrying) - all committed; failed (anything transient, a bad envelope, a refund before its
-order) - not committed, FastSpring re-sends. Each event is read on its own: one bad event spoils
-only itself.
+rejected (malformed data: recorded with its payload for support - contact details removed, kept
+REJECTED_KEPT_DAYS (TTL) - and acknowledged so FastSpring stops retrying) - all committed;
+failed (anything transient, a bad envelope, a refund before its order) - not committed,
+FastSpring re-sends. Each event is read on its own: one bad event spoils only itself.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from portal.clock import SYSTEM_CLOCK, Clock
+from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from portal.config import Settings
 from portal.data.store import Store
 from portal.data.webhook_events import EventRecord, record_event
@@ -31,6 +32,31 @@ from portal.orders.catalog import Catalog
 from portal.orders.catalog_document import validated_default_catalog
 
 MAX_STORED_PAYLOAD = 300_000
+REJECTED_KEPT_DAYS = 30  # a rejected event's record and payload, then DynamoDB TTL removes them
+REDACTED = "[removed]"
+# Members holding a person's contact details, at any depth of a FastSpring event (compared in
+# lower case): whole objects (the customer, the account's contact, addresses, recipients) and
+# single fields. Any other string that looks like an email address is removed too.
+CONTACT_OBJECTS = frozenset({"customer", "contact", "address", "recipient", "recipients", "buyer"})
+CONTACT_FIELDS = frozenset(
+    {
+        "email",
+        "first",
+        "last",
+        "firstname",
+        "lastname",
+        "phone",
+        "company",
+        "addressline1",
+        "addressline2",
+        "city",
+        "postalcode",
+        "region",
+        "regioncode",
+        "regiondisplay",
+    }
+)
+_EMAIL_LIKE = re.compile(r"[^\s@]+@[^\s@]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +137,38 @@ def event_record(
 ) -> EventRecord:
     stored = None
     if payload is not None:
-        stored = json.dumps(payload, default=str)[:MAX_STORED_PAYLOAD]
+        stored = json.dumps(without_contact_details(payload), default=str)[:MAX_STORED_PAYLOAD]
+    now = ctx.clock.now()
     return EventRecord(
         event_id=event.id,
         event_type=event.type,
         status=status,
         live=event.live,
-        received_at=ctx.clock.now(),
+        received_at=now,
         reason=reason,
         payload=stored,
+        expires_at=epoch_seconds(now) + REJECTED_KEPT_DAYS * 86_400
+        if status == "rejected"
+        else None,
     )
+
+
+def without_contact_details(value: Any) -> Any:
+    """A copy of an event with every contact detail replaced by REDACTED: what a support person
+    needs to see why it was rejected (its ids, lines, amounts, tags) and nobody's name, email,
+    phone or address. The full event stays in FastSpring, found by its id."""
+    if isinstance(value, dict):
+        return {
+            key: REDACTED
+            if str(key).lower() in CONTACT_OBJECTS | CONTACT_FIELDS and item is not None
+            else without_contact_details(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [without_contact_details(item) for item in value]
+    if isinstance(value, str) and _EMAIL_LIKE.search(value):
+        return REDACTED
+    return value
 
 
 def record(

@@ -46,7 +46,8 @@ from portal.models import (
 )
 from portal.observability import count, logger
 from portal.orders.catalog import Grant
-from portal.types import normalize_email, normalize_order_reference, supported_language
+from portal.types import email as valid_email
+from portal.types import normalize_order_reference, supported_language
 
 if TYPE_CHECKING:
     from portal.fastspring.ingest import Context
@@ -60,10 +61,13 @@ def order_completed(event: Event, ctx: Context, processed: EventRecord) -> str:
         data = read(OrderCompleted, event.data)
     except Malformed as exc:
         raise Rejected(str(exc)) from None
-    email = normalize_email(data.contact.email or "")
+    try:  # normalised and checked as sign-in does, so the buyer can sign in with it
+        email = valid_email(data.contact.email or "")
+    except ValueError:
+        raise Rejected("order without a valid customer email") from None
     reference = normalize_order_reference(data.reference)
-    if "@" not in email or not reference:
-        raise Rejected("order without a customer email or reference")
+    if not reference:
+        raise Rejected("order without a reference")
     for _ in range(RETRIES):
         seen, by_email = ctx.store.get_many(
             [keys.fastspring_order_lookup(data.order_id), keys.email_lookup(email)]
@@ -143,11 +147,18 @@ def _purchase(
                 upgrade=upgrade,
             )
         )
-    # Supports after licenses, so a support bought with its license binds to that license.
+    # Supports after licenses, so a support bought with its license binds to that license. A
+    # support attaches only to a license of its software, edition and size; any other line is
+    # recorded on the order, held for review, and extends nothing.
     for index, (line, grant) in enumerate(zip(data.items, grants, strict=True)):
         if grant is None or grant.kind != "support":
             continue
-        serial = _serial_for(line.attributes, grant, new_licenses)
+        serial, held = _serial_for(line.attributes, grant, new_licenses, licenses_by_serial)
+        if held:
+            logger.warning("support line held", extra={"reason": held, "sku": line.sku})
+            count("SupportLineHeld")
+            lines[index] = replace(lines[index], held=held)
+            continue
         start = placed_at.date()
         current = licenses_by_serial.get(serial)
         if current is not None and current.support and current.support.until > start:
@@ -220,14 +231,33 @@ def _named_serial(attributes: dict[str, Any] | None) -> str:
 
 
 def _serial_for(
-    attributes: dict[str, Any] | None, grant: Grant, new_licenses: list[License]
-) -> str:
+    attributes: dict[str, Any] | None,
+    grant: Grant,
+    new_licenses: list[License],
+    existing: dict[str, License],
+) -> tuple[str, str | None]:
+    """(serial number, None) of the license a support line attaches to - the one it names, else
+    the first of this order's licenses - when that license is of the support's software, edition
+    and size; else ("", why it is held)."""
     named = _named_serial(attributes)
     if named:
-        return named
-    same = [lic for lic in new_licenses if lic.software == grant.software]
-    best = [lic for lic in same if lic.users == grant.users] or same
-    return best[0].serial_number if best else ""
+        lic = existing.get(named) or next(
+            (new for new in new_licenses if new.serial_number == named), None
+        )
+        if lic is None:
+            return "", "license_unknown"
+        return (named, None) if _covers(grant, lic) else ("", "support_mismatch")
+    same = [lic for lic in new_licenses if _covers(grant, lic)]
+    return (same[0].serial_number, None) if same else ("", "no_matching_license")
+
+
+def _covers(grant: Grant, lic: License) -> bool:
+    """A support covers a license of the same software, edition and size (users/workstations)."""
+    return (
+        lic.software.casefold() == grant.software.casefold()
+        and (lic.edition or "").casefold() == (grant.edition or "").casefold()
+        and lic.users == grant.users
+    )
 
 
 def _license(grant: Grant, reference: str, placed_at: datetime) -> License:

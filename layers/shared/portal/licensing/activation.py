@@ -16,6 +16,10 @@ portal. API.md ("Activation", "Licenses") holds the rules; this module applies t
   the failure is recorded in both windows before the 401 is answered, so parallel guesses cannot
   get more answers than the limit.
 - Releases are limited per license per 12 months (`REHOSTS_PER_YEAR`).
+- Every bind (the product's, the portal's offline activation) and every release tells the
+  customer: an `activation_notice` in the outbox, written by the bind's or the release's own
+  transaction, addressed by the mailer from the profile at send time (no extra read here). The
+  same computer again, a refresh, and a bind that lost a race tell nothing.
 
 DynamoDB calls: activate 3 (the windows with the key lookup; the customer's licenses; the bind),
 2 when the computer already holds the license; refresh 3 (the windows with the key lookup; the
@@ -29,10 +33,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from portal.accounts import rate_limit
-from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
+from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds, utc_text
 from portal.config import Settings
-from portal.data import bindings, records
-from portal.data.cursors import PageQuery
+from portal.data import bindings, outbox, records
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import license_from_item
 from portal.data.rate_windows import reserve_slots
 from portal.data.store import Store
@@ -96,7 +100,9 @@ def activate(
             count("LicenseReactivated")
             return _answer(chosen, licenses, settings.product_file_days, settings, clock)
         bound = replace(chosen, computer_id=computer_id, computer_name=computer_name)
-        if bindings.bind(store, customer_id, bound, at=clock.now()):
+        now = clock.now()
+        notice = activation_notice(customer_id, bound, "activated", now)
+        if bindings.bind(store, customer_id, bound, at=now, notice=notice):
             count("LicenseActivated")
             licenses = [bound if lic.license_id == bound.license_id else lic for lic in licenses]
             return _answer(bound, licenses, settings.product_file_days, settings, clock)
@@ -178,6 +184,29 @@ def _choose(
     return here or next((lic for lic in licenses if not lic.bound), None)
 
 
+def activation_notice(
+    customer_id: str, lic: License, action: str, at: datetime
+) -> outbox.OutboxMessage:
+    """The customer's activation notice of `lic` bound to (or released from) its computer, for
+    the outbox; address and language are the customer's when it is sent (portal.mail.render:
+    activation_notice)."""
+    assert lic.computer_id is not None
+    return outbox.new_message(
+        "activation_notice",
+        customer_id=customer_id,
+        data={
+            "licenseId": lic.license_id,
+            "software": lic.software,
+            "serialNumber": lic.serial_number,
+            "computerId": lic.computer_id,
+            "computerName": lic.computer_name or "",
+            "action": action,
+            "at": utc_text(at),
+        },
+        at=at,
+    )
+
+
 def _answer(
     lic: License, licenses: list[License], days: int, settings: Settings, clock: Clock
 ) -> Activation:
@@ -205,7 +234,9 @@ def activate_offline(
         if lic.bound:
             raise LicenseInUse()
         bound = replace(lic, computer_id=computer_id, computer_name=computer_name)
-        if bindings.bind(store, customer_id, bound, at=clock.now()):
+        now = clock.now()
+        notice = activation_notice(customer_id, bound, "activated", now)
+        if bindings.bind(store, customer_id, bound, at=now, notice=notice):
             count("LicenseActivatedOffline")
             return _answer(bound, [bound], settings.download_file_days, settings, clock)
     raise LicenseInUse()
@@ -231,7 +262,8 @@ def release(
             frees = _frees_up(recent[len(recent) - settings.rehosts_per_year])
             raise RehostLimitReached(available_on=frees.date())
         releases = [*recent, now]
-        if bindings.release(store, customer_id, lic, at=now, releases=releases):
+        notice = activation_notice(customer_id, lic, "released", now)
+        if bindings.release(store, customer_id, lic, at=now, releases=releases, notice=notice):
             count("LicenseReleased")
             return replace(lic, computer_id=None, computer_name=None, releases=tuple(releases))
         # released or rebound by a parallel request: read again
@@ -239,11 +271,11 @@ def release(
 
 
 def history(
-    customer_id: str, license_id: str, query: PageQuery, *, store: Store
+    customer_id: str, license_id: str, query: PageQuery, *, store: Store, cursors: Cursors
 ) -> Page[HistoryEntry]:
     """The license's bindings and releases, newest first; another customer's license (or none)
     is NotFound, exactly like a missing one."""
-    page = bindings.history_page(store, customer_id, license_id, query)
+    page = bindings.history_page(store, customer_id, license_id, query, cursors=cursors)
     if not page.items and not query.cursor:
         _owned(store, customer_id, license_id)  # nothing recorded yet: is it theirs at all?
     return page

@@ -6,7 +6,7 @@ from __future__ import annotations
 from portal.clock import SYSTEM_CLOCK, Clock
 from portal.config import Settings
 from portal.data import records
-from portal.data.cursors import PageQuery
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import license_from_item
 from portal.data.store import Store
 from portal.errors import NotActivated
@@ -14,8 +14,12 @@ from portal.licensing import license_files
 from portal.models import License, Page
 
 
-def list_licenses(customer_id: str, query: PageQuery, *, store: Store) -> Page[License]:
-    return records.page_of(store, records.LICENSES, customer_id, query, license_from_item)
+def list_licenses(
+    customer_id: str, query: PageQuery, *, store: Store, cursors: Cursors
+) -> Page[License]:
+    return records.page_of(
+        store, records.LICENSES, customer_id, query, license_from_item, cursors=cursors
+    )
 
 
 def license_file(

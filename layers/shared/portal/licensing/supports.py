@@ -8,15 +8,19 @@ from datetime import UTC, datetime, time
 from portal.clock import SYSTEM_CLOCK, Clock
 from portal.config import Settings
 from portal.data import records
-from portal.data.cursors import PageQuery
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import support_from_item
 from portal.data.store import Store
 from portal.licensing import license_files
 from portal.models import Page, Support
 
 
-def list_supports(customer_id: str, query: PageQuery, *, store: Store) -> Page[Support]:
-    return records.page_of(store, records.SUPPORTS, customer_id, query, support_from_item)
+def list_supports(
+    customer_id: str, query: PageQuery, *, store: Store, cursors: Cursors
+) -> Page[Support]:
+    return records.page_of(
+        store, records.SUPPORTS, customer_id, query, support_from_item, cursors=cursors
+    )
 
 
 def support_file(

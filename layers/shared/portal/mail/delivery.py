@@ -5,7 +5,11 @@
 1. Claim it: `pending` -> `sending` under a lease (a conditional update). A sent or undeliverable
    item is skipped; one another mailer is sending is waited for (when `wait_seconds` allows) or
    refused with OutboxBusy, so the stream retries it and nothing is lost.
-2. Render and build the raw MIME in the customer's language. Data that cannot make the message is
+2. An item that leaves its recipient to the mailer (`to` empty) gets it now from the customer's
+   profile (one GetItem: address, language, and the name as `customerName` unless the data has
+   one): the address is the one the customer has when the mail goes out. No such customer (or
+   no usable address) is final like data that cannot make the message.
+   Render and build the raw MIME in the customer's language. Data that cannot make the message is
    final: the item becomes `undeliverable` (logged, metric MailUndeliverable) and is not retried.
 3. Send through SES. A failed send gives the item back (`pending`) and raises MailNotSent: the
    stream retries that record (then its dead-letter queue and alarm).
@@ -81,11 +85,12 @@ def deliver(
         return Delivery(message.outbox_id, SKIPPED)
     log = {"outboxId": message.outbox_id, "kind": message.kind}
     try:
+        to, language, data = _addressed(message, store, lease_id, clock)
         raw = sender.compose(
             message.kind,
-            message.language,
-            message.data,
-            to=message.to,
+            language,
+            data,
+            to=to,
             settings=settings,
             at=clock.now(),
             reference=message.outbox_id,
@@ -109,8 +114,8 @@ def deliver(
         customer_id=message.customer_id,
         record_id=message.outbox_id,
         kind=message.kind,
-        language=message.language,
-        recipient_digest=recipient_digest(message.to),
+        language=language,
+        recipient_digest=recipient_digest(to),
         ses_message_id=message_id,
         sent_at=clock.now(),
         outbox_id=message.outbox_id,
@@ -125,6 +130,33 @@ def deliver(
         count("MailSentAgain")
     count("MailSent")
     return Delivery(message.outbox_id, SENT, message_id)
+
+
+class NoRecipient(RenderError):
+    """The item leaves its recipient to the mailer, and the customer has none any more."""
+
+
+def _addressed(
+    message: outbox.OutboxMessage, store: Store, lease_id: str, clock: Clock
+) -> tuple[str, str, Mapping[str, Any]]:
+    """(address, language, data) of the message: its own, or the customer's as they are now. A
+    failed profile read gives the item back (MailNotSent: the stream retries it)."""
+    if message.to:
+        return message.to, message.language, message.data
+    try:
+        found = outbox.recipient_of(store, message.customer_id)
+    except (ClientError, BotoCoreError) as exc:
+        code = _code(exc)
+        outbox.give_back(store, message.outbox_id, lease_id=lease_id, error=code, at=clock.now())
+        logger.warning("the recipient could not be read", extra={"outboxId": message.outbox_id})
+        count("MailDeferred")
+        raise MailNotSent(f"{message.outbox_id}: {code}") from exc
+    if found is None:
+        raise NoRecipient("the customer has no profile with an address")
+    data = dict(message.data)
+    if found.name and not data.get("customerName"):
+        data["customerName"] = found.name
+    return found.to, found.language, data
 
 
 def _claimed(

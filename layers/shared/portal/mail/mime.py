@@ -4,7 +4,9 @@ HTML part last (what clients prefer), both UTF-8 quoted-printable, CRLF line end
 Headers: From (the sender identity, with the portal's name in the message's language), To, an
 RFC 2047-encoded Subject, Date, a Message-ID made from the outbox id (a mail delivered twice
 carries the same id, so clients can tell), Content-Language, `Auto-Submitted: auto-generated`
-(RFC 3834: no auto-replies) and, for messages one can opt out of, List-Unsubscribe. The email
+(RFC 3834: no auto-replies) and, for messages one can opt out of, List-Unsubscribe: the
+one-click URL with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058, so a mail client's
+unsubscribe button works without a page) when the message has one, else the page. The email
 package refuses a header value with CR or LF, so even a value that escaped portal.mail.text could
 not add a header."""
 
@@ -41,7 +43,10 @@ def build(rendered: Rendered, *, to: str, sender: str, at: datetime, reference: 
         message["Date"] = format_datetime(at)
         message["Message-ID"] = f"<{reference}@{sender.rpartition('@')[2]}>"
         message["Auto-Submitted"] = "auto-generated"
-        if rendered.unsubscribe_url:
+        if rendered.one_click_url:
+            message["List-Unsubscribe"] = f"<{rendered.one_click_url}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        elif rendered.unsubscribe_url:
             message["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
         message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
         message.add_alternative(

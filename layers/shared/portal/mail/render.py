@@ -7,8 +7,10 @@ support contact (Settings.portal_origin, Settings.support_email) in every messag
 The kinds and the data each takes (JSON values, as an outbox item holds them):
 
 - `support_reminder`: customerName, daysLeft (30, 7, ...; negative once ended), supports
-  [{software, edition, users, serialNumber, computerName?, computerId?, endsOn: YYYY-MM-DD}],
-  unsubscribeUrl, renewUrl? (default: the portal's home page);
+  [{software, edition? (Remote Work has none), users, serialNumber, computerName?, computerId?,
+  endsOn: YYYY-MM-DD}],
+  unsubscribeUrl (the page that turns reminders off), oneClickUrl? (the RFC 8058 one-click
+  target the List-Unsubscribe header carries), renewUrl? (default: the portal's home page);
 - `activation_notice`: customerName, licenseId, software, serialNumber, computerId,
   computerName?, action (activated | released), at (ISO 8601 UTC); links to the license's
   history, `<portal>/home.html?history=<licenseId>`;
@@ -54,7 +56,8 @@ class Rendered:
     html: str
     sender_name: str  # the From header's display name, in the message's language
     language: str
-    unsubscribe_url: str | None = None  # for the List-Unsubscribe header
+    unsubscribe_url: str | None = None  # the footer's link to turn this kind of mail off
+    one_click_url: str | None = None  # RFC 8058: List-Unsubscribe with List-Unsubscribe-Post
 
 
 # ---------------------------------------------------------------- pieces
@@ -121,6 +124,7 @@ class Message:
     blocks: list[Block]
     why: Piece  # why the customer gets this mail (the footer's first line)
     unsubscribe: tuple[Piece, str] | None = None  # label, URL
+    one_click: str | None = None  # the URL a mail client POSTs to (RFC 8058)
 
 
 # ---------------------------------------------------------------- data checks
@@ -203,12 +207,13 @@ def support_reminder(language: str, data: Mapping[str, Any], settings: Settings)
                 value(_text(row, "software")),
                 value(f"{serial} / {computer}" if computer else serial),
                 value(formats.number(_whole(row, "users", minimum=0), language)),
-                value(_text(row, "edition")),
+                value(_text(row, "edition", required=False) or "-"),
                 value(formats.long_date(ends_on, language)),
             ]
         )
     renew = link(data.get("renewUrl") or f"{settings.portal_origin}/home.html", settings)
     unsubscribe = link(data.get("unsubscribeUrl"), settings)
+    one_click = link(data["oneClickUrl"], settings) if data.get("oneClickUrl") else None
     return Message(
         subject=say(language, subject, date=first),
         greeting=_greeting(language, _text(data, "customerName", required=False)),
@@ -219,6 +224,7 @@ def support_reminder(language: str, data: Mapping[str, Any], settings: Settings)
         ],
         why=say(language, "reminder_why"),
         unsubscribe=(say(language, "reminder_unsubscribe"), unsubscribe),
+        one_click=one_click,
     )
 
 
@@ -236,7 +242,8 @@ def activation_notice(language: str, data: Mapping[str, Any], settings: Settings
         raise RenderError("at must be an ISO 8601 time with its offset") from None
     computer_id = _text(data, "computerId")
     computer_name = _text(data, "computerName", required=False)
-    computer = f"{computer_name} ({computer_id})" if computer_name else computer_id
+    named = computer_name and computer_name != computer_id  # the product's default name: its id
+    computer = f"{computer_name} ({computer_id})" if named else computer_id
     software, serial = _text(data, "software"), _text(data, "serialNumber")
     history = link(
         f"{settings.portal_origin}/home.html?history={quote(license_id, safe='')}", settings
@@ -324,6 +331,7 @@ def render(kind: str, language: str, data: Mapping[str, Any], settings: Settings
         sender_name=CATALOG[language]["brand"],
         language=language,
         unsubscribe_url=message.unsubscribe[1] if message.unsubscribe else None,
+        one_click_url=message.one_click,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.data import records
-from portal.data.cursors import PageQuery
+from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import customer_from_item, order_from_item
 from portal.data.store import Store
 from portal.models import BillingDetails, Contact, Order
@@ -20,10 +20,12 @@ class OrdersPage:
     next_cursor: str | None
 
 
-def list_orders(customer_id: str, query: PageQuery, *, store: Store) -> OrdersPage:
+def list_orders(
+    customer_id: str, query: PageQuery, *, store: Store, cursors: Cursors
+) -> OrdersPage:
     """The first page carries billing details and contacts (the profile comes in the same Query,
     portal.data.records.orders_page); later pages carry orders only."""
-    rows = records.orders_page(store, customer_id, query)
+    rows = records.orders_page(store, customer_id, query, cursors=cursors)
     billing: BillingDetails | None = None
     contacts: tuple[Contact, ...] = ()
     if rows.profile is not None:
