@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.ui import (
     ACTIVATION_KEY,
+    HOME_API,
     api_sign_in,
     collect_pages,
     header_texts,
@@ -67,10 +68,8 @@ P62_DATE = {"en": "Sep 30, 2016", "de": "30.09.2016", "fr": "30 sept. 2016"}
 
 NEXT_LANGUAGE = {"en": "de", "de": "fr", "fr": "en"}
 
+
 # Every request home.html makes; after sign-out they answer 401 and the page leaves.
-HOME_API = ("/api/me", "/api/me/preferences", "/api/licenses", "/api/supports")
-
-
 def _row_dates(page, table: str) -> list[tuple[str, str]]:
     """(datetime attribute, shown text) of every <time> in the table's data rows."""
     return page.eval_on_selector_all(

@@ -33,6 +33,9 @@ _RESOURCE_ERROR = re.compile(
     r"Failed to load resource: the server responded with a status of (\d{3}) \([^)]*\)"
 )
 
+# What the home page asks the API for when it opens (each answers 401 without a session).
+HOME_API = ("/api/me", "/api/me/preferences", "/api/licenses", "/api/supports")
+
 
 def page_size() -> int:
     """PAGE_SIZE of web/js/config.js, the frontend's page size."""
