@@ -30,14 +30,20 @@ What is here, by section:
 - The clock: FIXED_NOW and fix_clock(monkeypatch) -> FixedClock (the `clock` fixture).
 - FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
   builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries,
-  buyer(order) -> the sign-in body of an order.completed event's buyer.
+  buyer(order) -> the sign-in body of an order.completed event's buyer, paid_order(email, quote)
+  -> the order.completed of a paid upgrade quote (UPGRADE_PRODUCT; each argument tampers).
 - FastSpring's events API in memory (reconciliation): FakeFastSpring(events).
 - Test-only inspection of the table: count_items(store, prefix) (a Scan, which the portal itself
   never issues).
 - DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture): operations, each
   Query's (ScannedCount, Count), and the items read.
+- DynamoDB faults: FAULTS (throttling and a transaction cancelled for a reason other than a
+  condition), Request (what one request reads or writes: its operation and (action, pk, sk)
+  parts), faulty(client, fault, picks) -> the requests it failed: the requests `picks` chooses
+  answered with the fault, as DynamoDB answers it (botocore's modelled error), nothing sent.
 - Mail through moto's SES (the `ses` fixture verifies the sender): sent_messages(), parsed(raw),
-  parts(message) -> (text, html).
+  parts(message) -> (text, html); stream_event(*items) -> what the table's stream hands the
+  mailer for new outbox items (invoke("mailer", stream_event(item))).
 - What the portal logs: logged() -> the lines (JSON text, as Powertools writes them) logged at any
   level while it is open (the tests' environment logs only WARNING and above otherwise).
 """
@@ -51,10 +57,11 @@ import importlib.util
 import json
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -71,6 +78,7 @@ if TYPE_CHECKING:
     import pytest
 
     from portal.clock import FixedClock
+    from portal.models import Quote
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -647,6 +655,56 @@ def buyer(order: Mapping[str, Any]) -> dict[str, str]:
     return {"email": data["customer"]["email"], "orderNumber": data["reference"]}
 
 
+UPGRADE_PRODUCT = "tsplus-remote-work-upgrade"  # catalog.json "upgrades": what checkout sells
+
+
+def paid_order(
+    email: str,
+    quote: Quote,
+    *,
+    subtotal: Decimal | None = None,
+    quantity: int = 1,
+    currency: str | None = None,
+    tags: Any = "as the session",
+    at: datetime | None = None,
+    lines: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The order.completed FastSpring sends once the checkout session of `quote` is paid: one
+    line of the upgrade product at the quote's price (quantity 1), the session's tags, tax on
+    top, placed at the handlers' now (the `clock` fixture). Each argument tampers with one
+    part of it."""
+    from portal import dependencies
+    from portal.licensing.upgrades import LICENSE_TAG, QUOTE_TAG
+
+    order = fs.order_completed(
+        email=email,
+        skus=["RW-UPG"],
+        currency=currency or quote.price.currency,
+        at=at or dependencies.clock().now(),
+        expanded_account=False,
+    )
+    data = order["data"]
+    line = {
+        "product": UPGRADE_PRODUCT,
+        "display": "TSplus Remote Work - additional workstations",
+        "quantity": quantity,
+        "sku": "RW-UPG",
+        "subtotal": quote.price.amount if subtotal is None else subtotal,
+        "attributes": {},
+        "fulfillments": {},
+    }
+    data["items"] = [line, *(lines or [])]
+    data["tags"] = (
+        {QUOTE_TAG: quote.quote_id, LICENSE_TAG: quote.license_id}
+        if tags == "as the session"
+        else tags
+    )
+    data["subtotal"] = sum((item["subtotal"] for item in data["items"]), Decimal("0"))
+    data["tax"] = (data["subtotal"] * Decimal("0.20")).quantize(Decimal("0.01"))
+    data["total"] = data["subtotal"] + data["tax"]
+    return order
+
+
 class FakeFastSpring:
     """FastSpring's events API in memory, for reconciliation: the events not yet marked
     processed, in pages of 25 with `more`, and the ids marked processed."""
@@ -724,7 +782,113 @@ def recording(client: Any) -> Iterator[CallLog]:
         events.unregister("after-call.dynamodb", unique_id="test-after")
 
 
+# ---------------------------------------------------------------- DynamoDB faults
+THROTTLED = "ProvisionedThroughputExceededException"
+THROTTLING = "ThrottlingException"
+CANCELLED = "TransactionCanceledException"  # here always for a reason other than a condition
+FAULTS = (THROTTLED, THROTTLING, CANCELLED)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one DynamoDB request reads or writes: its operation and, per item, (action, pk, sk)
+    (action: Put, Update, Delete, ConditionCheck, Get; a Query has no parts)."""
+
+    operation: str
+    parts: tuple[tuple[str, str, str], ...]
+    token: str | None = None  # a transaction's ClientRequestToken, when the caller gave one
+
+    def touches(self, action: str, pk: str = "", sk: str = "") -> bool:
+        """Whether one part is `action` on an item whose pk / sk start with `pk` / `sk`."""
+        return any(a == action and p.startswith(pk) and s.startswith(sk) for a, p, s in self.parts)
+
+
+def _request_of(operation: str, body: Mapping[str, Any]) -> Request:
+    def part(action: str, request: Mapping[str, Any]) -> tuple[str, str, str]:
+        key = request.get("Item") or request.get("Key") or {}
+        return action, key.get("pk", {}).get("S", ""), key.get("sk", {}).get("S", "")
+
+    single = {"PutItem": "Put", "UpdateItem": "Update", "DeleteItem": "Delete", "GetItem": "Get"}
+    if operation == "TransactWriteItems":
+        found = [part(*next(iter(item.items()))) for item in body["TransactItems"]]
+    elif operation == "BatchGetItem":
+        found = [
+            part("Get", {"Key": key})
+            for wanted in body["RequestItems"].values()
+            for key in wanted["Keys"]
+        ]
+    elif operation in single:
+        found = [part(single[operation], body)]
+    else:
+        found = []
+    return Request(operation, tuple(found), body.get("ClientRequestToken"))
+
+
+@contextmanager
+def faulty(
+    client: Any, fault: str, picks: Callable[[Request], bool], *, times: int = 1
+) -> Iterator[list[Request]]:
+    """The first `times` DynamoDB requests of `client` that `picks` chooses fail with `fault`
+    (FAULTS), as DynamoDB answers it once the client's own retries are spent: a botocore
+    `before-call` hook answers the request instead of sending it, so the caller gets botocore's
+    modelled error (a ClientError; a cancellation names TransactionConflict for the last part and
+    None for the others). Yields the requests it failed."""
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+
+    failed: list[Request] = []
+
+    def before_call(model: Any, params: Mapping[str, Any], **_: Any) -> Any:
+        request = _request_of(model.name, json.loads(params["body"] or b"{}"))
+        if len(failed) >= times or not picks(request):
+            return None
+        failed.append(request)
+        answer: dict[str, Any] = {
+            "Error": {"Code": fault, "Message": "injected by tests.support.faulty"},
+            "ResponseMetadata": {"HTTPStatusCode": 400, "RetryAttempts": 2},
+        }
+        if fault == CANCELLED:
+            reasons = [{"Code": "None"} for _ in request.parts[1:]]
+            answer["CancellationReasons"] = [*reasons, {"Code": "TransactionConflict"}]
+        return AWSResponse("https://dynamodb.invalid", 400, HTTPHeaders(), None), answer
+
+    events = client.meta.events
+    events.register("before-call.dynamodb", before_call, unique_id="test-faulty")
+    try:
+        yield failed
+    finally:
+        events.unregister("before-call.dynamodb", unique_id="test-faulty")
+
+
 # ---------------------------------------------------------------- mail through moto's SES
+STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/PortalTable/stream/2026-12-01"
+
+
+def stream_event(*items: Any) -> dict[str, Any]:
+    """The event the table's stream hands the mailer for these new items (INSERTs)."""
+    from portal.data.store import to_attributes
+
+    return {
+        "Records": [
+            {
+                "eventID": f"event{n}",
+                "eventName": "INSERT",
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": "us-east-1",
+                "dynamodb": {
+                    "Keys": to_attributes({"pk": item["pk"], "sk": item["sk"]}),
+                    "NewImage": to_attributes(item),
+                    "SequenceNumber": f"{1000 + n}",
+                    "SizeBytes": 100,
+                    "StreamViewType": "NEW_IMAGE",
+                },
+                "eventSourceARN": STREAM_ARN,
+            }
+            for n, item in enumerate(items)
+        ]
+    }
+
+
 def sent_messages() -> list[Any]:
     """What moto's SES took, in the order sent (each has raw_data)."""
     from moto.core import DEFAULT_ACCOUNT_ID

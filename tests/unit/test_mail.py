@@ -28,7 +28,7 @@ from portal.data.store import ConditionFailed
 from portal.mail import delivery, formats, mime, render, sender
 from portal.mail.catalog import CATALOG
 from portal.mail.render import RenderError
-from tests.support import handler, invoke, parsed, parts, sent_messages
+from tests.support import handler, invoke, parsed, parts, sent_messages, stream_event
 
 NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
 CUSTOMER = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -642,34 +642,6 @@ def test_an_item_that_cannot_be_rendered_is_undeliverable_and_never_retried(ses,
 
 
 # ---------------------------------------------------------------- the mailer function
-STREAM_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/PortalTable/stream/2026-12-01"
-
-
-def stream_event(*items: Any) -> dict[str, Any]:
-    from portal.data.store import to_attributes
-
-    return {
-        "Records": [
-            {
-                "eventID": f"event{n}",
-                "eventName": "INSERT",
-                "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb",
-                "awsRegion": "us-east-1",
-                "dynamodb": {
-                    "Keys": to_attributes({"pk": item["pk"], "sk": item["sk"]}),
-                    "NewImage": to_attributes(item),
-                    "SequenceNumber": f"{1000 + n}",
-                    "SizeBytes": 100,
-                    "StreamViewType": "NEW_IMAGE",
-                },
-                "eventSourceARN": STREAM_ARN,
-            }
-            for n, item in enumerate(items)
-        ]
-    }
-
-
 def test_the_mailer_reports_exactly_the_records_it_could_not_send(
     ses, store, settings, monkeypatch
 ):

@@ -14,14 +14,13 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from local import fastspring as fs
-from portal import base64url, dependencies
+from portal import base64url
 from portal.data import bindings, keys
 from portal.data.quotes import quote_of
 from portal.fastspring import upgrades as fulfilment
@@ -43,60 +42,15 @@ from tests.support import (
     listed,
     manage_license,
     order_detail,
+    paid_order,
     refresh,
     sign_in,
 )
 
-UPGRADE_PRODUCT = "tsplus-remote-work-upgrade"  # catalog.json "upgrades": what checkout sells
 REMOTE_WORK = LicenseSpec(software="Remote Work", edition=None, users=5, upgradable=True)
 RW_SUPPORT = SupportSpec(software="Remote Work", edition=None, users=5, years=1)
 # 3 workstations, support for 365 more days (a year from the clock's now): 3 x (24.00 + 10.00)
 PRICE = Decimal("102.00")
-
-
-# ---------------------------------------------------------------- the paid order
-def paid_order(
-    email: str,
-    quote: Quote,
-    *,
-    subtotal: Decimal | None = None,
-    quantity: int = 1,
-    currency: str | None = None,
-    tags: Any = "as the session",
-    at: datetime | None = None,
-    lines: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """The order.completed FastSpring sends once the checkout session of `quote` is paid: one
-    line of the upgrade product at the quote's price (quantity 1), the session's tags, tax on
-    top, placed at the handlers' now (the `clock` fixture). Each argument tampers with one
-    part of it."""
-    order = fs.order_completed(
-        email=email,
-        skus=["RW-UPG"],
-        currency=currency or quote.price.currency,
-        at=at or dependencies.clock().now(),
-        expanded_account=False,
-    )
-    data = order["data"]
-    line = {
-        "product": UPGRADE_PRODUCT,
-        "display": "TSplus Remote Work - additional workstations",
-        "quantity": quantity,
-        "sku": "RW-UPG",
-        "subtotal": quote.price.amount if subtotal is None else subtotal,
-        "attributes": {},
-        "fulfillments": {},
-    }
-    data["items"] = [line, *(lines or [])]
-    data["tags"] = (
-        {QUOTE_TAG: quote.quote_id, LICENSE_TAG: quote.license_id}
-        if tags == "as the session"
-        else tags
-    )
-    data["subtotal"] = sum((item["subtotal"] for item in data["items"]), Decimal("0"))
-    data["tax"] = (data["subtotal"] * Decimal("0.20")).quantize(Decimal("0.01"))
-    data["total"] = data["subtotal"] + data["tax"]
-    return order
 
 
 @pytest.fixture

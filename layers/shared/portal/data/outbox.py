@@ -270,6 +270,7 @@ def _end_lease(
                 ":lease": lease_id,
             },
             condition="#status = :sending AND leaseId = :lease",
+            patient=True,
         )
     except ConditionFailed:
         return False
@@ -296,7 +297,7 @@ def mark_sent(store: Store, message: OutboxMessage, *, lease_id: str, record: Ma
         condition="#status = :sending AND leaseId = :lease",
     )
     try:
-        store.transact([("Update", update), record_request(store, record)])
+        store.transact([("Update", update), record_request(store, record)], patient=True)
     except ConditionFailed:
         return False
     return True

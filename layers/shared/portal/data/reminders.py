@@ -8,7 +8,10 @@ gsi1 (never a Scan), and the record of each reminder sent, `CUST#<customerId>` /
 The claims of one message's supports are one transaction: each holds only while the record is
 absent or held under a lease that ran out (a run that died while sending), so two runs never
 send the same reminder at once. `mark_sent` holds only under the claim's lease and writes the
-MAIL# record in the same transaction, so a reminder is recorded once."""
+MAIL# record in the same transaction, so a reminder is recorded once. Both the mark and the free
+come after SES answered, and no re-run would make them again (the claim holds off other runs
+until its lease ends): they are `patient` writes (portal.data.store), asked again while DynamoDB
+throttles them."""
 
 from __future__ import annotations
 
@@ -146,7 +149,7 @@ def mark_sent(
         for reminder in reminders
     ]
     try:
-        store.transact([*updates, record_request(store, record)])
+        store.transact([*updates, record_request(store, record)], patient=True)
     except ConditionFailed:
         return False
     return True
@@ -165,7 +168,7 @@ def free(store: Store, reminders: Sequence[Reminder], *, lease_id: str) -> bool:
         for reminder in reminders
     ]
     try:
-        store.transact(parts)
+        store.transact(parts, patient=True)
     except ConditionFailed:
         return False
     return True

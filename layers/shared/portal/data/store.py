@@ -4,6 +4,7 @@ values (numbers as Decimal); keys come from portal.data.keys; expressions use pl
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -72,7 +73,8 @@ class BatchIncomplete(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
-    """Exponential backoff with full jitter between re-asks of unprocessed keys: before retry n
+    """Exponential backoff with full jitter between re-asks (unprocessed keys, a patient write's
+    transient failures): before retry n
     (1, 2, ...) wait `jitter() * min(cap, base * 2 ** (n - 1))` seconds. `sleep` and `jitter`
     are injectable so a test can record the waits without waiting."""
 
@@ -90,6 +92,22 @@ class Backoff:
 
 
 BACKOFF = Backoff()
+
+# DynamoDB's answers that say "not now" rather than "no": throttling, a transaction cancelled
+# for a reason other than a condition (a conflict with another transaction, throttling of one of
+# its items), a passing service fault. Only a `patient` write tries again on these.
+TRANSIENT = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionCanceledException",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,13 +225,15 @@ class Store:
         values: Mapping[str, Any] | None = None,
         condition: str | None = None,
         return_new: bool = False,
+        patient: bool = False,
     ) -> Item | None:
+        """UpdateItem; `patient` as for `transact` (the condition keeps a repeat harmless)."""
         request = self.update_request(
             key, update=update, names=names, values=values, condition=condition
         )
         if return_new:
             request["ReturnValues"] = "ALL_NEW"
-        answer = self._write(self.client.update_item, request)
+        answer = self._patiently(patient, lambda: self._write(self.client.update_item, request))
         return from_attributes(answer["Attributes"]) if return_new else None
 
     def delete(self, key: Key) -> None:
@@ -272,26 +292,56 @@ class Store:
             request["ExpressionAttributeValues"] = to_attributes(values)
         return request
 
-    def transact(self, parts: Iterable[tuple[str, dict[str, Any]]]) -> None:
-        """All or nothing. parts: ("Put" | "Update" | "Delete" | "ConditionCheck", request)."""
+    def transact(
+        self, parts: Iterable[tuple[str, dict[str, Any]]], *, patient: bool = False
+    ) -> None:
+        """All or nothing. parts: ("Put" | "Update" | "Delete" | "ConditionCheck", request).
+
+        `patient`: for a write that records what was already done outside DynamoDB (a mail
+        sent) or gives a claim back, which no retry of the request would make again: an answer
+        in TRANSIENT is asked again after the backoff, up to `backoff.attempts` asks, all with
+        one ClientRequestToken (an ask that did commit is not applied twice). Other writes fail
+        at once: their caller's retry (the request, the redelivery, the next run) redoes them."""
         items = [{kind: request} for kind, request in parts]
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                reasons = [
-                    str(reason.get("Code", "None"))
-                    for reason in exc.response.get("CancellationReasons", [])
-                ]
-                if any(code == "ConditionalCheckFailed" for code in reasons):
-                    raise ConditionFailed(reasons) from None
-            raise
+        token = {"ClientRequestToken": secrets.token_hex(16)} if patient else {}
+
+        def once() -> None:
+            try:
+                self.client.transact_write_items(TransactItems=items, **token)
+            except ClientError as exc:
+                if _code(exc) == "TransactionCanceledException":
+                    reasons = [
+                        str(reason.get("Code", "None"))
+                        for reason in exc.response.get("CancellationReasons", [])
+                    ]
+                    if any(code == "ConditionalCheckFailed" for code in reasons):
+                        raise ConditionFailed(reasons) from None
+                raise
+
+        self._patiently(patient, once)
+
+    def _patiently(self, patient: bool, call: Callable[[], Any]) -> Any:
+        """call(); when `patient`, asked again after the backoff while DynamoDB answers a
+        TRANSIENT error, up to `backoff.attempts` asks in all."""
+        ask = 1
+        while True:
+            try:
+                return call()
+            except ClientError as exc:
+                if not patient or ask >= self.backoff.attempts or _code(exc) not in TRANSIENT:
+                    raise
+            self.backoff.wait(ask)
+            ask += 1
 
     @staticmethod
     def _write(call: Callable[..., Any], request: dict[str, Any]) -> Any:
         try:
             return call(**request)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if _code(exc) == "ConditionalCheckFailedException":
                 raise ConditionFailed() from None
             raise
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))

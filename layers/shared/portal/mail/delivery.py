@@ -15,7 +15,10 @@
    stream retries that record (then its dead-letter queue and alarm).
 4. Mark it `sent` with the SES message id and write the MAIL# record, in one transaction that
    holds only under this lease. A mailer that outlived its lease (the only way a mail goes out
-   twice) finds the item taken over and records nothing: the mail is recorded once.
+   twice) finds the item taken over and records nothing: the mail is recorded once. This mark,
+   and the give-back of a failed send, are `patient` writes (portal.data.store): asked again
+   while DynamoDB throttles them, since a stream retry would find the item still leased and,
+   once the lease ran out, send it again.
 
 Logs name the outbox id, kind and SES message id, never the address or the content."""
 
