@@ -43,7 +43,8 @@ What is here, by section:
   answered with the fault, as DynamoDB answers it (botocore's modelled error), nothing sent.
 - Mail through moto's SES (the `ses` fixture verifies the sender): sent_messages(), parsed(raw),
   parts(message) -> (text, html); stream_event(*items) -> what the table's stream hands the
-  mailer for new outbox items (invoke("mailer", stream_event(item))).
+  mailer for new outbox items (invoke("mailer", stream_event(item))); deliver_outbox(store): every
+  pending outbox item through the mailer.
 - What the portal logs: logged() -> the lines (JSON text, as Powertools writes them) logged at any
   level while it is open (the tests' environment logs only WARNING and above otherwise).
 """
@@ -560,7 +561,7 @@ class HttpClient:
         the local mailer to deliver it."""
         import time
 
-        wanted = re.compile(r"^\s*([0-9]{6})\s*$", re.M) if kind == "code" else _LINK_IN_MAIL
+        wanted = CODE_IN_MAIL if kind == "code" else LINK_IN_MAIL
         deadline = time.monotonic() + timeout
         while True:
             for message in self.mailbox():
@@ -585,7 +586,9 @@ class HttpClient:
         return self.verify(self.mailed(email, after=before))
 
 
-_LINK_IN_MAIL = re.compile(r"(https?://\S+/link\.html#token=[A-Za-z0-9_\-]{43})")
+# A sign-in code (a line of its own) and a sign-in link in a mail's text.
+CODE_IN_MAIL = re.compile(r"^\s*([0-9]{6})\s*$", re.M)
+LINK_IN_MAIL = re.compile(r"(https?://\S+/link\.html#token=[A-Za-z0-9_\-]{43})")
 
 
 def signed_in_client(base_url: str, who: Who) -> HttpClient:
@@ -887,6 +890,16 @@ def stream_event(*items: Any) -> dict[str, Any]:
             for n, item in enumerate(items)
         ]
     }
+
+
+def deliver_outbox(store: Any) -> list[str]:
+    """Hand every pending outbox item to the mailer (functions/mailer), as the table's stream
+    would, in one batch; the ids handed over (the mails then are in sent_messages())."""
+    waiting = [item for item in outbox_messages(store) if item["status"] == "pending"]
+    items = [store.get({"pk": item["pk"], "sk": item["sk"]}, consistent=True) for item in waiting]
+    if items:
+        assert invoke("mailer", stream_event(*items)) == {"batchItemFailures": []}
+    return [item["outboxId"] for item in items]
 
 
 def sent_messages() -> list[Any]:
