@@ -32,8 +32,8 @@ What is here, by section:
   builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries,
   buyer(order) -> the sign-in body of an order.completed event's buyer.
 - FastSpring's events API in memory (reconciliation): FakeFastSpring(events).
-- Test-only inspection of the table: count_items(store, prefix) (a Scan, which the portal itself
-  never issues).
+- Test-only inspection of the table: table_items(store) (every item), count_items(store, prefix)
+  (Scans, which the portal itself never issues).
 - DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture): operations, each
   Query's (ScannedCount, Count), and the items read.
 - Mail through moto's SES (the `ses` fixture verifies the sender): sent_messages(), parsed(raw),
@@ -668,22 +668,31 @@ class FakeFastSpring:
 
 
 # ---------------------------------------------------------------- test-only table inspection
-def count_items(store: Any, prefix: str = "") -> int:
-    """How many items of the portal table have a pk or an sk starting with `prefix` ("" = every
-    item). Test-only inspection by a Scan: the portal itself never scans."""
-    found, start = 0, None
+def table_items(store: Any) -> list[dict[str, Any]]:
+    """Every item of the portal table, as the store reads items (from_attributes). Test-only
+    inspection by a Scan: the portal itself never scans."""
+    from portal.data.store import from_attributes
+
+    found: list[dict[str, Any]] = []
+    start = None
     while True:
         page = store.client.scan(
             TableName=store.table_name, **({"ExclusiveStartKey": start} if start else {})
         )
-        found += sum(
-            1
-            for item in page["Items"]
-            if item["pk"]["S"].startswith(prefix) or item["sk"]["S"].startswith(prefix)
-        )
+        found += [from_attributes(item) for item in page["Items"]]
         start = page.get("LastEvaluatedKey")
         if not start:
             return found
+
+
+def count_items(store: Any, prefix: str = "") -> int:
+    """How many items of the portal table have a pk or an sk starting with `prefix` ("" = every
+    item). Test-only inspection by a Scan (table_items)."""
+    return sum(
+        1
+        for item in table_items(store)
+        if str(item["pk"]).startswith(prefix) or str(item["sk"]).startswith(prefix)
+    )
 
 
 # ---------------------------------------------------------------- DynamoDB call recorder
