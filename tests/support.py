@@ -390,6 +390,32 @@ def sign_in(who: Who, **event_kwargs: Any) -> str:
     return sign_in_browser(who, **event_kwargs).session
 
 
+def logout(
+    token: str | None,
+    *,
+    trust: str | None = None,
+    body: Any = None,
+    **event_kwargs: Any,
+) -> dict[str, Any]:
+    """POST /api/auth/logout with the session `token`, the trust cookie `trust` and a JSON `body`
+    (None: no body, the plain logout; else sent as application/json); the response."""
+    cookies = {TRUST_COOKIE: trust} if trust else None
+    headers = {"content-type": "application/json"} if body is not None else {}
+    headers |= event_kwargs.pop("headers", None) or {}
+    ev = event("logout", token=token, body=body, cookies=cookies, headers=headers, **event_kwargs)
+    return invoke("logout", ev)
+
+
+def forget_browsers(
+    token: str | None, *, trust: str | None = None, **event_kwargs: Any
+) -> dict[str, Any]:
+    """POST /api/me/forget-browsers (sign out everywhere) from a browser with the session `token`
+    and the trust cookie `trust`; the response."""
+    cookies = {TRUST_COOKIE: trust} if trust else None
+    ev = event("forget_browsers", token=token, cookies=cookies, **event_kwargs)
+    return invoke("forget_browsers", ev)
+
+
 def call(name: str, token: str | None, query: dict[str, str] | None = None) -> dict[str, Any]:
     """GET through handler `name` with the session `token` and `query`; the response."""
     return invoke(name, event(name, token=token, query=query if query is not None else {}))

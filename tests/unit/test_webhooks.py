@@ -619,6 +619,49 @@ def test_billing_country_comes_from_the_account_when_no_address_has_one(aws):
     assert (billing["city"], billing["country"], billing["name"]) == (None, "DE", "Sam Taylor")
 
 
+def test_a_later_order_keeps_its_billing_details_on_its_own_record(store):
+    # given a customer whose first order was billed to Leeds
+    first = fs.order_completed(email="kim.lee@example.co.uk", skus=["T-ENT-3"], city="Leeds")
+    assert deliver(first)["statusCode"] == 200
+    customer_id = customer_id_of(store, "kim.lee@example.co.uk")
+
+    # when a later order with that email comes with other billing details, name and language
+    later = fs.order_completed(
+        email="kim.lee@example.co.uk",
+        skus=["T-ENT-3"],
+        first="Alex",
+        last="Other",
+        company="Other Ltd",
+        city="York",
+        country="IE",
+        language="de",
+    )
+    assert deliver(later)["statusCode"] == 200
+
+    # then the customer's billing details, contacts, name and language are still the first's
+    token = sign_in(buyer(first))
+    page = body_of(call("list_orders", token))
+    assert page["billing"] == {
+        "date": page["billing"]["date"],
+        "name": "Taylor Consulting Ltd",
+        "country": "GB",
+        "city": "Leeds",
+    }
+    assert [(c["firstName"], c["lastName"]) for c in page["contacts"]] == [("Sam", "Taylor")]
+    me = body_of(call("me", token))
+    assert (me["name"], me["language"]) == ("Sam Taylor", "en")
+    # and each order keeps the details it came with, a refund included
+    reference = later["data"]["reference"]
+    refund = fs.return_created(reference=reference, original_order_id=later["data"]["id"])
+    assert deliver(refund)["statusCode"] == 200
+    recorded = store.get(keys.order_key(customer_id, reference))
+    assert recorded["status"] == "refunded"
+    assert (recorded["billing"]["name"], recorded["billing"]["city"]) == ("Other Ltd", "York")
+    assert (recorded["contact"]["firstName"], recorded["contact"]["lastName"]) == ("Alex", "Other")
+    first_order = store.get(keys.order_key(customer_id, first["data"]["reference"]))
+    assert first_order["billing"]["city"] == "Leeds"
+
+
 def test_amounts_are_decimal_end_to_end(aws):
     # given an order whose total is not exact as a float, sent as a JSON number
     order = fs.order_completed(**NEW)
