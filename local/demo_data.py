@@ -8,7 +8,7 @@ Purchases from 2020 in the guide are moved to 2025-2026 so their supports are cu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -248,6 +248,11 @@ def _seed_customer(
             total=total,
             items=items,
             fastspring_id=f"demo-{reference.lower()}",
+            # the buyer's details as each order gave them (the profile keeps the first's)
+            billing=replace(customer.billing, date=placed.date()) if customer.billing else None,
+            contact=replace(customer.contacts[0], date=placed.date())
+            if customer.contacts
+            else None,
         )
         lics, sups = grants(reference)
         sealed = new_customer(customer, settings, activation_key=activation_key) if first else None

@@ -96,9 +96,15 @@ def _documented(operation: Any) -> Any:
             )
     if operation.body is not None:
         model = body_model(operation.body)
-        parameters.append(
-            inspect.Parameter("body", keyword, annotation=Annotated[model, Body(embed=False)])
-        )
+        if operation.body_required:
+            body = inspect.Parameter(
+                "body", keyword, annotation=Annotated[model, Body(embed=False)]
+            )
+        else:
+            body = inspect.Parameter(
+                "body", keyword, default=None, annotation=Annotated[model | None, Body(embed=False)]
+            )
+        parameters.append(body)
 
     def documented(**_: Any) -> None:
         return None

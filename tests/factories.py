@@ -206,7 +206,15 @@ def make_customer(
             bought.append((index, sup))
             lines.append((sup, _sku(sup.software, sup.edition, sup.users, sup.duration_years)))
             instant += timedelta(milliseconds=1)
-        made_orders.append(_order(ref, at, spec.currency, lines))
+        order = _order(ref, at, spec.currency, lines)
+        # each order carries its buyer's details, as the webhook's do
+        made_orders.append(
+            replace(
+                order,
+                billing=replace(billing, date=at.date()),
+                contact=replace(contacts[0], date=at.date()),
+            )
+        )
 
     latest = coverage_by_serial(record for _, record in bought if isinstance(record, Support))
     covered = [

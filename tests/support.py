@@ -33,8 +33,8 @@ What is here, by section:
   buyer(order) -> the sign-in body of an order.completed event's buyer, paid_order(email, quote)
   -> the order.completed of a paid upgrade quote (UPGRADE_PRODUCT; each argument tampers).
 - FastSpring's events API in memory (reconciliation): FakeFastSpring(events).
-- Test-only inspection of the table: count_items(store, prefix) (a Scan, which the portal itself
-  never issues).
+- Test-only inspection of the table: table_items(store) (every item), count_items(store, prefix)
+  (Scans, which the portal itself never issues).
 - DynamoDB call recorder: CallLog, recording(client) (the `calls` fixture): operations, each
   Query's (ScannedCount, Count), and the items read.
 - DynamoDB faults: FAULTS (throttling and a transaction cancelled for a reason other than a
@@ -335,7 +335,9 @@ def login_for_code(who: Who, **event_kwargs: Any) -> tuple[str, str]:
     body = credentials(who)
     response = login(body, **event_kwargs)
     assert response["statusCode"] == 202, response
-    code = mailed(store, body["email"].strip().lower(), before=before)["code"]
+    from portal.types import normalize_email  # the portal's own rule (ASCII letters only)
+
+    code = mailed(store, normalize_email(body["email"]), before=before)["code"]
     return pending_token(response), code
 
 
@@ -395,6 +397,32 @@ def sign_in(who: Who, **event_kwargs: Any) -> str:
     """Sign in through the handlers as `who` (DEMO, SECOND, a sign-in body or a made customer),
     like a person (sign_in_browser: login, the mailed code, verify); the session token."""
     return sign_in_browser(who, **event_kwargs).session
+
+
+def logout(
+    token: str | None,
+    *,
+    trust: str | None = None,
+    body: Any = None,
+    **event_kwargs: Any,
+) -> dict[str, Any]:
+    """POST /api/auth/logout with the session `token`, the trust cookie `trust` and a JSON `body`
+    (None: no body, the plain logout; else sent as application/json); the response."""
+    cookies = {TRUST_COOKIE: trust} if trust else None
+    headers = {"content-type": "application/json"} if body is not None else {}
+    headers |= event_kwargs.pop("headers", None) or {}
+    ev = event("logout", token=token, body=body, cookies=cookies, headers=headers, **event_kwargs)
+    return invoke("logout", ev)
+
+
+def forget_browsers(
+    token: str | None, *, trust: str | None = None, **event_kwargs: Any
+) -> dict[str, Any]:
+    """POST /api/me/forget-browsers (sign out everywhere) from a browser with the session `token`
+    and the trust cookie `trust`; the response."""
+    cookies = {TRUST_COOKIE: trust} if trust else None
+    ev = event("forget_browsers", token=token, cookies=cookies, **event_kwargs)
+    return invoke("forget_browsers", ev)
 
 
 def call(name: str, token: str | None, query: dict[str, str] | None = None) -> dict[str, Any]:
@@ -596,7 +624,9 @@ def signed_in_client(base_url: str, who: Who) -> HttpClient:
     code from the stack's mailbox, verify; fails unless signed in)."""
     client = HttpClient(base_url)
     body = credentials(who)
-    response = client.sign_in(body["email"].strip().lower(), body["orderNumber"])
+    from portal.types import normalize_email
+
+    response = client.sign_in(normalize_email(body["email"]), body["orderNumber"])
     assert response.status_code == 200, response.text
     return client
 
@@ -725,22 +755,31 @@ class FakeFastSpring:
 
 
 # ---------------------------------------------------------------- test-only table inspection
-def count_items(store: Any, prefix: str = "") -> int:
-    """How many items of the portal table have a pk or an sk starting with `prefix` ("" = every
-    item). Test-only inspection by a Scan: the portal itself never scans."""
-    found, start = 0, None
+def table_items(store: Any) -> list[dict[str, Any]]:
+    """Every item of the portal table, as the store reads items (from_attributes). Test-only
+    inspection by a Scan: the portal itself never scans."""
+    from portal.data.store import from_attributes
+
+    found: list[dict[str, Any]] = []
+    start = None
     while True:
         page = store.client.scan(
             TableName=store.table_name, **({"ExclusiveStartKey": start} if start else {})
         )
-        found += sum(
-            1
-            for item in page["Items"]
-            if item["pk"]["S"].startswith(prefix) or item["sk"]["S"].startswith(prefix)
-        )
+        found += [from_attributes(item) for item in page["Items"]]
         start = page.get("LastEvaluatedKey")
         if not start:
             return found
+
+
+def count_items(store: Any, prefix: str = "") -> int:
+    """How many items of the portal table have a pk or an sk starting with `prefix` ("" = every
+    item). Test-only inspection by a Scan (table_items)."""
+    return sum(
+        1
+        for item in table_items(store)
+        if str(item["pk"]).startswith(prefix) or str(item["sk"]).startswith(prefix)
+    )
 
 
 # ---------------------------------------------------------------- DynamoDB call recorder

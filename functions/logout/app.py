@@ -1,20 +1,43 @@
-"""POST /api/auth/logout - deletes the session server-side and clears the cookie."""
+"""POST /api/auth/logout - deletes the session server-side and clears the cookie.
+
+With `{"forgetBrowser": true}` it also forgets this browser (its trust deleted, its cookie
+cleared), so the next sign-in from it asks for a mailed code again."""
 
 from aws_lambda_powertools.event_handler import Response
 
 from portal import dependencies
-from portal.accounts import sessions
-from portal.edge import entry, responses, session
+from portal.accounts import verification
+from portal.config import TRUST_COOKIE
+from portal.edge import entry, request, responses, session
+from portal.edge.contract.sign_in import LogoutRequest
 from portal.edge.resolver import Resolver
 
 app = Resolver()
 
 
-@app.operation("POST", "/api/auth/logout", status=204, description="Signed out", errors=(403,))
+@app.operation(
+    "POST",
+    "/api/auth/logout",
+    status=204,
+    description="Signed out",
+    body=LogoutRequest,
+    body_required=False,
+    errors=(400, 403, 413, 415),
+)
 def logout() -> Response:
     session.require_same_origin(app, dependencies.settings())
-    sessions.sign_out(session.session_token(app), store=dependencies.store())
-    return responses.ok(None, status=204, cookies=[session.expired_session_cookie()])
+    asked = request.optional_json_body(app, LogoutRequest)
+    forget = asked is not None and asked.forget_browser
+    verification.sign_out(
+        session.session_token(app),
+        session.trust_token(app),
+        forget_browser=forget,
+        store=dependencies.store(),
+    )
+    cookies = [session.expired_session_cookie()]
+    if forget:
+        cookies.append(session.expired_cookie(TRUST_COOKIE))
+    return responses.ok(None, status=204, cookies=cookies)
 
 
 lambda_handler = entry.http_handler(app)

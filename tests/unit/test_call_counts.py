@@ -15,9 +15,11 @@ from tests.support import (
     deliver,
     download,
     event,
+    forget_browsers,
     invoke,
     link_token,
     login,
+    logout,
     mailed,
     manage_license,
     order_detail,
@@ -226,3 +228,33 @@ def test_unauthenticated_requests_cost_at_most_one_call(make_customer, calls):
     calls.clear()
     call("list_licenses", None)
     assert calls.operations == []
+
+
+def test_forgetting_this_browser_is_two_deletes(make_customer, calls):
+    # given a customer signed in on a trusted browser
+    browser = sign_in_browser(make_customer())
+
+    # when they sign out and forget this browser
+    calls.clear()
+    assert (
+        logout(browser.session, trust=browser.trust, body={"forgetBrowser": True})["statusCode"]
+        == 204
+    )
+
+    # then the session's DeleteItem (which names its customer) and the trust's conditional one
+    assert calls.operations == ["DeleteItem", "DeleteItem"]
+
+
+def test_signing_out_everywhere_is_a_query_and_one_batch_per_25_items(make_customer, calls):
+    # given a customer signed in on two trusted browsers: four items (two sessions, two trusts)
+    customer = make_customer()
+    browsers = [sign_in_browser(customer) for _ in range(2)]
+
+    # when they sign out everywhere
+    calls.clear()
+    assert forget_browsers(browsers[0].session)["statusCode"] == 204
+
+    # then the session's check, one Query of the customer's sign-ins on gsi1 (examining only
+    # what it returns), one BatchWriteItem; never a Scan
+    assert calls.operations == ["UpdateItem", "Query", "BatchWriteItem"]
+    assert calls.query_counts == [(4, 4)]

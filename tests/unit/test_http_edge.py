@@ -224,6 +224,7 @@ SUCCESS = {
     "activation_keys": 200,
     "download_file": 200,
     "fastspring_webhook": 200,
+    "forget_browsers": 204,
     "list_licenses": 200,
     "list_orders": 200,
     "list_supports": 200,

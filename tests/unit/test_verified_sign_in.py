@@ -14,7 +14,7 @@ import pytest
 
 from local import fastspring as fs
 from portal.config import settings_from
-from portal.data import keys, verification
+from portal.data import keys
 from portal.mail import delivery
 from tests.support import (
     DEMO,
@@ -29,10 +29,12 @@ from tests.support import (
     cookie_of,
     count_items,
     deliver,
+    forget_browsers,
     link_token,
     listed,
     login,
     login_for_code,
+    logout,
     mailed,
     outbox_ids,
     outbox_messages,
@@ -84,6 +86,48 @@ def test_buying_with_a_customers_email_does_not_reach_their_data_without_their_m
     assert store.get(keys.pending_sign_in_key(pending), consistent=True) is None
 
 
+def test_buying_with_a_customers_email_does_not_rewrite_who_they_are(seeded, store):
+    # given the guide's customer (Camille Martin, in French) and what sign-in greets them with
+    customer_id = str(store.get(keys.email_lookup(DEMO_EMAIL))["customerId"])
+    profile = store.get(keys.customer_profile(customer_id))
+    lookup = store.get(keys.email_lookup(DEMO_EMAIL))
+    token = sign_in_browser(DEMO).session
+    page_before = body_of(call("list_orders", token))
+
+    # when an attacker buys with that email, in English, under a name of their choosing
+    hostile = dict(first="Security", last="Team: call +1 555 0100", company="Account Security")
+    order = fs.order_completed(
+        email=DEMO_EMAIL, skus=["T-ENT-5"], language="en", country="US", city="Nowhere", **hostile
+    )
+    assert deliver(order)["statusCode"] == 200
+
+    # then the profile is unchanged but for its revision, the email lookup not at all
+    after = store.get(keys.customer_profile(customer_id))
+    assert after["revision"] == profile.get("revision", 0) + 1
+    assert {k: v for k, v in after.items() if k != "revision"} == {
+        k: v for k, v in profile.items() if k != "revision"
+    }
+    assert store.get(keys.email_lookup(DEMO_EMAIL)) == lookup
+    # and the customer's page shows their own name, language, billing details and contacts
+    me = body_of(call("me", token))
+    assert (me["name"], me["language"]) == ("Camille Martin", "fr")
+    page = body_of(call("list_orders", token))
+    assert (page["billing"], page["contacts"]) == (page_before["billing"], page_before["contacts"])
+    # while the attacker's details stay on the attacker's order record only
+    reference = order["data"]["reference"]
+    stored_order = store.get(keys.order_key(customer_id, reference))
+    assert stored_order["contact"]["lastName"] == "Team: call +1 555 0100"
+    assert stored_order["billing"]["name"] == "Account Security"
+
+    # when someone signs in with the attacker's order number, then the code mail goes to the
+    # customer in French, greeting them by their own name
+    before = outbox_ids(store)
+    assert login(buyer(order))["statusCode"] == 202
+    (mail,) = [m for m in outbox_messages(store, "sign_in_code") if m["outboxId"] not in before]
+    assert (mail["to"], mail["language"]) == (DEMO_EMAIL, "fr")
+    assert mail["data"]["customerName"] == "Camille Martin"
+
+
 def test_with_the_code_from_the_mailbox_the_browser_signs_in_and_is_not_asked_again(seeded, store):
     # given the guide's customer on a fresh browser, who got a code
     attempt = login(DEMO)
@@ -132,9 +176,153 @@ def test_a_forged_or_revoked_trust_cookie_is_asked_for_a_code(make_customer, sto
     assert login(customer, trust="x" * 43)["statusCode"] == 202
     assert login(customer, trust="not a token; at all")["statusCode"] == 202
 
-    # when the customer's trusted browsers are revoked, then their browser is asked too
-    assert verification.forget_trusted_browsers(store, customer.customer_id) == 1
+    # when the customer signs out everywhere, then their browser is asked too
+    assert forget_browsers(browser.session)["statusCode"] == 204
     assert login(customer, trust=browser.trust)["statusCode"] == 202
+
+
+# ---------------------------------------------------------------- revoking trust
+def expired(response: dict, cookie: str) -> bool:
+    """Whether the response clears `cookie` (an empty __Host- cookie, Max-Age=0)."""
+    return any(
+        c.startswith(cookie + "=;") and "Max-Age=0" in c and "Path=/" in c and "Secure" in c
+        for c in response.get("cookies", [])
+    )
+
+
+def test_signing_out_and_forgetting_this_browser_asks_it_for_a_code_again(make_customer, store):
+    # given a customer signed in on a trusted browser
+    customer = make_customer()
+    browser = sign_in_browser(customer)
+
+    # when they sign out and forget this browser
+    response = logout(browser.session, trust=browser.trust, body={"forgetBrowser": True})
+
+    # then both cookies are cleared, the session ends and the trust is gone from the table
+    assert response["statusCode"] == 204
+    assert expired(response, SESSION_COOKIE) and expired(response, TRUST_COOKIE)
+    assert call("me", browser.session)["statusCode"] == 401
+    assert store.get(keys.trusted_browser_key(browser.trust), consistent=True) is None
+    # and a copy of the old trust cookie does nothing: a code is mailed again
+    again = login(customer, trust=browser.trust)
+    assert again["statusCode"] == 202
+    assert cookie_of(again, SESSION_COOKIE) is None
+
+
+def test_a_plain_logout_keeps_the_browser_trusted(make_customer):
+    # given a customer signed in on a trusted browser
+    customer = make_customer()
+    browser = sign_in_browser(customer)
+
+    # when they log out without a body, or asking not to forget the browser
+    plain = logout(browser.session, trust=browser.trust)
+    kept = logout(sign_in_browser(customer).session, body={"forgetBrowser": False})
+
+    # then only the session cookies are cleared, and the browser signs in without a code
+    assert plain["statusCode"] == kept["statusCode"] == 204
+    assert expired(plain, SESSION_COOKIE) and not expired(plain, TRUST_COOKIE)
+    assert not expired(kept, TRUST_COOKIE)
+    assert login(customer, trust=browser.trust)["statusCode"] == 200
+
+
+def test_another_customers_trust_cannot_be_deleted(make_customer, store):
+    # given two customers, each on a trusted browser, and the first one's trust token known to
+    # the second (a copied cookie)
+    victim, other = make_customer(), make_customer()
+    trusted = sign_in_browser(victim)
+    signed_in = sign_in_browser(other)
+
+    # when the second signs out asking to forget "this browser" with the victim's trust cookie
+    response = logout(signed_in.session, trust=trusted.trust, body={"forgetBrowser": True})
+    # and when the second signs out everywhere from a browser carrying that cookie
+    second = sign_in_browser(other)
+    everywhere = forget_browsers(second.session, trust=trusted.trust)
+
+    # then both answered, and the victim's trust and session are untouched
+    assert (response["statusCode"], everywhere["statusCode"]) == (204, 204)
+    assert store.get(keys.trusted_browser_key(trusted.trust), consistent=True) is not None
+    assert call("me", trusted.session)["statusCode"] == 200
+    assert login(victim, trust=trusted.trust)["statusCode"] == 200
+    # while the second customer's own trust was forgotten everywhere
+    assert login(other, trust=second.trust)["statusCode"] == 202
+
+
+def test_signing_out_everywhere_forgets_every_browser_and_ends_every_session(make_customer, store):
+    # given a customer signed in on two trusted browsers, and another customer (two, so that
+    # the mails of this test stay within the five an address gets per hour)
+    customer, other = make_customer(), make_customer()
+    browsers = [sign_in_browser(customer) for _ in range(2)]
+    bystander = sign_in_browser(other)
+
+    # when they sign out everywhere from the first browser
+    response = forget_browsers(browsers[0].session, trust=browsers[0].trust)
+
+    # then this browser's cookies are cleared, every session of theirs ends, and every browser
+    # of theirs is asked for a code again (its old trust cookie does nothing)
+    assert response["statusCode"] == 204
+    assert expired(response, SESSION_COOKIE) and expired(response, TRUST_COOKIE)
+    assert [call("me", b.session)["statusCode"] for b in browsers] == [401, 401]
+    assert [login(customer, trust=b.trust)["statusCode"] for b in browsers] == [202, 202]
+    assert all(store.get(keys.trusted_browser_key(b.trust)) is None for b in browsers)
+    # and the other customer is still signed in, on a browser still trusted
+    assert call("me", bystander.session)["statusCode"] == 200
+    assert login(other, trust=bystander.trust)["statusCode"] == 200
+    # and a browser of theirs that verifies again is trusted again
+    again = sign_in_browser(customer)
+    assert login(customer, trust=again.trust)["statusCode"] == 200
+
+
+def test_signing_out_everywhere_needs_a_session(make_customer):
+    # given a trusted browser whose session ended
+    customer = make_customer()
+    browser = sign_in_browser(customer)
+    assert logout(browser.session)["statusCode"] == 204
+
+    # when it asks to sign out everywhere, then 401, and its trust stays
+    assert forget_browsers(browser.session, trust=browser.trust)["statusCode"] == 401
+    assert forget_browsers(None, trust=browser.trust)["statusCode"] == 401
+    assert login(customer, trust=browser.trust)["statusCode"] == 200
+
+
+def test_forgetting_browsers_needs_the_portals_origin(make_customer, store):
+    # given a customer signed in on a trusted browser
+    customer = make_customer()
+    browser = sign_in_browser(customer)
+
+    # when another site makes their browser ask to forget it, or to sign out everywhere
+    evil = "https://evil.example"
+    answers = [
+        logout(browser.session, trust=browser.trust, body={"forgetBrowser": True}, origin=evil),
+        forget_browsers(browser.session, trust=browser.trust, origin=evil),
+        forget_browsers(browser.session, trust=browser.trust, origin=None),
+    ]
+
+    # then every call is refused, and the session and the trust live on
+    assert [r["statusCode"] for r in answers] == [403, 403, 403]
+    assert call("me", browser.session)["statusCode"] == 200
+    assert store.get(keys.trusted_browser_key(browser.trust), consistent=True) is not None
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"forgetBrowser": "yes"}', '{"forgetBrowser": 1}', '{"forget": true}', "[true]", "{"],
+)
+def test_a_malformed_logout_body_is_400_and_signs_nobody_out(make_customer, body):
+    # given a signed-in customer
+    browser = sign_in_browser(make_customer())
+
+    # when the logout's body is malformed, then 400 and the session lives on
+    assert logout(browser.session, trust=browser.trust, body=body)["statusCode"] == 400
+    assert call("me", browser.session)["statusCode"] == 200
+
+
+def test_a_logout_body_that_is_not_json_is_415(make_customer):
+    browser = sign_in_browser(make_customer())
+    response = logout(
+        browser.session, body='{"forgetBrowser": true}', headers={"content-type": "text/plain"}
+    )
+    assert response["statusCode"] == 415
+    assert call("me", browser.session)["statusCode"] == 200
 
 
 def test_a_trust_that_expired_is_asked_for_a_code(make_customer, clock):

@@ -71,6 +71,48 @@ def failing_transactions(store, *, fail: Callable[[int], bool]) -> Iterator[list
         hooks.unregister("before-call.dynamodb.TransactWriteItems", unique_id="inject")
 
 
+@contextmanager
+def in_lock_step(store, parties: int) -> Iterator[list[int]]:
+    """The first `parties` TransactWriteItems of the store's client wait for each other (a
+    barrier), so that `parties` deliveries sent from threads have all read before any writes: a
+    race every time. Yields the numbers of the transactions attempted so far (more than
+    `parties`: someone read again and decided again). Use with the `atomic_writes` fixture."""
+    barrier = threading.Barrier(parties, timeout=10)
+    transactions: list[int] = []
+
+    def after_reading(**_: object) -> None:
+        transactions.append(len(transactions) + 1)
+        if len(transactions) <= parties:
+            barrier.wait()
+
+    handler("fastspring_webhook")  # imported once, before the threads
+    hooks = store.client.meta.events
+    hooks.register("before-call.dynamodb.TransactWriteItems", after_reading, unique_id="race")
+    try:
+        yield transactions
+    finally:
+        hooks.unregister("before-call.dynamodb.TransactWriteItems", unique_id="race")
+
+
+def at_once(store, deliveries: list[dict]) -> list[int]:
+    """Each delivery (one event) from its own thread, all read before any writes (in_lock_step);
+    then whatever was not acknowledged re-sent until it is, as FastSpring does. The first
+    statuses."""
+    with (
+        in_lock_step(store, len(deliveries)) as transactions,
+        ThreadPoolExecutor(max_workers=len(deliveries)) as pool,
+    ):
+        statuses = list(pool.map(lambda ev: deliver(ev)["statusCode"], deliveries))
+    assert len(transactions) >= len(deliveries)  # every one of them reached its write
+    for ev, status in zip(deliveries, statuses, strict=True):
+        for _ in range(3):
+            if status == 200:
+                break
+            status = deliver(ev)["statusCode"]
+        assert status == 200, ev["id"]
+    return statuses
+
+
 # ---------------------------------------------------------------- signatures
 def test_a_signed_order_appears_in_the_portal(aws):
     # given a new buyer's signed order of a license and its support
@@ -198,6 +240,47 @@ def test_same_order_10_times_same_id_and_3_times_new_ids_is_one_order(store):
     licenses, supports = both_lists(token)
     assert len(licenses) == 1 and len(supports) == 1
     assert [o["reference"] for o in listed("orders", token)] == [order["data"]["reference"]]
+
+
+def test_one_order_delivered_four_times_at_once_is_one_order(store, atomic_writes):
+    # given one order, delivered twice with its id and re-sent twice with new ids, the four
+    # deliveries at once, each reading before any of them writes
+    order = fs.order_completed(**NEW)
+    deliveries = [order, order, {**order, "id": fs.new_id()}, {**order, "id": fs.new_id()}]
+
+    # when they race (what was not acknowledged re-sent until it is)
+    statuses = at_once(store, deliveries)
+
+    # then one committed, and there is one order with one license and one support
+    assert 200 in statuses and set(statuses) <= {200, 503}, statuses
+    assert count_items(store, "FSORDER#") == 1
+    assert count_items(store, "ORDERREF#") == 1
+    assert count_items(store, "EMAIL#") == 1
+    assert count_items(store, "LIC#") == 1 and count_items(store, "SUP#") == 1
+    assert count_items(store, "FSEVENT#") == 3  # one marker per event id
+
+
+def test_one_refund_delivered_four_times_at_once_is_applied_once(store, atomic_writes):
+    # given a delivered order of two licenses, and its full refund delivered three times with
+    # its id and once re-sent with a new id, the four at once, each reading before any writes
+    order = fs.order_completed(email="refund.race@example.com", skus=["T-ENT-10", "T-ENT-5"])
+    assert deliver(order)["statusCode"] == 200
+    refund = fs.return_created(
+        reference=order["data"]["reference"], original_order_id=order["data"]["id"]
+    )
+
+    # when they race (what was not acknowledged re-sent until it is)
+    statuses = at_once(store, [refund] * 3 + [{**refund, "id": fs.new_id()}])
+
+    # then the refund is applied once: both licenses revoked once, one return recorded
+    assert 200 in statuses and set(statuses) <= {200, 503}, statuses
+    assert count_items(store, "FSRETURN#") == 1
+    assert count_items(store, "REVOKED#LIC#") == 2
+    assert listed("licenses", sign_in(buyer(order))) == []
+    customer_id = customer_id_of(store, "refund.race@example.com")
+    stored = store.get(keys.order_key(customer_id, order["data"]["reference"]), consistent=True)
+    assert stored["status"] == "refunded"
+    assert [int(line["refundedQuantity"]) for line in stored["items"]] == [1, 1]
 
 
 def test_a_fault_in_the_middle_of_a_batch_is_not_200_and_redelivery_completes_once(store):
@@ -435,11 +518,11 @@ def test_an_ascii_address_cannot_sign_in_to_the_lookalikes_orders(store, ascii_a
     ]
 
     # then every attempt is the 401 of a wrong email, while the lookalike as typed (its ASCII
-    # letters upper-cased, spaces around) signs in
+    # letters upper-cased, spaces around) is a correct pair (202: its code is mailed)
     assert [r["statusCode"] for r in attempts] == [401, 401, 401]
     typed = "  " + "".join(c.upper() if c.isascii() else c for c in lookalike) + " "
     assert typed.strip() != lookalike  # the ASCII letters did change case
-    assert login({"email": typed, "orderNumber": reference})["statusCode"] == 200
+    assert login({"email": typed, "orderNumber": reference})["statusCode"] == 202
 
 
 def test_an_address_in_another_ascii_case_is_the_same_customer(store):
@@ -534,6 +617,49 @@ def test_billing_country_comes_from_the_account_when_no_address_has_one(aws):
     # then the billing country is the account's, upper-cased; no city; the buyer's name
     billing = body_of(call("list_orders", sign_in(buyer(order))))["billing"]
     assert (billing["city"], billing["country"], billing["name"]) == (None, "DE", "Sam Taylor")
+
+
+def test_a_later_order_keeps_its_billing_details_on_its_own_record(store):
+    # given a customer whose first order was billed to Leeds
+    first = fs.order_completed(email="kim.lee@example.co.uk", skus=["T-ENT-3"], city="Leeds")
+    assert deliver(first)["statusCode"] == 200
+    customer_id = customer_id_of(store, "kim.lee@example.co.uk")
+
+    # when a later order with that email comes with other billing details, name and language
+    later = fs.order_completed(
+        email="kim.lee@example.co.uk",
+        skus=["T-ENT-3"],
+        first="Alex",
+        last="Other",
+        company="Other Ltd",
+        city="York",
+        country="IE",
+        language="de",
+    )
+    assert deliver(later)["statusCode"] == 200
+
+    # then the customer's billing details, contacts, name and language are still the first's
+    token = sign_in(buyer(first))
+    page = body_of(call("list_orders", token))
+    assert page["billing"] == {
+        "date": page["billing"]["date"],
+        "name": "Taylor Consulting Ltd",
+        "country": "GB",
+        "city": "Leeds",
+    }
+    assert [(c["firstName"], c["lastName"]) for c in page["contacts"]] == [("Sam", "Taylor")]
+    me = body_of(call("me", token))
+    assert (me["name"], me["language"]) == ("Sam Taylor", "en")
+    # and each order keeps the details it came with, a refund included
+    reference = later["data"]["reference"]
+    refund = fs.return_created(reference=reference, original_order_id=later["data"]["id"])
+    assert deliver(refund)["statusCode"] == 200
+    recorded = store.get(keys.order_key(customer_id, reference))
+    assert recorded["status"] == "refunded"
+    assert (recorded["billing"]["name"], recorded["billing"]["city"]) == ("Other Ltd", "York")
+    assert (recorded["contact"]["firstName"], recorded["contact"]["lastName"]) == ("Alex", "Other")
+    first_order = store.get(keys.order_key(customer_id, first["data"]["reference"]))
+    assert first_order["billing"]["city"] == "Leeds"
 
 
 def test_amounts_are_decimal_end_to_end(aws):
@@ -769,22 +895,8 @@ def test_two_refunds_of_one_order_delivered_at_once_are_both_applied(
     refunds = [
         fs.return_created(reference=reference, skus=skus) for skus in (first_skus, second_skus)
     ]
-    both_read = threading.Barrier(2, timeout=10)
-    transactions: list[int] = []
-
-    def after_reading(**_: object) -> None:
-        transactions.append(1)
-        if len(transactions) <= 2:
-            both_read.wait()
-
-    handler("fastspring_webhook")  # imported once, before the threads
-    hooks = store.client.meta.events
-    hooks.register("before-call.dynamodb.TransactWriteItems", after_reading, unique_id="race")
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            statuses = list(pool.map(lambda r: deliver(r)["statusCode"], refunds))
-    finally:
-        hooks.unregister("before-call.dynamodb.TransactWriteItems", unique_id="race")
+    with in_lock_step(store, 2) as transactions, ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = list(pool.map(lambda r: deliver(r)["statusCode"], refunds))
 
     # then both are acknowledged and both applied: the order records every refunded unit, and
     # exactly as many licenses are revoked as units were refunded

@@ -78,6 +78,10 @@ export default {
   'home.reminders.on': 'Gespeichert: Wir schreiben Ihnen, bevor Ihre Services enden.',
   'home.reminders.off': 'Gespeichert: Sie erhalten keine Erinnerungs-E-Mails mehr.',
   'home.reminders.failed': 'Ihre Auswahl konnte nicht gespeichert werden. Bitte versuchen Sie es erneut.',
+  'home.browsers.heading': 'Angemeldete Browser',
+  'home.browsers.help': 'Ein Browser, der einen Code per E-Mail erhalten hat, meldet sich 90 Tage lang ohne Code an. Vergessen Sie diesen Browser, wenn andere ihn nutzen; melden Sie sich überall ab, wenn Sie ein Gerät verloren haben.',
+  'home.browsers.forgetThis': 'Abmelden und diesen Browser vergessen',
+  'home.browsers.forgetAll': 'Überall abmelden',
 
   'pager.prev': '« Zurück',
   'pager.next': 'Weiter »',

@@ -79,6 +79,10 @@ export default {
   'home.reminders.on': 'Saved: we will email you before your services end.',
   'home.reminders.off': 'Saved: you will get no more reminder emails.',
   'home.reminders.failed': 'Your choice could not be saved. Please try again.',
+  'home.browsers.heading': 'Signed-in browsers',
+  'home.browsers.help': 'A browser that received a code by email signs in without one for 90 days. Forget this one if others use it; sign out everywhere if you lost a device.',
+  'home.browsers.forgetThis': 'Sign out and forget this browser',
+  'home.browsers.forgetAll': 'Sign out everywhere',
 
   'pager.prev': '« Prev',
   'pager.next': 'Next »',

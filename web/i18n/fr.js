@@ -78,6 +78,10 @@ export default {
   'home.reminders.on': 'Enregistré : nous vous écrirons avant la fin de vos services.',
   'home.reminders.off': 'Enregistré : vous ne recevrez plus d’e-mails de rappel.',
   'home.reminders.failed': 'Votre choix n’a pas pu être enregistré. Veuillez réessayer.',
+  'home.browsers.heading': 'Navigateurs connectés',
+  'home.browsers.help': 'Un navigateur qui a reçu un code par e-mail se connecte sans code pendant 90 jours. Oubliez celui-ci si d’autres l’utilisent ; déconnectez-vous partout si vous avez perdu un appareil.',
+  'home.browsers.forgetThis': 'Se déconnecter et oublier ce navigateur',
+  'home.browsers.forgetAll': 'Se déconnecter partout',
 
   'pager.prev': '« Préc',
   'pager.next': 'Suiv »',

@@ -3,7 +3,7 @@
 import { api, UnauthenticatedError } from './api.js';
 import { formatDate, formatNumber, isPast } from './format.js';
 import { t, getLanguage, onLanguageChange, useCustomerLanguage } from './i18n.js';
-import { initPage, showPageError } from './page.js';
+import { initPage, showPageError, signOut } from './page.js';
 import { createPagedTable, el } from './table.js';
 import {
   fileLink, initLicenseActions, licenseActions, openLinkedHistory, serialAndComputer, supportView,
@@ -135,6 +135,12 @@ remindersBox.addEventListener('change', async () => {
   }
   remindersBox.disabled = false;
 });
+
+// --- this browser, every browser: sign out and forget (each browser then asks for a code) ---
+document.getElementById('forget-browser').addEventListener('click', () => (
+  signOut('/auth/logout', { forgetBrowser: true })));
+document.getElementById('forget-all').addEventListener('click', () => (
+  signOut('/me/forget-browsers')));
 
 copyButton.addEventListener('click', async () => {
   try {

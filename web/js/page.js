@@ -13,9 +13,14 @@ export function showPageError(key) {
   if (box) box.textContent = key ? t(key) : '';
 }
 
-async function logout() {
+/**
+ * Sign out through `path` (POST, with `body` if any): the logout, the logout that also forgets
+ * this browser, or signing out everywhere; then the sign-in page (a 401 means already signed
+ * out).
+ */
+export async function signOut(path = '/auth/logout', body = undefined) {
   try {
-    await api('/auth/logout', { method: 'POST', redirectOn401: false });
+    await api(path, { method: 'POST', body, redirectOn401: false });
   } catch (err) {
     if (err.status !== 401) {
       showPageError('error.logout');
@@ -30,6 +35,6 @@ export function initPage() {
   initI18n();
   const support = document.getElementById('support-link');
   if (support) support.href = `mailto:${SUPPORT_EMAIL}`;
-  document.getElementById('logout')?.addEventListener('click', logout);
+  document.getElementById('logout')?.addEventListener('click', () => signOut());
   onLanguageChange(() => showPageError(pageErrorKey));
 }

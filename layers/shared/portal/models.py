@@ -189,6 +189,9 @@ class Order:
     invoice_url: str | None = None
     status: str = "completed"  # completed | refunded | partially_refunded
     revision: int = 0  # refunds applied to it; a refund's write holds only on the one it read
+    # the buyer's details as this order gave them (the profile keeps the first purchase's)
+    billing: BillingDetails | None = None
+    contact: Contact | None = None
 
 
 def coverage_by_serial(supports: Iterable[Support]) -> dict[str, SupportCoverage]:

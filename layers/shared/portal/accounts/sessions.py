@@ -48,7 +48,10 @@ def authenticate(
     return customer_id
 
 
-def sign_out(token: str | None, *, store: Store) -> None:
-    if token and TOKEN_SHAPE.fullmatch(token):
-        stored.delete_session(store, token)
-        count("SignedOut")
+def sign_out(token: str | None, *, store: Store) -> str | None:
+    """Delete the session of `token`; the customer it was (None: no such session)."""
+    if not token or not TOKEN_SHAPE.fullmatch(token):
+        return None
+    customer_id = stored.delete_session(store, token)
+    count("SignedOut")
+    return customer_id

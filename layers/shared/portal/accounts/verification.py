@@ -1,7 +1,9 @@
 """Verified sign-in (docs/decisions.md, "Verified sign-in"): a correct email + order number only
 proves a purchase, and FastSpring does not verify buyers' emails; so a browser must also prove,
 once, that it controls the customer's mailbox, with a code or a link mailed there. It is then
-trusted for that customer (the trust cookie, 90 days, stored as a digest, revocable).
+trusted for that customer (the trust cookie, 90 days, stored as a digest), until the customer
+revokes it: `sign_out(..., forget_browser=True)` forgets this browser, `sign_out_everywhere`
+every browser and every session of theirs.
 
 - Codes: 6 digits from `secrets`, valid 10 minutes, 5 tries; the 5th wrong one voids the attempt.
   Only the digest of pending token + code is stored, so the table alone never gives the code.
@@ -30,7 +32,7 @@ from datetime import datetime
 from typing import NoReturn
 from urllib.parse import urlsplit, urlunsplit
 
-from portal.accounts import rate_limit
+from portal.accounts import rate_limit, sessions
 from portal.accounts.sessions import new_session
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
 from portal.config import Settings
@@ -260,3 +262,27 @@ def _link_failed(reason: str) -> NoReturn:
     count("SignInLinkFailed")
     logger.info("sign-in link refused", extra={"reason": reason})
     raise InvalidLink()
+
+
+# ---------------------------------------------------------------- revoking trust
+def sign_out(
+    session_token: str | None, trust_token: str | None, *, forget_browser: bool, store: Store
+) -> None:
+    """Sign out (the session deleted, if any); with `forget_browser`, also forget this browser:
+    its trust is deleted when it vouches for the customer of the session just ended (a trust
+    of anyone else, or without a session to name the customer, is left alone; the handler
+    clears the cookie either way)."""
+    customer_id = sessions.sign_out(session_token, store=store)
+    if not forget_browser or customer_id is None:
+        return
+    shaped = trust_token is not None and TOKEN_SHAPE.fullmatch(trust_token) is not None
+    if shaped and stored.forget_trusted_browser(store, str(trust_token), customer_id):
+        count("BrowserForgotten")
+
+
+def sign_out_everywhere(customer_id: str, session_token: str | None, *, store: Store) -> None:
+    """Forget every browser of the signed-in customer and end every session of theirs, this one
+    included: every browser must then sign in again with a mailed code."""
+    forgotten = stored.forget_sign_ins(store, customer_id, session_token=session_token)
+    count("SignedOutEverywhere")
+    logger.info("signed out everywhere", extra={"items": forgotten})

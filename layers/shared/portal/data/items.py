@@ -34,34 +34,66 @@ def _int(value: Any) -> int | None:
 
 # ---------------------------------------------------------------- customer
 def customer_from_item(item: Item) -> Customer:
-    billing = item.get("billing")
     return Customer(
         customer_id=item["customerId"],
         email=item["email"],
         name=item.get("name") or "",
         language=item.get("language") or "en",
         activation_key_sealed=item["activationKeySealed"],
-        billing=BillingDetails(
-            date=_date(billing.get("date")),
-            name=billing.get("name"),
-            country=billing.get("country"),
-            city=billing.get("city"),
-        )
-        if billing
-        else None,
+        billing=billing_from_item(item.get("billing")),
         contacts=tuple(
-            Contact(
-                date=_date(c.get("date")),
-                first_name=c.get("firstName"),
-                last_name=c.get("lastName"),
-                email=c.get("email"),
-            )
-            for c in item.get("contacts") or []
+            contact
+            for contact in map(contact_from_item, item.get("contacts") or [])
+            if contact is not None
         ),
         revision=int(item.get("revision", 0)),
         reminders=item.get("reminders"),
         reminders_changed_at=item.get("remindersChangedAt"),
     )
+
+
+def billing_from_item(billing: Item | None) -> BillingDetails | None:
+    if not billing:
+        return None
+    return BillingDetails(
+        date=_date(billing.get("date")),
+        name=billing.get("name"),
+        country=billing.get("country"),
+        city=billing.get("city"),
+    )
+
+
+def billing_to_item(billing: BillingDetails | None) -> Item | None:
+    if billing is None:
+        return None
+    return {
+        "date": billing.date.isoformat() if billing.date else None,
+        "name": billing.name,
+        "country": billing.country,
+        "city": billing.city,
+    }
+
+
+def contact_from_item(contact: Item | None) -> Contact | None:
+    if not contact:
+        return None
+    return Contact(
+        date=_date(contact.get("date")),
+        first_name=contact.get("firstName"),
+        last_name=contact.get("lastName"),
+        email=contact.get("email"),
+    )
+
+
+def contact_to_item(contact: Contact | None) -> Item | None:
+    if contact is None:
+        return None
+    return {
+        "date": contact.date.isoformat() if contact.date else None,
+        "firstName": contact.first_name,
+        "lastName": contact.last_name,
+        "email": contact.email,
+    }
 
 
 def customer_to_item(customer: Customer) -> Item:
@@ -77,23 +109,8 @@ def customer_to_item(customer: Customer) -> Item:
         "revision": customer.revision or None,
         "reminders": customer.reminders,
         "remindersChangedAt": customer.reminders_changed_at,
-        "billing": {
-            "date": customer.billing.date.isoformat() if customer.billing.date else None,
-            "name": customer.billing.name,
-            "country": customer.billing.country,
-            "city": customer.billing.city,
-        }
-        if customer.billing
-        else None,
-        "contacts": [
-            {
-                "date": c.date.isoformat() if c.date else None,
-                "firstName": c.first_name,
-                "lastName": c.last_name,
-                "email": c.email,
-            }
-            for c in customer.contacts
-        ],
+        "billing": billing_to_item(customer.billing),
+        "contacts": [contact_to_item(c) for c in customer.contacts],
     }
 
 
@@ -268,6 +285,9 @@ def order_to_item(customer_id: str, order: Order) -> Item:
         "status": order.status,
         "items": [_order_line_item(line) for line in order.items],
         "revision": order.revision or None,  # absent until a refund changes the order
+        # the order's own buyer details (a later purchase never changes the profile's)
+        "billing": billing_to_item(order.billing),
+        "contact": contact_to_item(order.contact),
     }
 
 
@@ -331,6 +351,8 @@ def order_from_item(item: Item) -> Order:
         invoice_url=item.get("invoiceUrl"),
         status=item.get("status", "completed"),
         revision=int(item.get("revision", 0)),
+        billing=billing_from_item(item.get("billing")),
+        contact=contact_from_item(item.get("contact")),
     )
 
 

@@ -155,12 +155,15 @@ def trusted_browser_key(token: str) -> Key:
 
 
 def trusted_browsers_gsi(customer_id: str) -> str:
-    """gsi1pk of a trusted browser: all of one customer's, to revoke them together."""
+    """gsi1pk of a trusted browser and of a session (gsi1sk: the item's pk, `TRUST#…` /
+    `SESSION#…`): all of one customer's, to revoke them together."""
     return f"TRUSTED#{customer_id}"
 
 
-def trusted_browsers_of(customer_id: str) -> KeyCondition:
-    return KeyCondition(("gsi1pk", trusted_browsers_gsi(customer_id)), ("gsi1sk", "TRUST#"), GSI1)
+def sign_ins_of(customer_id: str) -> KeyCondition:
+    """Every trusted browser and every session of one customer, on gsi1 (the partition holds
+    nothing else)."""
+    return KeyCondition(("gsi1pk", trusted_browsers_gsi(customer_id)), None, GSI1)
 
 
 # --- later patterns (documented in docs/data-model.md) -----------------------------------------

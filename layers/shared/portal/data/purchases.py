@@ -1,10 +1,10 @@
-"""Committing a purchase: the customer (created when new, else its profile updated under a
-revision check), the order with its lookups, the licenses and supports it grants, the support
-dates it extends, the upgrade it pays (the quote marked used, the workstations added to the
-license, its history entry `upgraded`) and, for a FastSpring order, its `FSEVENT#` / `FSORDER#`
-markers - ONE conditional transaction, all or nothing. The FastSpring webhook, reconciliation,
-the demo data and the test factories all write through `commit_purchase`; `read_customer` is
-what ingestion reads first about a known buyer.
+"""Committing a purchase: the customer (created when new, else only its profile's revision moved: a
+later purchase never changes who the customer is, docs/decisions.md), the order with its lookups,
+the licenses and supports it grants, the support dates it extends, the upgrade it pays (the quote
+marked used, the workstations added to the license, its history entry `upgraded`) and, for a
+FastSpring order, its `FSEVENT#` / `FSORDER#` markers - ONE conditional transaction, all or
+nothing. The FastSpring webhook, reconciliation, the demo data and the test factories all write
+through `commit_purchase`; `read_customer` is what ingestion reads first about a known buyer.
 
 The answer says what a failed condition meant, so that the domain never reads transaction parts:
 the event or FastSpring order was recorded already (DUPLICATE), the customer changed meanwhile
@@ -15,7 +15,7 @@ again and decide again), or a record with the same key exists (CONFLICT)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -35,14 +35,14 @@ from portal.data.items import (
     support_to_item,
 )
 from portal.data.quotes import quote_from_item, use_request
-from portal.data.store import ConditionFailed, Item, Store, to_attributes
+from portal.data.store import ConditionFailed, Item, Store
 from portal.data.webhook_events import EventRecord, marker_request
 from portal.models import Customer, HistoryEntry, License, Order, Quote, Support
 
 ABSENT = "attribute_not_exists(pk)"
 # The records one purchase may grant: a transaction holds 100 actions, and the markers, the
 # customer (profile, email and key lookups) and the order with its lookup take up to 7; an
-# upgrade (only ever a known customer's: profile and email lookup, 2) 3 more.
+# upgrade (only ever a known customer's: the profile's revision, 1) 3 more.
 MAX_GRANTS = 90
 PRESENT = "attribute_exists(pk)"
 # A license's history as read (portal.data.bindings numbers its entries the same way): the
@@ -119,9 +119,10 @@ class Purchase:
     licenses: Sequence[License] = ()
     supports: Sequence[Support] = ()
     new_customer: NewCustomer | None = None
-    # An existing customer's new profile; its `revision` is the one read, and the write holds
-    # only if the stored profile still has it (a parallel order for the same customer retries).
-    updated_customer: Customer | None = None
+    # An existing customer's profile revision as read: the purchase moves it and holds only if
+    # the stored profile still has it (a parallel order or choice for the same customer retries),
+    # and changes nothing else of the profile or the email lookup.
+    known_revision: int | None = None
     support_extensions: Sequence[SupportExtension] = ()
     upgrade: LicenseUpgrade | None = None  # needs `order`: the quote is marked paid by it
     fastspring_order_id: str | None = None
@@ -210,8 +211,8 @@ def _parts(store: Store, purchase: Purchase) -> list[_Part]:
         tx.put(customer_to_item(customer), raced)
         tx.put(email_lookup_item(customer), raced)
         tx.put(activation_key_item(purchase.new_customer.activation_key, customer_id), raced)
-    if purchase.updated_customer is not None:
-        _profile_update(tx, purchase.updated_customer)
+    if purchase.known_revision is not None:
+        _profile_revision(tx, customer_id, purchase.known_revision)
     if purchase.order is not None:
         tx.put(order_to_item(customer_id, purchase.order), conflict)
         tx.put(order_reference_item(purchase.order.reference, customer_id), conflict)
@@ -290,14 +291,21 @@ def _upgrade_parts(
     ]
 
 
-def _profile_update(tx: _Transaction, customer: Customer) -> None:
-    """Optimistic concurrency on the profile: a parallel order for the same customer makes the
-    transaction fail on `revision`, and the order is read and built again."""
-    previous = customer.revision
-    profile = customer_to_item(replace(customer, revision=previous + 1))
+def _profile_revision(tx: _Transaction, customer_id: str, previous: int) -> None:
+    """Optimistic concurrency on the profile: a parallel order (or a preference) for the same
+    customer makes the transaction fail on `revision`, and the order is read and built again.
+    Only the revision moves: name, language, billing details and contacts stay the customer's
+    (a purchase with their email, by anyone, must not rewrite them)."""
+    held = "attribute_exists(pk) AND " + (
+        "revision = :previous" if previous else "attribute_not_exists(revision)"
+    )
+    values: dict[str, Any] = {":one": 1}
     if previous:
-        request = tx.put(profile, PurchaseOutcome.CUSTOMER_RACED, "revision = :previous")
-        request["ExpressionAttributeValues"] = to_attributes({":previous": previous})
-    else:
-        tx.put(profile, PurchaseOutcome.CUSTOMER_RACED, "attribute_not_exists(revision)")
-    tx.put(email_lookup_item(customer), PurchaseOutcome.CUSTOMER_RACED, PRESENT)
+        values[":previous"] = previous
+    request = tx.store.update_request(
+        keys.customer_profile(customer_id),
+        update="ADD revision :one",
+        values=values,
+        condition=held,
+    )
+    tx.parts.append(_Part("Update", request, PurchaseOutcome.CUSTOMER_RACED, "CUST"))

@@ -2,7 +2,9 @@
 
 The item is keyed by the SHA-256 of the token (portal.data.keys.session_key): the token itself is
 never stored. Timestamps are epoch seconds; `expiresAt` is DynamoDB TTL, clean-up only (it can lag
-48 hours), so the timeouts are checked in the condition of `touch_session`.
+48 hours), so the timeouts are checked in the condition of `touch_session`. Each session is also on
+gsi1 under its customer (with their trusted browsers), so that "sign out everywhere" finds every
+one without a Scan (portal.data.verification.forget_sign_ins).
 """
 
 from __future__ import annotations
@@ -25,9 +27,12 @@ class NewSession:
 
 
 def session_item(session: NewSession) -> Item:
+    key = keys.session_key(session.token)
     return {
-        **keys.session_key(session.token),
+        **key,
         "type": "session",
+        "gsi1pk": keys.trusted_browsers_gsi(session.customer_id),
+        "gsi1sk": key["pk"],
         "customerId": session.customer_id,
         "createdAt": session.created_at,
         "lastSeenAt": session.created_at,
@@ -70,6 +75,9 @@ def touch_session(
     return str(customer_id) if customer_id else None
 
 
-def delete_session(store: Store, token: str) -> None:
-    """DeleteItem: the old cookie gets 401 from then on."""
-    store.delete(keys.session_key(token))
+def delete_session(store: Store, token: str) -> str | None:
+    """DeleteItem: the old cookie gets 401 from then on. The customer whose session it was
+    (ReturnValues ALL_OLD; None when there was none)."""
+    old = store.delete(keys.session_key(token), return_old=True)
+    customer_id = (old or {}).get("customerId")
+    return str(customer_id) if customer_id else None

@@ -60,13 +60,12 @@ class ConditionFailed(Exception):
 
 
 class BatchIncomplete(RuntimeError):
-    """BatchGetItem still left keys unprocessed after every attempt (throttling that outlasted
-    the backoff): the request fails rather than answering from part of what it needs."""
+    """A BatchGetItem (or BatchWriteItem) still left keys unprocessed after every attempt
+    (throttling that outlasted the backoff): the request fails rather than answering from part of
+    what it needs."""
 
-    def __init__(self, unprocessed: int, attempts: int) -> None:
-        super().__init__(
-            f"BatchGetItem left {unprocessed} key(s) unprocessed after {attempts} attempts"
-        )
+    def __init__(self, unprocessed: int, attempts: int, call: str = "BatchGetItem") -> None:
+        super().__init__(f"{call} left {unprocessed} key(s) unprocessed after {attempts} attempts")
         self.unprocessed = unprocessed
         self.attempts = attempts
 
@@ -74,9 +73,9 @@ class BatchIncomplete(RuntimeError):
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """Exponential backoff with full jitter between re-asks (unprocessed keys, a patient write's
-    transient failures): before retry n
-    (1, 2, ...) wait `jitter() * min(cap, base * 2 ** (n - 1))` seconds. `sleep` and `jitter`
-    are injectable so a test can record the waits without waiting."""
+    transient failures): before retry n (1, 2, ...) wait `jitter() * min(cap, base * 2 ** (n -
+    1))` seconds. `sleep` and `jitter` are injectable so a test can record the waits without
+    waiting."""
 
     attempts: int = 5  # the first ask included
     base_seconds: float = 0.05
@@ -236,8 +235,42 @@ class Store:
         answer = self._patiently(patient, lambda: self._write(self.client.update_item, request))
         return from_attributes(answer["Attributes"]) if return_new else None
 
-    def delete(self, key: Key) -> None:
-        self.client.delete_item(TableName=self.table_name, Key=to_attributes(key))
+    def delete(
+        self,
+        key: Key,
+        *,
+        condition: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        return_old: bool = False,
+    ) -> Item | None:
+        """DeleteItem (ConditionFailed when `condition` does not hold); with `return_old`, the
+        item as it was (None: there was none)."""
+        request = self.delete_request(key, condition=condition, values=values)
+        if return_old:
+            request["ReturnValues"] = "ALL_OLD"
+        answer = self._write(self.client.delete_item, request)
+        old = answer.get("Attributes") if return_old else None
+        return from_attributes(old) if old else None
+
+    def delete_many(self, keys: Sequence[Key]) -> None:
+        """BatchWriteItem deletes, 25 keys a call (distinct keys); unprocessed ones are sent
+        again after the `Backoff` wait, and still unprocessed after `backoff.attempts` sends is
+        BatchIncomplete (the deletes done stay done: deleting twice is harmless)."""
+        for start in range(0, len(keys), 25):
+            chunk = [
+                {"DeleteRequest": {"Key": to_attributes(key)}} for key in keys[start : start + 25]
+            ]
+            request: dict[str, Any] = {self.table_name: chunk}
+            for attempt in range(1, self.backoff.attempts + 1):
+                if attempt > 1:
+                    self.backoff.wait(attempt - 1)
+                answer = self.client.batch_write_item(RequestItems=request)
+                request = answer.get("UnprocessedItems") or {}
+                if not request:
+                    break
+            else:
+                left = len(request.get(self.table_name, []))
+                raise BatchIncomplete(left, self.backoff.attempts, "BatchWriteItem")
 
     def update_request(
         self,

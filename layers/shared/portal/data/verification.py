@@ -6,8 +6,8 @@
   here in every condition; TTL is clean-up only).
 - `LINK#<digest(token)>` / `LINK`: a mailed one-time sign-in link (the token is in the link only).
 - `TRUST#<digest(token)>` / `TRUST`: a browser that proved control of the customer's mailbox
-  (the token is the trust cookie's), on gsi1 under `TRUSTED#<customerId>` so that all of a
-  customer's trusted browsers can be found and revoked.
+  (the token is the trust cookie's), on gsi1 under `TRUSTED#<customerId>`, with the customer's
+  sessions, so that all of them can be found and revoked (`forget_sign_ins`).
 
 Pending and link items also hold the customer's email, name and language as the email lookup
 had them, so that the sign-in they complete answers without another read.
@@ -19,7 +19,9 @@ had them, so that the sign-in they complete answers without another read.
    (tries as read, not expired) or the link (not expired), putting the session and the trust;
 4. `read_link`: one consistent GetItem; `read_link_request` one BatchGetItem of the windows and
    the email lookup; `request_link`: one TransactWriteItems of the slots and, for a known
-   customer, the link and its outbox item.
+   customer, the link and its outbox item;
+5. `forget_trusted_browser`: one DeleteItem, only if the trust is the customer's;
+   `forget_sign_ins`: Query pages on gsi1, then BatchWriteItem deletes (25 a call).
 """
 
 from __future__ import annotations
@@ -307,11 +309,31 @@ def trusted_customer(item: Item | None, now: int) -> str | None:
     return str(item.get("customerId") or "") or None
 
 
-def forget_trusted_browsers(store: Store, customer_id: str) -> int:
-    """Revoke every browser trusted for the customer (Query on gsi1, one DeleteItem each); how
-    many there were."""
-    condition = keys.trusted_browsers_of(customer_id)
-    forgotten, start = 0, None
+def forget_trusted_browser(store: Store, token: str, customer_id: str) -> bool:
+    """One conditional DeleteItem: the trusted browser of this trust token, only if it vouches
+    for `customer_id` (another customer's trust is left alone). Whether one was deleted."""
+    try:
+        store.delete(
+            keys.trusted_browser_key(token),
+            condition="customerId = :customer",
+            values={":customer": customer_id},
+        )
+    except ConditionFailed:
+        return False
+    return True
+
+
+def forget_sign_ins(store: Store, customer_id: str, *, session_token: str | None = None) -> int:
+    """Every trusted browser and every session of the customer, found on gsi1 (Query pages of
+    100, the partition holds nothing else) and deleted with BatchWriteItem (25 a call), the
+    session of `session_token` (the caller's own: the index is eventually consistent) included.
+    How many items were deleted."""
+    condition = keys.sign_ins_of(customer_id)
+    found: dict[tuple[str, str], keys.Key] = {}
+    if session_token:
+        own = keys.session_key(session_token)
+        found[(own["pk"], own["sk"])] = own
+    start = None
     while True:
         page = store.query(
             partition=condition.partition,
@@ -321,8 +343,9 @@ def forget_trusted_browsers(store: Store, customer_id: str) -> int:
             start_key=start,
         )
         for item in page.items:
-            store.delete({"pk": item["pk"], "sk": item["sk"]})
-            forgotten += 1
+            found[(str(item["pk"]), str(item["sk"]))] = {"pk": item["pk"], "sk": item["sk"]}
         start = page.last_key
         if not start:
-            return forgotten
+            break
+    store.delete_many(list(found.values()))
+    return len(found)

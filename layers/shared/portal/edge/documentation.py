@@ -39,6 +39,7 @@ class Operation:
     body: type | None = None  # a dataclass of portal.fields declarations, read from JSON
     query: type | None = None  # the same, read from the query string
     parameters: tuple[Field, ...] = ()  # the path parameters, one per <placeholder>
+    body_required: bool = True  # False: the route also answers a request without a body
 
     def __post_init__(self) -> None:
         placeholders = _PLACEHOLDER.findall(self.path)

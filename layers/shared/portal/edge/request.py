@@ -49,12 +49,24 @@ def _capped_body(app: APIGatewayHttpResolver, media_type: str) -> bytes:
 
 def json_body(app: APIGatewayHttpResolver, shape: type[P]) -> P:
     """`shape.parse(...)` of the JSON body, after the content type and size checks."""
+    return shape.parse(_json_data(app))
+
+
+def optional_json_body(app: APIGatewayHttpResolver, shape: type[P]) -> P | None:
+    """None when the request has no body at all (whatever its content type) or the JSON body is
+    `null`, else json_body."""
+    if not app.current_event.body:
+        return None
+    data = _json_data(app)
+    return None if data is None else shape.parse(data)
+
+
+def _json_data(app: APIGatewayHttpResolver) -> Any:
     raw = _capped_body(app, JSON)
     try:
-        data = json_input.parse(raw)
+        return json_input.parse(raw)
     except ValueError:
         raise BadRequest("The request body is not valid JSON.") from None
-    return shape.parse(data)
 
 
 def form_body(app: APIGatewayHttpResolver, shape: type[P]) -> P:

@@ -38,13 +38,15 @@ class Resolver(APIGatewayHttpResolver):
         errors: tuple[int, ...] = (400, 401),
         media_type: str = documentation.JSON,
         body: type | None = None,
+        body_required: bool = True,
         query: type | None = None,
         parameters: tuple[Field, ...] = (),
         error_bodies: dict[int, type] | None = None,
         also: dict[int, tuple[type, str]] | None = None,
     ) -> Callable[[F], F]:
         """Register a route and record what it answers and reads (`body`, `query`: dataclasses
-        of portal.fields declarations; `parameters`: one Field per <placeholder> of `path`;
+        of portal.fields declarations, the body optional when not `body_required`; `parameters`: one
+        Field per <placeholder> of `path`;
         `error_bodies`: a richer error shape for some statuses; `also`: other successes)."""
         documented = documentation.responses(
             returns,
@@ -58,7 +60,9 @@ class Resolver(APIGatewayHttpResolver):
 
         def register(function: F) -> F:
             self.operations.append(
-                Operation(method, path, function, documented, body, query, parameters)
+                Operation(
+                    method, path, function, documented, body, query, parameters, body_required
+                )
             )
             return self.route(path, method)(function)
 

@@ -7,7 +7,13 @@ A support bought with its license binds to it; a support line naming a serial nu
 license's support, from the end of the running one. A line of the catalog's upgrade product pays
 the quote the order's tags name: applied in the same transaction, or held for review
 (portal.fastspring.upgrades). Billing details (name, country, city) come from the order's
-customer and address, each field else from the expanded account."""
+customer and address, each field else from the expanded account.
+
+Who the customer is (their name, language, billing details and contacts on the profile, and the
+email lookup's name and language that sign-in mails greet them with) comes from their first
+purchase only. FastSpring does not verify buyers' emails: anyone can buy with a customer's
+address, so a later purchase records its own billing details and contact on its own order and
+changes nothing of the profile but its revision (docs/decisions.md)."""
 
 from __future__ import annotations
 
@@ -181,6 +187,7 @@ def _purchase(
     if len(new_licenses) + len(new_supports) + len(extensions) > MAX_GRANTS:
         # one transaction holds 100 actions: such an order is kept for support, not half-written
         raise Rejected(f"order grants more than {MAX_GRANTS} records")
+    billing, contact = _billing_and_contact(email, data, placed_at)
     order = Order(
         reference=reference,
         placed_at=placed_at,
@@ -188,17 +195,20 @@ def _purchase(
         items=tuple(lines),
         fastspring_id=data.order_id,
         invoice_url=data.invoice_url,
+        billing=billing,
+        contact=contact,
     )
-    customer = _customer_after(existing, customer_id, email, data, placed_at)
+    new_customer = None
+    if existing is None:
+        first = _first_customer(customer_id, email, data, billing, contact)
+        new_customer = NewCustomer(*customers.new_customer(first, ctx.settings))
     purchase = Purchase(
         customer_id=customer_id,
         order=order,
         licenses=new_licenses,
         supports=new_supports,
-        new_customer=NewCustomer(*customers.new_customer(customer, ctx.settings))
-        if existing is None
-        else None,
-        updated_customer=customer if existing is not None else None,
+        new_customer=new_customer,
+        known_revision=existing.revision if existing is not None else None,
         support_extensions=extensions,
         upgrade=plan.upgrade,
         fastspring_order_id=data.order_id,
@@ -292,16 +302,12 @@ def _support(
     )
 
 
-def _customer_after(
-    existing: Customer | None,
-    customer_id: str,
-    email: str,
-    data: OrderCompleted,
-    placed_at: datetime,
-) -> Customer:
+def _billing_and_contact(
+    email: str, data: OrderCompleted, placed_at: datetime
+) -> tuple[BillingDetails, Contact]:
+    """The order's billing details and contact, as its buyer gave them."""
     contact = data.contact
     address = data.billing_address
-    account = data.expanded_account
     full_name = " ".join(part for part in (contact.first, contact.last) if part) or email
     billing = BillingDetails(
         date=placed_at.date(),
@@ -309,32 +315,29 @@ def _customer_after(
         country=address.country.upper()[:2] if address.country else None,
         city=address.city,
     )
-    new_contact = Contact(
+    return billing, Contact(
         date=placed_at.date(), first_name=contact.first, last_name=contact.last, email=email
     )
-    language = supported_language(
-        data.language or (account.language if account else None),
-        default=existing.language if existing else "en",
-    )
-    if existing is None:
-        return Customer(
-            customer_id=customer_id,
-            email=email,
-            name=full_name,
-            language=language,
-            activation_key_sealed="",
-            billing=billing,
-            contacts=(new_contact,),
-        )
-    known = {(c.first_name, c.last_name, c.email) for c in existing.contacts}
-    contacts = existing.contacts
-    if (new_contact.first_name, new_contact.last_name, new_contact.email) not in known:
-        contacts = (*contacts, new_contact)
-    newer = existing.billing is None or (existing.billing.date or date.min) <= placed_at.date()
-    return replace(
-        existing,
-        name=full_name if newer else existing.name,
-        language=language,
-        billing=billing if newer else existing.billing,
-        contacts=contacts,
+
+
+def _first_customer(
+    customer_id: str,
+    email: str,
+    data: OrderCompleted,
+    billing: BillingDetails,
+    contact: Contact,
+) -> Customer:
+    """The customer a first purchase creates; no later purchase changes these details."""
+    account = data.expanded_account
+    full_name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+    return Customer(
+        customer_id=customer_id,
+        email=email,
+        name=full_name or email,
+        language=supported_language(
+            data.language or (account.language if account else None), default="en"
+        ),
+        activation_key_sealed="",
+        billing=billing,
+        contacts=(contact,),
     )

@@ -355,7 +355,9 @@ def _data(
         "customerName": str(profile.get("name") or ""),
         "daysLeft": (first.due.support.expires_on - first.as_of).days,
         "supports": rows,
-        "unsubscribeUrl": reminder_links.unsubscribe_url(settings, token),
+        "unsubscribeUrl": reminder_links.unsubscribe_url(
+            settings, token, language=str(profile.get("language") or "") or None
+        ),
         "oneClickUrl": reminder_links.one_click_url(settings, token),
     }
 

@@ -67,6 +67,18 @@ class RedeemRequest(Wire):
 
 
 @dataclass(frozen=True)
+class LogoutRequest(Wire):
+    """`{forgetBrowser}` (optional body): true also forgets this browser's trust, so the next
+    sign-in from it asks for a mailed code again."""
+
+    forget_browser: bool = declare(Field("forgetBrowser", kind=bool, required=False, default=False))
+
+    @classmethod
+    def parse(cls, data: Any) -> LogoutRequest:
+        return read(cls, data)
+
+
+@dataclass(frozen=True)
 class PendingResponse(Wire):
     """202: a code was mailed; send it to /auth/verify within `expires_in` seconds."""
 
