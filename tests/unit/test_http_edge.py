@@ -20,6 +20,7 @@ from tests.support import (
     PENDING_COOKIE,
     ROOT,
     SECOND,
+    THROTTLING,
     WEBHOOK_SECRET,
     FakeFastSpring,
     body_of,
@@ -28,6 +29,7 @@ from tests.support import (
     deliver_raw,
     download,
     event,
+    faulty,
     handler,
     invoke,
     login,
@@ -420,3 +422,17 @@ def test_sample_events_are_genuine_http_api_v2_events():
         assert set(ev.get("pathParameters", {})) == {
             part[1:-1] for part in route.split("/") if part.startswith("{")
         }, path.name
+
+
+def test_a_throttled_table_is_a_503_with_retry_after_in_the_contract_shape(make_customer, store):
+    # given a signed-in customer, and DynamoDB throttling the next read of their licenses
+    token = sign_in(make_customer(licenses=[("TSplus", "Enterprise", 10)]))
+    with faulty(store.client, THROTTLING, lambda request: request.operation == "Query"):
+        # when the page asks for them
+        response = call("list_licenses", token)
+    # then the answer says "try again soon", in the contract's shape, and logs no stack trace
+    assert response["statusCode"] == 503
+    assert response["headers"]["Retry-After"] == "1"
+    assert json.loads(response["body"])["error"]["code"] == "service_unavailable"
+    # and asked again, it answers
+    assert call("list_licenses", token)["statusCode"] == 200

@@ -85,7 +85,9 @@ class Outcome:
             return self.raised is not None
         error = (self.body or {}).get("error", {}) if isinstance(self.body, dict) else {}
         shaped = set(error) == {"code", "message"}
-        return self.status >= 500 and not self.cookies and (shaped or self.status == 503)
+        # DynamoDB said "not now": the answer says "try again" (503), in the contract's shape
+        # (the webhook answers FastSpring in plain text), and sets no cookie
+        return self.status == 503 and not self.cookies and (shaped or isinstance(self.body, str))
 
 
 def answered(response: dict[str, Any]) -> Outcome:

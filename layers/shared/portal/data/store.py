@@ -376,5 +376,13 @@ class Store:
             raise
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A DynamoDB "not now" (TRANSIENT) that reached the caller, or reads left unprocessed: the
+    request may succeed when asked again (the HTTP edge answers 503 with Retry-After)."""
+    if isinstance(exc, BatchIncomplete):
+        return True
+    return isinstance(exc, ClientError) and _code(exc) in TRANSIENT
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))

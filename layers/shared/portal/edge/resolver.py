@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
+from portal.data.store import is_transient
 from portal.edge import documentation, responses
 from portal.edge.documentation import Operation
-from portal.errors import NotFound, PortalError
+from portal.errors import NotFound, PortalError, ServiceUnavailable
 from portal.fields import Field
-from portal.observability import logger
+from portal.observability import count, logger
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,5 +81,9 @@ def _no_route(_: Exception) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
+    if is_transient(error):  # throttled or conflicting: nothing was done, asking again may work
+        logger.warning("request failed", extra={"code": "service_unavailable"})
+        count("DynamoDBBusy")
+        return responses.error(ServiceUnavailable())
     logger.exception("unhandled error")
     return responses.error(PortalError())

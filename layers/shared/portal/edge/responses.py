@@ -10,10 +10,11 @@ from aws_lambda_powertools.shared.cookies import Cookie
 
 from portal.edge import wire
 from portal.edge.contract.common import ErrorBody, ErrorDetail, RehostErrorDetail
-from portal.errors import PortalError, RehostLimitReached, TooManyAttempts
+from portal.errors import PortalError, RehostLimitReached, ServiceUnavailable, TooManyAttempts
 
 JSON = "application/json"
 DOWNLOAD = "application/octet-stream"
+SERVICE_RETRY_SECONDS = 1  # a 503: DynamoDB or FastSpring busy, ask again soon
 
 
 def ok(model: object | None, *, status: int = 200, cookies: list[Cookie] | None = None) -> Response:
@@ -41,6 +42,8 @@ def error(failure: PortalError) -> Response:
     headers = {}
     if isinstance(failure, TooManyAttempts):
         headers["Retry-After"] = str(failure.retry_after_seconds)
+    elif isinstance(failure, ServiceUnavailable):
+        headers["Retry-After"] = str(SERVICE_RETRY_SECONDS)
     return Response(
         status_code=failure.status, content_type=JSON, body=_error_body(failure), headers=headers
     )
