@@ -1,8 +1,9 @@
 """SECURITY.md 10: fuzzing every operation of the committed OpenAPI document (schemathesis, every
 check it has) against the running local stack - signed in (through verification) and signed out,
 with the portal's Origin - yields zero 5xx and zero answers the document does not describe
-(status, content type, headers, body schema), and every route that needs a session refuses the
-same request without it (`ignored_auth`).
+(status, content type, headers, body schema), every route that needs a session refuses the same
+request without it (`ignored_auth`), and every answer carries the security headers (SECURITY.md
+26).
 
 Bounded in `make test` (PORTAL_FUZZ_EXAMPLES, default 20 generated examples per operation, plus
 schemathesis' coverage phase); `make fuzz` runs it with 500. The figures of the run (operations,
@@ -27,9 +28,9 @@ import json
 import os
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
@@ -38,7 +39,13 @@ from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 
 from local.demo_data import DEMO_EMAIL, DEMO_ORDER
 from local.stack import LocalStack
-from tests.support import ROOT, SESSION_COOKIE, HttpClient, signed_in_client
+from tests.support import (
+    ROOT,
+    SESSION_COOKIE,
+    HttpClient,
+    security_header_faults,
+    signed_in_client,
+)
 
 pytestmark = pytest.mark.integration
 schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
@@ -116,7 +123,7 @@ class Figures:
         self.statuses: collections.Counter[int] = collections.Counter()
         self.operations: set[str] = set()
 
-    def record(self, case: Any, signed_in: bool, response: requests.Response) -> None:
+    def record(self, case: Any, signed_in: bool, response: Any) -> None:
         phase = case.meta.phase.name.value if case.meta is not None else "explicit"
         self.requests[f"{phase}, {'signed in' if signed_in else 'signed out'}"] += 1
         self.statuses[response.status_code] += 1
@@ -167,6 +174,10 @@ def test_every_answer_to_any_input_is_the_documented_one(portal: Portal, case: A
         # when it is sent with the portal's Origin, then every check holds
         response = case.call_and_validate(base_url=portal.base, headers=headers, checks=checks)
         portal.figures.record(case, signed_in, response)
+        # and it carries the security headers (SECURITY.md 26), errors and 404s included
+        answered = {name: ", ".join(values) for name, values in response.headers.items()}
+        path = urlsplit(response.request.url).path
+        assert not security_header_faults(path, response.status_code, answered, response.content)
         positive = case.meta is not None and not case.meta.generation.mode.is_negative
         if checks is EXCEPTED_CHECKS and positive:
             assert_the_excepted_rejection(case, response, signed_in)
@@ -189,6 +200,7 @@ def test_the_fuzzing_ran_every_check_on_every_operation(portal: Portal) -> None:
                 "operations": len(documented),
                 "examplesPerOperation": EXAMPLES,
                 "requests": sum(figures.requests.values()),
+                "responsesCheckedForSecurityHeaders": sum(figures.requests.values()),
                 "requestsByPhase": dict(sorted(figures.requests.items())),
                 "statuses": {str(k): v for k, v in sorted(figures.statuses.items())},
                 "checks": sorted(c.__name__ for c in CHECKS_RUN),
