@@ -79,7 +79,7 @@ print(f"invalidated CloudFront distribution {distribution}")
 endef
 export UPLOAD_WEB
 
-.PHONY: help install run order refund activate remind test lint build deploy bench openapi openapi-check lock clean distclean \
+.PHONY: help install run order refund activate remind test fuzz lint build deploy bench openapi openapi-check lock clean distclean \
         browser-deps
 
 help: ## List the targets
@@ -146,6 +146,15 @@ test: export POWERTOOLS_METRICS_DISABLED := true
 test: install browser-deps lint ## Lint, then every test (unit, integration, template, browser), then the OpenAPI check
 	pytest -q $(XDIST) tests $(PYTEST_ARGS)
 	python -m local.openapi --check
+
+# The schemathesis run of tests/integration/test_fuzz_openapi.py, larger than in `make test`.
+FUZZ_EXAMPLES ?= 500
+fuzz: export PYTHONPATH := layers/shared:.
+fuzz: export POWERTOOLS_METRICS_DISABLED := true
+fuzz: export PORTAL_FUZZ_EXAMPLES := $(FUZZ_EXAMPLES)
+fuzz: install ## Fuzz every API operation with every schemathesis check, FUZZ_EXAMPLES (500) per operation; figures in test-results/
+	pytest -q tests/integration/test_fuzz_openapi.py $(PYTEST_ARGS)
+	@cat test-results/fuzz-openapi.json
 
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .

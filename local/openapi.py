@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "docs" / "openapi.json"
+SESSION_SCHEME = "session"  # the session cookie, on every route that reads the signed-in customer
 
 
 def _handler_modules() -> list[Any]:
@@ -129,6 +130,9 @@ def operations() -> list[tuple[Any, Any]]:
 
 def build() -> dict[str, Any]:
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
+    from portal.config import SESSION_COOKIE
 
     combined = APIGatewayHttpResolver(enable_validation=True)
     for module, operation in operations():
@@ -138,12 +142,16 @@ def build() -> dict[str, Any]:
             summary=(module.__doc__ or "").strip().splitlines()[0],
             responses=operation.responses,
             operation_id=operation.function.__name__,
+            security=[{SESSION_SCHEME: []}] if operation.signed_in else None,
         )(_documented(operation))
     spec = json.loads(
         combined.get_openapi_json_schema(
             title="Customer Portal API",
             version="1.0.0",
             description="The HTTP contract of the Customer Portal (docs/API.md).",
+            security_schemes={
+                SESSION_SCHEME: APIKey(name=SESSION_COOKIE, **{"in": APIKeyIn.cookie})
+            },
         )
     )
     # Handlers answer malformed input with 400 in the contract's error shape, never Powertools' 422.
@@ -153,9 +161,6 @@ def build() -> dict[str, Any]:
     schemas = spec.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
-    spec.setdefault("components", {})["securitySchemes"] = {
-        "session": {"type": "apiKey", "in": "cookie", "name": "__Host-portal_session"}
-    }
     return spec
 
 

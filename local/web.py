@@ -1,7 +1,8 @@
 """web/ on the API's origin, as CloudFront serves it in production.
 
 `/` is index.html, every other non-/api path is a file under web/; missing files, directories,
-dot-files and anything escaping web/ get 404 (no listings). Every response, API ones included,
+dot-files and anything escaping web/ get 404 (no listings); so does any other method (OPTIONS
+included: the HTTP API has no CORS and no OPTIONS routes). Every response, API ones included,
 carries the security headers of portal.edge.headers, replacing what the origin sent, as the
 template's CloudFront ResponseHeadersPolicy does (Override: true); a template test fails when
 that policy says anything else, so local and production cannot drift.
@@ -51,10 +52,12 @@ def mount(app: Flask, web_dir: Path, headers: Mapping[str, str] = SECURITY_HEADE
         response.headers["Content-Type"] = content_type
         return response
 
-    app.add_url_rule("/", endpoint="local_web_index", view_func=serve, methods=["GET"])
-    app.add_url_rule(
-        "/<path:filename>", endpoint="local_web_file", view_func=serve, methods=["GET"]
-    )
+    # No automatic OPTIONS: Flask would answer any path (/api ones too) with 200 and an Allow
+    # naming this rule's GET; an HTTP API without CORS has no OPTIONS route, so it is a 404.
+    for rule, endpoint in (("/", "local_web_index"), ("/<path:filename>", "local_web_file")):
+        app.add_url_rule(
+            rule, endpoint, view_func=serve, methods=["GET"], provide_automatic_options=False
+        )
 
     @app.after_request
     def _add_headers(response: Response) -> Response:

@@ -26,7 +26,8 @@ What is here, by section:
   portal's on one license: manage_license("release" | "activate" | "history", token, id, body).
 - Over HTTP (integration tests): HttpClient (keeps the __Host- cookies; login, verify, and
   mailed_code() reading the running stack's mailbox /_mailbox/messages), signed_in_client() (signs
-  in like a person: login, the code from the mailbox, verify).
+  in like a person: login, the code from the mailbox, verify), security_header_faults(path,
+  status, headers, body) (what an answer lacks of portal.edge.headers).
 - The clock: FIXED_NOW and fix_clock(monkeypatch) -> FixedClock (the `clock` fixture).
 - FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
   builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries,
@@ -629,6 +630,37 @@ def signed_in_client(base_url: str, who: Who) -> HttpClient:
     response = client.sign_in(normalize_email(body["email"]), body["orderNumber"])
     assert response.status_code == 200, response.text
     return client
+
+
+def security_header_faults(
+    path: str, status: int, headers: Mapping[str, str], body: bytes
+) -> list[str]:
+    """What an answer of the local stack to `path` lacks of portal.edge.headers (empty: nothing):
+    every answer carries SECURITY_HEADERS exactly (the mailbox its own stricter CSP, local/
+    mailbox.py); an API function's answer, and the mailbox's, also `Cache-Control: no-store`
+    (API Gateway's own 404 for a route it lacks comes from no function: CloudFront's API
+    behaviour caches nothing anyway)."""
+    from local import mailbox
+    from portal.edge.headers import API_HEADERS, SECURITY_HEADERS
+
+    lowered = {name.lower(): value for name, value in headers.items()}
+    expected = dict(SECURITY_HEADERS)
+    if path.startswith(mailbox.PATH):
+        expected.update({"Content-Security-Policy": mailbox.CSP, "Cache-Control": "no-store"})
+    elif path.startswith("/api/") and not (status == 404 and _is_api_gateway_not_found(body)):
+        expected = dict(API_HEADERS)
+    return [
+        f"{name}: {lowered.get(name.lower())!r}, wanted {value!r}"
+        for name, value in expected.items()
+        if lowered.get(name.lower()) != value
+    ]
+
+
+def _is_api_gateway_not_found(body: bytes) -> bool:
+    try:
+        return bool(json.loads(body) == {"message": "Not Found"})
+    except ValueError:
+        return False
 
 
 # ---------------------------------------------------------------- the clock

@@ -4,10 +4,13 @@ declares, and local/openapi.py publishes exactly those limits, so the two cannot
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
+import jsonschema_rs
 import pytest
 
+from portal import types
 from portal.data.cursors import MAX_CURSOR_LENGTH, PageQuery
 from portal.edge.contract.licenses import LICENSE_ID
 from portal.edge.contract.orders import REFERENCE
@@ -88,9 +91,10 @@ def test_a_bad_page_query_is_400(params):
 def test_integers_from_json_are_numbers_not_booleans():
     # given an integer field from 1 to 5
     count = Field("count", int, ge=1, le=5)
-    # then numbers and digit strings within bounds are read, anything else is 400
-    assert count.read(3) == 3 and count.read("3") == 3
-    for bad in (True, 0, 6, 2.0, None, "three"):
+    # then numbers and digit strings within bounds are read (2.0 is the JSON number 2, as JSON
+    # Schema's "integer" says), anything else is 400
+    assert count.read(3) == 3 and count.read("3") == 3 and count.read(2.0) == 2
+    for bad in (True, 0, 6, 2.5, 6.0, float("nan"), float("inf"), None, "three", "2.0"):
         with pytest.raises(BadRequest):
             count.read(bad)
 
@@ -181,3 +185,34 @@ def test_page_queries_are_documented_with_exactly_their_declared_fields():
             assert _limits(typed) == _expected(field), (path, name)
             assert parameters[name]["required"] is False
             assert schema.get("default") == field.default
+
+
+def _documented_patterns(node: object) -> set[str]:
+    if isinstance(node, dict):
+        found = {node["pattern"]} if isinstance(node.get("pattern"), str) else set()
+        return found.union(*(_documented_patterns(value) for value in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_documented_patterns(value) for value in node))
+    return set()
+
+
+def test_documented_patterns_mean_the_same_in_python_and_in_json_schema():
+    # given every pattern of the committed document (the parser runs them with Python's re, a
+    # client or schemathesis with JSON Schema's ECMA-262 dialect)
+    patterns = _documented_patterns(_spec())
+    assert len(patterns) >= 8
+    # then none uses a class whose meaning differs between them (\s, \d, \w, \b: Unicode in
+    # Python, narrower or other in ECMA-262), so fuzzing found no email both accept differently
+    for pattern in patterns:
+        assert not re.search(r"(?<!\\)\\[sSdDwWbB]", pattern), pattern
+
+
+def test_the_email_shape_accepts_the_same_characters_in_both_dialects():
+    # given the documented login email schema, checked as JSON Schema does
+    email = _spec()["components"]["schemas"]["LoginRequest"]["properties"]["email"]
+    validator = jsonschema_rs.validator_for(email)
+    # then every code point (surrogates aside) is accepted in an address by both or by neither
+    for code in (*range(0xD800), *range(0xE000, 0x110000, 7)):
+        address = f"a{chr(code)}b@example.com"
+        python = bool(types.EMAIL_SHAPE.fullmatch(address))
+        assert validator.is_valid(address) == python, hex(code)

@@ -87,6 +87,8 @@ class Field:
             value = int(raw)
         elif isinstance(raw, int) and not isinstance(raw, bool):
             value = raw
+        elif isinstance(raw, float) and raw.is_integer():  # JSON has one number type: 2.0 is 2
+            value = int(raw)
         else:
             return None
         if self.ge is not None and value < self.ge:

@@ -19,7 +19,12 @@ COMPUTER_ID_MAX = 128
 COMPUTER_NAME_MAX = 64
 ACTIVATION_KEY_MAX = 64  # as typed: five groups of four, with spaces or dashes or neither
 
-EMAIL_SHAPE = re.compile(r"^[^@\s\x00-\x1f]{1,64}@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]{2,}$")
+# No white space in an address, by either regex dialect's `\s` (Python's adds U+0085, JSON
+# Schema's ECMA-262 adds U+FEFF): spelled out, so docs/openapi.json and the parser agree.
+_NOT_IN_EMAIL = r"@\x00-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+EMAIL_SHAPE = re.compile(
+    rf"^[^{_NOT_IN_EMAIL}]{{1,64}}@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]{{2,}}$"
+)
 ORDER_REFERENCE_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,63}$")
 COMPUTER_ID_SHAPE = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 # Printable text: no control characters (C0, DEL, C1), no line or paragraph separators, no

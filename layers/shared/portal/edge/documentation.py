@@ -41,6 +41,13 @@ class Operation:
     parameters: tuple[Field, ...] = ()  # the path parameters, one per <placeholder>
     body_required: bool = True  # False: the route also answers a request without a body
 
+    @property
+    def signed_in(self) -> bool:
+        """Whether the route needs a session: its function reads the signed-in customer
+        (portal.edge.session.signed_in_customer), so the document says it from the code itself,
+        and the fuzzing's `ignored_auth` check proves it (a 2xx without the cookie fails)."""
+        return "signed_in_customer" in self.function.__code__.co_names
+
     def __post_init__(self) -> None:
         placeholders = _PLACEHOLDER.findall(self.path)
         if placeholders != [field.name for field in self.parameters]:
