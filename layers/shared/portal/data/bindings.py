@@ -62,21 +62,8 @@ def read_activation(
 def licenses_of(store: Store, customer_id: str) -> list[License]:
     """Every license of the customer, oldest purchase first (ids are time-ordered ULIDs)."""
     where = keys.licenses_of(customer_id)
-    found: list[License] = []
-    start: dict[str, str] | None = None
-    while True:
-        page = store.query(
-            partition=where.partition,
-            sort_prefix=where.sort_prefix,
-            limit=LICENSES_PAGE,
-            newest_first=False,
-            start_key=start,
-            consistent=True,
-        )
-        found += [license_from_item(item) for item in page.items]
-        if not page.last_key:
-            return found
-        start = {"pk": str(page.last_key["pk"]), "sk": str(page.last_key["sk"])}
+    items = store.each(where, page=LICENSES_PAGE, newest_first=False, consistent=True)
+    return [license_from_item(item) for item in items]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,27 +79,15 @@ def computer_entries(store: Store, customer_id: str, computer_id: str) -> Comput
     """One Query on gsi1: `gsi1pk = COMPUTER#<digest> AND begins_with(gsi1sk, "<cid>#")`."""
     where = keys.bindings_of_computer(customer_id, computer_id)
     entries = ComputerEntries()
-    start: dict[str, Any] | None = None
-    while True:
-        page = store.query(
-            partition=where.partition,
-            sort_prefix=where.sort_prefix,
-            index=where.index,
-            limit=100,
-            newest_first=False,
-            start_key=start,
-        )
-        for item in page.items:
-            kind = keys.computer_entry_kind(customer_id, str(item["gsi1sk"]))
-            if kind == keys.REVOKED_BINDING:
-                entries.revoked.append(str(item["licenseId"]))
-            elif kind == keys.RELEASED_BINDING:
-                entries.released.append(str(item["licenseId"]))
-            elif kind == keys.BOUND:
-                entries.bound.append(str(item["licenseId"]))
-        if not page.last_key:
-            return entries
-        start = page.last_key
+    for item in store.each(where, page=100, newest_first=False):
+        kind = keys.computer_entry_kind(customer_id, str(item["gsi1sk"]))
+        if kind == keys.REVOKED_BINDING:
+            entries.revoked.append(str(item["licenseId"]))
+        elif kind == keys.RELEASED_BINDING:
+            entries.released.append(str(item["licenseId"]))
+        elif kind == keys.BOUND:
+            entries.bound.append(str(item["licenseId"]))
+    return entries
 
 
 def revoked_license(store: Store, customer_id: str, license_id: str) -> Item | None:

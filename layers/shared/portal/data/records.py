@@ -95,20 +95,7 @@ _WHOLE_PAGE = 100
 
 
 def _every(store: Store, kind: RecordKind, customer_id: str) -> Iterator[Item]:
-    where = kind.where(customer_id)
-    start: dict[str, str] | None = None
-    while True:
-        page = store.query(
-            partition=where.partition,
-            sort_prefix=where.sort_prefix,
-            index=where.index,
-            limit=_WHOLE_PAGE,
-            start_key=start,
-        )
-        yield from page.items
-        if not page.last_key:
-            return
-        start = {name: str(value) for name, value in page.last_key.items()}
+    return store.each(kind.where(customer_id), page=_WHOLE_PAGE)
 
 
 def all_licenses(store: Store, customer_id: str) -> list[License]:

@@ -44,21 +44,8 @@ def supports_ending_on(store: Store, day: date) -> Iterator[Due]:
     """Every support ending on `day`: Query gsi1 `SUPEXP#<day>`, page after page. Refunded
     supports have left the index (their REVOKED# copy is not on it)."""
     where = keys.supports_ending_on(day.isoformat())
-    start: dict[str, str] | None = None
-    while True:
-        page = store.query(
-            partition=where.partition,
-            sort_prefix=where.sort_prefix,
-            index=where.index,
-            limit=PAGE,
-            newest_first=False,
-            start_key=start,
-        )
-        for item in page.items:
-            yield Due(keys.customer_of_support_entry(str(item["gsi1sk"])), support_from_item(item))
-        if not page.last_key:
-            return
-        start = {name: str(value) for name, value in page.last_key.items()}
+    for item in store.each(where, page=PAGE, newest_first=False):
+        yield Due(keys.customer_of_support_entry(str(item["gsi1sk"])), support_from_item(item))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import secrets
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -15,7 +15,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from portal.aws import clients as aws_clients
-from portal.data.keys import Key
+from portal.data.keys import Key, KeyCondition
 
 Item = dict[str, Any]
 
@@ -210,6 +210,31 @@ class Store:
             items=[from_attributes(raw) for raw in answer.get("Items", [])],
             last_key=from_attributes(last) if last else None,
         )
+
+    def each(
+        self,
+        where: KeyCondition,
+        *,
+        page: int,
+        newest_first: bool = True,
+        consistent: bool = False,
+    ) -> Iterator[Item]:
+        """Every item `where` selects, one Query of `page` items after another until the last."""
+        start: Mapping[str, str] | None = None
+        while True:
+            result = self.query(
+                partition=where.partition,
+                sort_prefix=where.sort_prefix,
+                index=where.index,
+                limit=page,
+                newest_first=newest_first,
+                start_key=start,
+                consistent=consistent,
+            )
+            yield from result.items
+            if not result.last_key:
+                return
+            start = {name: str(value) for name, value in result.last_key.items()}
 
     # ---------------------------------------------------------------- writes
     def put(self, item: Mapping[str, Any], *, condition: str | None = None) -> None:

@@ -333,19 +333,7 @@ def forget_sign_ins(store: Store, customer_id: str, *, session_token: str | None
     if session_token:
         own = keys.session_key(session_token)
         found[(own["pk"], own["sk"])] = own
-    start = None
-    while True:
-        page = store.query(
-            partition=condition.partition,
-            sort_prefix=condition.sort_prefix,
-            index=condition.index,
-            limit=100,
-            start_key=start,
-        )
-        for item in page.items:
-            found[(str(item["pk"]), str(item["sk"]))] = {"pk": item["pk"], "sk": item["sk"]}
-        start = page.last_key
-        if not start:
-            break
+    for item in store.each(condition, page=100):
+        found[(str(item["pk"]), str(item["sk"]))] = {"pk": item["pk"], "sk": item["sk"]}
     store.delete_many(list(found.values()))
     return len(found)
