@@ -13,6 +13,7 @@ LOCK_FILE ?= requirements-dev.lock
 STAGE ?= dev
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k sign_in"`.
 PYTEST_ARGS ?=
+FUZZ_TESTS := tests/integration/test_fuzz_openapi.py
 # Parallel pytest workers (pytest-xdist); 0 runs in one process.
 PYTEST_WORKERS ?= 2
 ifeq ($(PYTEST_WORKERS),0)
@@ -144,7 +145,9 @@ remind: install ## Run the support reminder job against the running portal for a
 test: export PYTHONPATH := layers/shared:.
 test: export POWERTOOLS_METRICS_DISABLED := true
 test: install browser-deps lint ## Lint, then every test (unit, integration, template, browser), then the OpenAPI check
-	pytest -q $(XDIST) tests $(PYTEST_ARGS)
+	pytest -q $(XDIST) tests --ignore=$(FUZZ_TESTS) $(PYTEST_ARGS)
+	@# schemathesis makes one test item per operation only outside pytest-xdist: run it on its own
+	pytest -q $(FUZZ_TESTS) $(PYTEST_ARGS)
 	python -m local.openapi --check
 
 # The schemathesis run of tests/integration/test_fuzz_openapi.py, larger than in `make test`.
@@ -153,7 +156,7 @@ fuzz: export PYTHONPATH := layers/shared:.
 fuzz: export POWERTOOLS_METRICS_DISABLED := true
 fuzz: export PORTAL_FUZZ_EXAMPLES := $(FUZZ_EXAMPLES)
 fuzz: install ## Fuzz every API operation with every schemathesis check, FUZZ_EXAMPLES (500) per operation; figures in test-results/
-	pytest -q tests/integration/test_fuzz_openapi.py $(PYTEST_ARGS)
+	pytest -q $(FUZZ_TESTS) $(PYTEST_ARGS)
 	@cat test-results/fuzz-openapi.json
 
 lint: install ## ruff (lint + format check) and mypy

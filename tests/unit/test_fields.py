@@ -216,3 +216,14 @@ def test_the_email_shape_accepts_the_same_characters_in_both_dialects():
         address = f"a{chr(code)}b@example.com"
         python = bool(types.EMAIL_SHAPE.fullmatch(address))
         assert validator.is_valid(address) == python, hex(code)
+
+
+def test_an_optional_field_sent_as_null_is_refused_like_any_other_wrong_value():
+    # given an optional field (logout's forgetBrowser); when it is sent as an explicit null
+    from portal.edge.contract.sign_in import LogoutRequest
+    from portal.errors import BadRequest
+
+    # then it is a 400 (the schema says boolean, not nullable), while leaving it out is fine
+    with pytest.raises(BadRequest):
+        read(LogoutRequest, {"forgetBrowser": None})
+    assert read(LogoutRequest, {}).forget_browser is False

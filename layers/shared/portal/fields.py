@@ -132,4 +132,9 @@ def read(shape: type[T], data: object) -> T:
     unknown = set(data) - {spec.name for _, spec in specs}
     if unknown:
         raise BadRequest(f"Invalid value for '{sorted(map(str, unknown))[0]}'.")
+    for _, spec in specs:
+        if spec.name in data and data[spec.name] is None and spec.default is not None:
+            # an explicit null where absence means a value (documented as not nullable:
+            # local/openapi.py): refused like any other wrong value
+            raise spec.rejection()
     return shape(**{attribute: spec.read(data.get(spec.name)) for attribute, spec in specs})
