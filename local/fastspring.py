@@ -297,11 +297,24 @@ def post(url: str, delivery: SignedBatch) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+def running_portal() -> str:
+    """Where to deliver: PORTAL_URL, else the running stack's portal (.local/stack.json, as
+    `make remind` and `make activate` find it), else the default port."""
+    if os.environ.get("PORTAL_URL"):
+        return os.environ["PORTAL_URL"]
+    from local.stack import read_stack_file
+
+    try:
+        return str(read_stack_file()["portal"])
+    except (OSError, KeyError, ValueError):
+        return "http://127.0.0.1:3000"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local.fastspring", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--url", default=os.environ.get("PORTAL_URL", "http://127.0.0.1:3000"))
+    parser.add_argument("--url", default=None, help="the portal (default: the running stack's)")
     sub = parser.add_subparsers(dest="command", required=True)
     order = sub.add_parser("order", help="send a signed order.completed")
     order.add_argument("--email", required=True)
@@ -316,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     refund.add_argument("--reference", required=True)
     refund.add_argument("--sku", action="append", help="refund only these lines")
     args = parser.parse_args(argv)
+    args.url = args.url or running_portal()
     if args.command == "order":
         event = order_completed(
             email=args.email,

@@ -163,6 +163,17 @@ def atomic_writes(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
                 return _real(*args, **kwargs)
 
         monkeypatch.setattr(DynamoDBBackend, name, atomic)
+    # and the whole of each request: moto's UpdateItem deep-copies the item it read outside the
+    # backend's methods, which a write from another thread can change under it
+    from moto.dynamodb.responses import DynamoHandler
+
+    real_call = DynamoHandler.call_action
+
+    def atomic_call(self: Any) -> Any:
+        with lock:
+            return real_call(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", atomic_call)
 
 
 @pytest.fixture

@@ -34,3 +34,24 @@ def test_the_clock_fixture_is_what_the_handlers_read(make_customer, clock):
     # when the clock moves past the 30-minute idle timeout, then the session has ended
     clock.advance(minutes=31)
     assert call("me", token)["statusCode"] == 401
+
+
+def test_make_order_delivers_to_the_running_stack_it_finds(monkeypatch, tmp_path):
+    # given no PORTAL_URL, and a running stack's file naming its portal
+    import local.stack
+    from local import fastspring
+
+    monkeypatch.delenv("PORTAL_URL", raising=False)
+    monkeypatch.setattr(local.stack, "read_stack_file", lambda: {"portal": "http://127.0.0.1:3900"})
+    # then `make order` / `make refund` deliver there, as `make remind` and `make activate` do
+    assert fastspring.running_portal() == "http://127.0.0.1:3900"
+    # and PORTAL_URL wins; with no stack at all, the default port
+    monkeypatch.setenv("PORTAL_URL", "http://127.0.0.1:4000")
+    assert fastspring.running_portal() == "http://127.0.0.1:4000"
+    monkeypatch.delenv("PORTAL_URL")
+
+    def no_stack() -> dict[str, str]:
+        raise OSError("no .local/stack.json")
+
+    monkeypatch.setattr(local.stack, "read_stack_file", no_stack)
+    assert fastspring.running_portal() == "http://127.0.0.1:3000"
