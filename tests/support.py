@@ -59,6 +59,7 @@ import importlib.util
 import json
 import logging
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -661,6 +662,28 @@ def _is_api_gateway_not_found(body: bytes) -> bool:
         return bool(json.loads(body) == {"message": "Not Found"})
     except ValueError:
         return False
+
+
+# ---------------------------------------------------------------- a running stack's mail
+def local_mail(base_url: str, to: str = "") -> list[dict[str, Any]]:
+    """The running stack's local mailbox (GET /_mailbox/messages), newest first; only the mail
+    to `to` when given."""
+    answer = requests.get(base_url.rstrip("/") + "/_mailbox/messages", timeout=10)
+    assert answer.status_code == 200, answer.status_code
+    return [m for m in answer.json() if not to or to in m["to"]]
+
+
+def eventually(found: Callable[[], Any], seconds: float = 10.0) -> Any:
+    """What `found` answers once it answers something truthy (the local mailer delivers a
+    moment after the request that caused the mail); fails the test after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = found()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not there after {seconds} s")
+        time.sleep(0.1)
 
 
 # ---------------------------------------------------------------- the clock

@@ -9,15 +9,13 @@ browser tests count stay as seeded."""
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.request
 from typing import Any
 
 import pytest
 
 from tests.browser.ui import HOME_API, open_sign_in, page_size, sign_in, wait_for_table
 from tests.factories import LicenseSpec, stack_factory
+from tests.support import eventually, local_mail
 
 pytestmark = pytest.mark.browser
 
@@ -27,18 +25,13 @@ HOSTILE = "<script>alert('n')</script><img src=x onerror=alert(2)>"
 def mailed(portal: Any, address: str, count: int = 1) -> list[dict[str, Any]]:
     """The activation notices to `address` once there are `count` of them (newest first; the
     sign-in codes the customer was also sent are left out)."""
-    deadline = time.monotonic() + 10
-    while True:
-        with urllib.request.urlopen(portal.base_url + "/_mailbox/messages", timeout=10) as answer:
-            found = [
-                m
-                for m in json.load(answer)
-                if address in m["to"] and "/home.html?history=" in m["text"]
-            ]
-        if len(found) >= count:
-            return found
-        assert time.monotonic() < deadline, f"{count} mail(s) to {address} never arrived"
-        time.sleep(0.2)
+
+    def notices() -> list[dict[str, Any]]:
+        mail = local_mail(portal.base_url, address)
+        found = [m for m in mail if "/home.html?history=" in m["text"]]
+        return found if len(found) >= count else []
+
+    return list(eventually(notices, 10))
 
 
 def test_the_notice_link_opens_a_later_pages_license_history_after_sign_in_and_releases_it(

@@ -6,9 +6,7 @@ on any CSP violation or console error)."""
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +14,7 @@ import pytest
 
 from portal.data import outbox
 from portal.data.store import Store
+from tests.support import local_mail
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +24,7 @@ TO = "hostile.name@example.org"
 
 
 def mailed(portal: Any, address: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(portal.base_url + "/_mailbox/messages", timeout=10) as answer:
-        return [m for m in json.load(answer) if address in m["to"]]
+    return local_mail(portal.base_url, address)
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 from local import demo_data, product
 from local.stack import LocalStack, read_stack_file
 from product_sdk.verify_license import load_keys, verify
-from tests.support import HttpClient
+from tests.support import HttpClient, eventually, local_mail
 
 pytestmark = pytest.mark.integration
 
@@ -50,21 +50,12 @@ def request(url: str, method: str = "GET", body: Any = None, headers: Any = None
 
 
 def mailbox_messages(described: dict[str, Any], to: str) -> list[dict[str, Any]]:
-    status, _, body = request(f"{described['mailbox']}messages")
-    assert status == 200
     # the activation notices only (the customer is also mailed sign-in codes)
-    return [m for m in json.loads(body) if to in m["to"] and "/home.html?history=" in m["text"]]
+    return [m for m in local_mail(described["portal"], to) if "/home.html?history=" in m["text"]]
 
 
 def wait_for(found: Callable[[], Any]) -> Any:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while True:
-        value = found()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not there after {DEADLINE_SECONDS} s")
-        time.sleep(0.2)
+    return eventually(found, DEADLINE_SECONDS)
 
 
 def make_activate(directory: Path, computer: str) -> tuple[int, str]:

@@ -23,7 +23,7 @@ from portal.clock import from_utc_text
 from portal.data import keys, outbox
 from portal.data.store import Store
 from portal.edge.headers import SECURITY_HEADERS
-from tests.support import ROOT
+from tests.support import ROOT, eventually, local_mail
 
 pytestmark = pytest.mark.integration
 
@@ -84,18 +84,11 @@ def queue(stack: LocalStack, to: str, **data: Any) -> outbox.OutboxMessage:
 
 
 def wait_for(found: Callable[[], Any]) -> Any:
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while True:
-        value = found()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not there after {DEADLINE_SECONDS} s")
-        time.sleep(0.1)
+    return eventually(found, DEADLINE_SECONDS)
 
 
 def messages_to(stack: LocalStack, address: str) -> list[dict[str, Any]]:
-    return [m for m in get(stack, "/_mailbox/messages").json() if address in m["to"]]
+    return local_mail(stack.base_url, address)
 
 
 def test_an_outbox_item_reaches_the_mailbox_with_both_parts(stack: LocalStack) -> None:
