@@ -162,7 +162,7 @@ fuzz: install ## Fuzz every API operation with every schemathesis check, FUZZ_EX
 lint: install ## ruff (lint + format check) and mypy
 	ruff check .
 	ruff format --check .
-	mypy layers/shared/portal local bench product_sdk $(wildcard functions/*/app.py)
+	mypy layers/shared/portal local admin bench product_sdk $(wildcard functions/*/app.py)
 
 openapi: export PYTHONPATH := layers/shared:.
 openapi: install ## Regenerate docs/openapi.json from the handlers

@@ -298,3 +298,28 @@ def mail_record_key(customer_id: str, record_id: str) -> Key:
 
 def mails_of(customer_id: str) -> KeyCondition:
     return KeyCondition(("pk", customer_pk(customer_id)), ("sk", MAIL_PREFIX))
+
+
+# ---------------------------------------------------------------- audit (portal-admin)
+AUDIT_PREFIX = "AUDIT#"
+VENDOR_AUDIT_PK = "AUDIT#VENDOR"  # changes that concern no one customer (a rotated secret)
+
+
+def audit_key(customer_id: str | None, audit_id: str) -> Key:
+    """One change made by the support team: in the customer's partition (their lookup shows it)
+    or, for a vendor-wide change, in `AUDIT#VENDOR`. `audit_id` is a ULID (sorts by time)."""
+    pk = customer_pk(customer_id) if customer_id else VENDOR_AUDIT_PK
+    return {"pk": pk, "sk": f"{AUDIT_PREFIX}{audit_id}"}
+
+
+def audit_gsi(audit_id: str, month: str) -> Key:
+    """Every audit item also on gsi1 by month (`AUDIT#2026-12`), newest first by its ULID."""
+    return {"gsi1pk": f"{AUDIT_PREFIX}{month}", "gsi1sk": audit_id}
+
+
+def audits_of(customer_id: str) -> KeyCondition:
+    return KeyCondition(("pk", customer_pk(customer_id)), ("sk", AUDIT_PREFIX))
+
+
+def audits_in(month: str) -> KeyCondition:
+    return KeyCondition(("gsi1pk", f"{AUDIT_PREFIX}{month}"), None, GSI1)

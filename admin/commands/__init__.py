@@ -1,0 +1,1 @@
+"""One module per area; each `register(subparsers)` adds its subcommands (admin.cli)."""

@@ -1,0 +1,6 @@
+"""What the vendor's support team does from a terminal (`bin/portal-admin`, the `admin` package):
+the domain side of each command, writing through `portal.data` like every other change, each
+change with its audit entry (`portal.data.audit`) in the same transaction.
+
+- `customers`: find a customer by email or order number.
+"""
