@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from admin import commands
-from admin.target import STAGES, TargetUnavailable, connect
+from admin.target import STAGES, Target, TargetUnavailable, connect
 from local.stack import LOCAL_DIR
 
 
@@ -35,8 +35,11 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, target: Target | None = None) -> int:
+    """Run one command; `target` (tests): an already connected one, instead of `--stage`."""
     args = parser().parse_args(argv)
+    if target is not None:
+        return int(args.run(target, args))
     try:
         with connect(args.stage, stack_dir=args.stack_dir) as target:
             return int(args.run(target, args))

@@ -190,3 +190,13 @@ def ses(aws: None, settings: Any) -> Any:
     client = boto3.client("sesv2")
     client.create_email_identity(EmailIdentity=settings.mail_from)
     return client
+
+
+@pytest.fixture
+def admin_target(aws: None, settings: Any) -> Any:
+    """portal-admin's Target over in-process moto (`admin.cli.main(argv, target=admin_target)`)."""
+    import boto3
+
+    from admin.target import Target
+
+    return Target(stage="local", actor="test:operator", environment={}, session=boto3.Session())
