@@ -288,7 +288,19 @@ def order_to_item(customer_id: str, order: Order) -> Item:
         # the order's own buyer details (a later purchase never changes the profile's)
         "billing": billing_to_item(order.billing),
         "contact": contact_to_item(order.contact),
+        **(keys.held_upgrade_gsi(placed, customer_id, order.reference) if awaits(order) else {}),
     }
+
+
+def awaits(order: Order) -> bool:
+    """Whether the order waits for support's decision (portal-admin upgrades): an upgrade line
+    held for review and not refunded. Such an order carries the sparse HELDUPGRADE gsi1 keys;
+    every write of the order (ingestion, a refund, the decision) puts it whole, so the keys come
+    and go with the state."""
+    return order.status != "refunded" and any(
+        line.upgrade is not None and line.upgrade.status == "held" and not line.refunded_quantity
+        for line in order.items
+    )
 
 
 def _order_line_item(line: OrderItem) -> Item:
@@ -311,6 +323,8 @@ def _order_line_item(line: OrderItem) -> Item:
             "licenseId": line.upgrade.license_id,
             "workstations": line.upgrade.workstations,
         }
+        if line.upgrade.note is not None:  # support's decision (portal-admin upgrades)
+            item["upgrade"]["note"] = line.upgrade.note
     return item
 
 
@@ -323,6 +337,7 @@ def _line_upgrade(value: Any) -> LineUpgrade | None:
         quote_id=value.get("quoteId"),
         license_id=value.get("licenseId"),
         workstations=int(value.get("workstations") or 0),
+        note=value.get("note"),
     )
 
 
