@@ -159,7 +159,7 @@ def test_a_refunded_held_upgrade_leaves_the_list_and_cannot_be_approved(
 
 # ---------------------------------------------------------------- approve
 def test_approve_applies_the_upgrade_as_the_purchase_would_have(
-    remote_work, store, clock, admin_target, capsys
+    remote_work, store, clock, admin_target, capsys, calls
 ):
     # given a held upgrade of 3 workstations
     customer = remote_work
@@ -167,11 +167,14 @@ def test_approve_applies_the_upgrade_as_the_purchase_would_have(
 
     # when support approves it
     capsys.readouterr()
+    calls.clear()
     code = admin(
         admin_target, "upgrades", "approve", ref(order), "--reason", "paid by bank transfer"
     )
 
-    # then the license has 8 workstations, the customer's list shows it, its history says so
+    # then: the order's owner, the order, the license with the quote; ONE transaction
+    assert calls.operations == ["GetItem", "GetItem", "BatchGetItem", "TransactWriteItems"]
+    # and the license has 8 workstations, the customer's list shows it, its history says so
     assert code == 0, capsys.readouterr().out
     assert "5 -> 8 workstations" in capsys.readouterr().out
     assert license_now(store, customer)["users"] == 8
