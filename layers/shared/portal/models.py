@@ -199,6 +199,19 @@ class Order:
     billing: BillingDetails | None = None
     contact: Contact | None = None
 
+    def awaiting_review(self) -> list[int]:
+        """The indexes of its upgrade lines waiting for support's decision (portal-admin
+        upgrades): held for review, and neither the line nor the order refunded."""
+        if self.status == "refunded":
+            return []
+        return [
+            index
+            for index, line in enumerate(self.items)
+            if line.upgrade is not None
+            and line.upgrade.status == "held"
+            and not line.refunded_quantity
+        ]
+
 
 def coverage_by_serial(supports: Iterable[Support]) -> dict[str, SupportCoverage]:
     """For each serial number, the coverage its longest-running support gives a license: its end

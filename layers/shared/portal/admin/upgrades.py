@@ -88,10 +88,9 @@ def held(store: Store) -> list[HeldUpgrade]:
     rows: list[HeldUpgrade] = []
     for found in orders:
         order, customer_id = found.order, found.customer_id
-        for index, line in enumerate(order.items):
-            upgrade = line.upgrade
-            if upgrade is None or upgrade.status != HELD or line.refunded_quantity:
-                continue
+        for index in order.awaiting_review():
+            line = order.items[index]
+            upgrade = _upgrade(line)
             profile = profiles.get(customer_id)
             lic = licenses.get((customer_id, upgrade.license_id or ""))
             rows.append(

@@ -284,23 +284,18 @@ def order_to_item(customer_id: str, order: Order) -> Item:
         "invoiceUrl": order.invoice_url,
         "status": order.status,
         "items": [_order_line_item(line) for line in order.items],
-        "revision": order.revision or None,  # absent until a refund changes the order
+        "revision": order.revision or None,  # absent until a refund or a decision changes it
         # the order's own buyer details (a later purchase never changes the profile's)
         "billing": billing_to_item(order.billing),
         "contact": contact_to_item(order.contact),
-        **(keys.held_upgrade_gsi(placed, customer_id, order.reference) if awaits(order) else {}),
+        # sparse: only while an upgrade line waits for support (every write puts the order whole,
+        # so the keys come and go with the lines: held, then decided or refunded)
+        **(
+            keys.held_upgrade_gsi(placed, customer_id, order.reference)
+            if order.awaiting_review()
+            else {}
+        ),
     }
-
-
-def awaits(order: Order) -> bool:
-    """Whether the order waits for support's decision (portal-admin upgrades): an upgrade line
-    held for review and not refunded. Such an order carries the sparse HELDUPGRADE gsi1 keys;
-    every write of the order (ingestion, a refund, the decision) puts it whole, so the keys come
-    and go with the state."""
-    return order.status != "refunded" and any(
-        line.upgrade is not None and line.upgrade.status == "held" and not line.refunded_quantity
-        for line in order.items
-    )
 
 
 def _order_line_item(line: OrderItem) -> Item:
