@@ -6,6 +6,8 @@ blocked; the portal table is created from template.yaml by the same code the loc
     seeded         the demo data (local/demo_data.py) written: the module, for its constants
     make_customer  tests.factories.make_customer with store and settings given:
                    `customer = make_customer(licenses=[("TSplus", "Enterprise", 10)])`
+    remote_work    a customer with a 5-workstation Remote Work license and its support for a
+                   year (upgrades: tests.support.quote_for, paid_order)
     clock          every handler's "now" fixed at tests.support.FIXED_NOW; clock.advance(...)
     calls          the DynamoDB operations issued (tests.support.CallLog)
     ses            moto's SES with the mail sender verified (tests.support.sent_messages)
@@ -23,7 +25,7 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.support import ROOT, TEST_ENV, CallLog, fix_clock, recording
+from tests.support import REMOTE_WORK, ROOT, RW_SUPPORT, TEST_ENV, CallLog, fix_clock, recording
 
 # As in Lambda, Powertools' settings are in the environment before any handler module is
 # imported (its Logger and Metrics read them when they are created).
@@ -126,6 +128,13 @@ def seeded(store: Any, settings: Any) -> Any:
 def make_customer(store: Any, settings: Any) -> factories.CustomerFactory:
     """`make_customer(email=..., licenses=[...], supports=[...], orders=[...])` -> MadeCustomer."""
     return factories.factory(store, settings)
+
+
+@pytest.fixture
+def remote_work(make_customer: factories.CustomerFactory, clock: Any) -> factories.MadeCustomer:
+    """A customer with a 5-workstation Remote Work license and its support for a year from now
+    (2026-11-27 -> 2027-11-27), bought in USD: the upgradable license of the upgrade tests."""
+    return make_customer(licenses=[REMOTE_WORK], supports=[RW_SUPPORT], currency="USD")
 
 
 @pytest.fixture

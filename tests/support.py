@@ -32,7 +32,11 @@ What is here, by section:
 - FastSpring webhooks: WEBHOOK_SECRET, deliver(*events) (signed with local.fastspring's one
   builder, through the handler), deliver_raw(body, signature) for forged or tampered deliveries,
   buyer(order) -> the sign-in body of an order.completed event's buyer, paid_order(email, quote)
-  -> the order.completed of a paid upgrade quote (UPGRADE_PRODUCT; each argument tampers).
+  -> the order.completed of a paid upgrade quote (UPGRADE_PRODUCT; each argument tampers);
+  REMOTE_WORK / RW_SUPPORT (the `remote_work` fixture's purchase), quote_for(customer, store,
+  clock) -> a real quote, deliver_ok(*events) (acknowledged), license_now(store, customer) -> the
+  license item, stored_upgrade(store, customer, order) -> the order's first line's `upgrade`, and
+  detail_upgrade(customer, order) -> as the order detail shows it.
 - FastSpring's events API in memory (reconciliation): FakeFastSpring(events).
 - Test-only inspection of the table: table_items(store) (every item), count_items(store, prefix)
   (Scans, which the portal itself never issues).
@@ -76,6 +80,7 @@ import requests
 from local import demo_data
 from local import fastspring as fs
 from local.aws import LOCAL_SECRETS_PREFIX, dev_secret_values
+from tests.factories import LicenseSpec, SupportSpec
 
 if TYPE_CHECKING:
     import pytest
@@ -791,6 +796,59 @@ def paid_order(
     data["tax"] = (data["subtotal"] * Decimal("0.20")).quantize(Decimal("0.01"))
     data["total"] = data["subtotal"] + data["tax"]
     return order
+
+
+# Paid upgrades of Remote Work (the `remote_work` fixture: a customer with REMOTE_WORK and its
+# RW_SUPPORT, bought in USD): a real quote, its paid order delivered, what became of it.
+REMOTE_WORK = LicenseSpec(software="Remote Work", edition=None, users=5, upgradable=True)
+RW_SUPPORT = SupportSpec(software="Remote Work", edition=None, users=5, years=1)
+
+
+def quote_for(
+    customer: Any, store: Any, clock: Any, added: int = 3, license_id: str | None = None
+) -> Quote:
+    """A real quote (portal.licensing.upgrades.quote: the server's price) for `added` more
+    workstations on the customer's first license (or `license_id`)."""
+    from portal.licensing import upgrades
+    from portal.orders.catalog import default_catalog
+
+    return upgrades.quote(
+        customer.customer_id,
+        license_id or customer.license_ids[0],
+        added,
+        store=store,
+        catalog=default_catalog(),
+        clock=clock,
+    )
+
+
+def deliver_ok(*events: dict[str, Any]) -> None:
+    """deliver(), which must be acknowledged (200)."""
+    response = deliver(*events)
+    assert response["statusCode"] == 200, response
+
+
+def license_now(store: Any, customer: Any, license_id: str | None = None) -> Any:
+    """The license item as stored (consistent read; None if it is gone)."""
+    from portal.data import keys
+
+    key = keys.license_key(customer.customer_id, license_id or customer.license_ids[0])
+    return store.get(key, consistent=True)
+
+
+def stored_upgrade(store: Any, customer: Any, order: Mapping[str, Any]) -> Any:
+    """The upgrade recorded on the stored order's first line (an event from paid_order)."""
+    from portal.data import keys
+
+    item = store.get(keys.order_key(customer.customer_id, order["data"]["reference"]))
+    return item["items"][0]["upgrade"]
+
+
+def detail_upgrade(customer: Any, order: Mapping[str, Any]) -> Any:
+    """The order detail's (GET /api/orders/<reference>) first line's `upgrade`, as the customer
+    sees it ("absent" when the line has none)."""
+    body = body_of(order_detail(sign_in(customer), order["data"]["reference"]))
+    return body["items"][0].get("upgrade", "absent")
 
 
 class FakeFastSpring:

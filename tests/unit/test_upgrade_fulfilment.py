@@ -24,73 +24,37 @@ from portal import base64url
 from portal.data import bindings, keys
 from portal.data.quotes import quote_of
 from portal.fastspring import upgrades as fulfilment
-from portal.licensing import activation, upgrades
+from portal.licensing import activation
 from portal.licensing.upgrades import LICENSE_TAG, QUOTE_TAG
 from portal.models import Quote
-from portal.orders.catalog import default_catalog
 from tests.factories import LicenseSpec, OrderSpec, SupportSpec
 from tests.support import (
+    REMOTE_WORK,
+    RW_SUPPORT,
     WEBHOOK_SECRET,
     activate,
     body_of,
     buyer,
     count_items,
     deliver,
+    deliver_ok,
     deliver_raw,
+    detail_upgrade,
     download,
     handler,
+    license_now,
     listed,
     manage_license,
     order_detail,
     paid_order,
+    quote_for,
     refresh,
     sign_in,
+    stored_upgrade,
 )
 
-REMOTE_WORK = LicenseSpec(software="Remote Work", edition=None, users=5, upgradable=True)
-RW_SUPPORT = SupportSpec(software="Remote Work", edition=None, users=5, years=1)
 # 3 workstations, support for 365 more days (a year from the clock's now): 3 x (24.00 + 10.00)
 PRICE = Decimal("102.00")
-
-
-@pytest.fixture
-def remote_work(make_customer, clock):
-    """A customer with a 5-workstation Remote Work license and its support for a year from now
-    (2026-11-27 -> 2027-11-27), bought in USD."""
-    return make_customer(licenses=[REMOTE_WORK], supports=[RW_SUPPORT], currency="USD")
-
-
-def quote_for(customer, store, clock, added: int = 3, license_id: str | None = None) -> Quote:
-    return upgrades.quote(
-        customer.customer_id,
-        license_id or customer.license_ids[0],
-        added,
-        store=store,
-        catalog=default_catalog(),
-        clock=clock,
-    )
-
-
-def deliver_ok(*events: dict[str, Any]) -> None:
-    response = deliver(*events)
-    assert response["statusCode"] == 200, response
-
-
-def license_now(store, customer, license_id: str | None = None) -> dict[str, Any]:
-    """The license item as stored (consistent read; None if it is gone)."""
-    key = keys.license_key(customer.customer_id, license_id or customer.license_ids[0])
-    return store.get(key, consistent=True)
-
-
-def stored_upgrade(store, customer, order: dict[str, Any]) -> dict[str, Any]:
-    """The upgrade recorded on the stored order's first line."""
-    item = store.get(keys.order_key(customer.customer_id, order["data"]["reference"]))
-    return item["items"][0]["upgrade"]
-
-
-def detail_upgrade(customer, order: dict[str, Any]) -> Any:
-    body = body_of(order_detail(sign_in(customer), order["data"]["reference"]))
-    return body["items"][0].get("upgrade", "absent")
 
 
 @pytest.fixture

@@ -152,15 +152,20 @@ class Page(Generic[T]):
 @dataclass(frozen=True, slots=True)
 class LineUpgrade:
     """What an upgrade order line did (portal.fastspring.upgrades): `applied` (the quote's
-    workstations added to its license), `held` for review with a `reason` (nothing applied), or
-    `reverted` (applied, then refunded: the workstations taken back)."""
+    workstations added to its license), `held` for review with a `reason` (nothing applied),
+    `reverted` (applied, then refunded: the workstations taken back), or `rejected` (held, then
+    refused by support: nothing applied, the payment to be refunded in FastSpring). Support
+    approving a held line makes it `applied` (portal.admin.upgrades)."""
 
-    status: str  # applied | held | reverted
-    reason: str | None  # held: amount_mismatch | quote_expired | quote_used | quote_unknown |
-    # license_changed; reverted: license_changed when there was nothing left to take back
+    status: str  # applied | held | reverted | rejected
+    reason: str | None  # held, rejected: amount_mismatch | quote_expired | quote_used |
+    # quote_unknown | license_changed; reverted: license_changed when there was nothing left
+    # to take back
     quote_id: str | None  # the quote the order's tags name (None: the tags name none)
     license_id: str | None  # the license it upgrades (the quote's, else the tags')
     workstations: int  # the quote's added workstations (0: no quote found); never the order's
+    note: str | None = None  # support's reason for approving or rejecting it (never shown to
+    # the customer: the audit entry has who and when)
 
 
 @dataclass(slots=True)
@@ -188,10 +193,24 @@ class Order:
     fastspring_id: str | None = None
     invoice_url: str | None = None
     status: str = "completed"  # completed | refunded | partially_refunded
-    revision: int = 0  # refunds applied to it; a refund's write holds only on the one it read
+    revision: int = 0  # refunds and support decisions applied to it; each write holds only on
+    # the revision it read
     # the buyer's details as this order gave them (the profile keeps the first purchase's)
     billing: BillingDetails | None = None
     contact: Contact | None = None
+
+    def awaiting_review(self) -> list[int]:
+        """The indexes of its upgrade lines waiting for support's decision (portal-admin
+        upgrades): held for review, and neither the line nor the order refunded."""
+        if self.status == "refunded":
+            return []
+        return [
+            index
+            for index, line in enumerate(self.items)
+            if line.upgrade is not None
+            and line.upgrade.status == "held"
+            and not line.refunded_quantity
+        ]
 
 
 def coverage_by_serial(supports: Iterable[Support]) -> dict[str, SupportCoverage]:

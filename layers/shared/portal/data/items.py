@@ -284,10 +284,17 @@ def order_to_item(customer_id: str, order: Order) -> Item:
         "invoiceUrl": order.invoice_url,
         "status": order.status,
         "items": [_order_line_item(line) for line in order.items],
-        "revision": order.revision or None,  # absent until a refund changes the order
+        "revision": order.revision or None,  # absent until a refund or a decision changes it
         # the order's own buyer details (a later purchase never changes the profile's)
         "billing": billing_to_item(order.billing),
         "contact": contact_to_item(order.contact),
+        # sparse: only while an upgrade line waits for support (every write puts the order whole,
+        # so the keys come and go with the lines: held, then decided or refunded)
+        **(
+            keys.held_upgrade_gsi(placed, customer_id, order.reference)
+            if order.awaiting_review()
+            else {}
+        ),
     }
 
 
@@ -311,6 +318,8 @@ def _order_line_item(line: OrderItem) -> Item:
             "licenseId": line.upgrade.license_id,
             "workstations": line.upgrade.workstations,
         }
+        if line.upgrade.note is not None:  # support's decision (portal-admin upgrades)
+            item["upgrade"]["note"] = line.upgrade.note
     return item
 
 
@@ -323,6 +332,7 @@ def _line_upgrade(value: Any) -> LineUpgrade | None:
         quote_id=value.get("quoteId"),
         license_id=value.get("licenseId"),
         workstations=int(value.get("workstations") or 0),
+        note=value.get("note"),
     )
 
 

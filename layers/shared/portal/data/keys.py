@@ -193,6 +193,29 @@ def supports_ending_on(expires_on: str) -> KeyCondition:
     return KeyCondition(("gsi1pk", support_expiry_gsi(expires_on)), None, GSI1)
 
 
+HELD_UPGRADES_GSI = "HELDUPGRADE"
+
+
+def held_upgrade_gsi(placed_at_iso: str, customer_id: str, reference: str) -> Key:
+    """The sparse gsi1 keys of an order with an upgrade line held for review (written by
+    ingestion, gone once support approved or rejected it, or FastSpring refunded the line):
+    every held upgrade in one partition, oldest order first."""
+    return {
+        "gsi1pk": HELD_UPGRADES_GSI,
+        "gsi1sk": f"{placed_at_iso}#{customer_id}#{reference}",
+    }
+
+
+def held_upgrades() -> KeyCondition:
+    """Every order with a held upgrade line, on gsi1 (the partition holds nothing else)."""
+    return KeyCondition(("gsi1pk", HELD_UPGRADES_GSI), None, GSI1)
+
+
+def customer_of_order(order_item_pk: str) -> str:
+    """The customer id of an order item's partition key (`CUST#<id>`)."""
+    return order_item_pk.removeprefix(customer_pk(""))
+
+
 def customer_of_support_entry(gsi1sk: str) -> str:
     """The customer id of a `supports_ending_on` entry."""
     return gsi1sk.partition("#")[0]

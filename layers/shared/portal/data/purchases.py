@@ -88,9 +88,10 @@ def read_customer(
 class LicenseUpgrade:
     """The upgrade an order pays: quote `quote_id` becomes used, `license` (as read) gets `added`
     more users - provided it still exists, has at most `max_users - added` and the history
-    length read - and its history the entry `upgraded` at `at`."""
+    length read - and its history the entry `upgraded` at `at`. `quote_id` None: no quote to
+    mark (support approving a held upgrade whose quote is not open)."""
 
-    quote_id: str
+    quote_id: str | None
     license: License
     added: int
     max_users: int  # the catalog's maximum for the product
@@ -251,13 +252,30 @@ def _upgrade_parts(
     reference: str,
     extended: SupportExtension | None,
 ) -> list[_Part]:
-    """The quote marked used (only while open: a quote is paid once, however many orders race
-    for it), the users added (only while the license exists - a refunded one does not - and the
-    result stays within the maximum), the history entry numbered from the length read. A
-    renewal of the same license in the same order is written by the same update."""
     raced = PurchaseOutcome.UPGRADE_RACED
+    parts = upgrade_requests(store, customer_id, upgrade, reference, extended)
+    kinds = ("QUOTE", "LIC", "HIST")  # an order's upgrade always pays its quote
+    return [
+        _Part(action, request, raced, kind)
+        for (action, request), kind in zip(parts, kinds, strict=True)
+    ]
+
+
+def upgrade_requests(
+    store: Store,
+    customer_id: str,
+    upgrade: LicenseUpgrade,
+    reference: str,
+    extended: SupportExtension | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """The transaction parts of an upgrade, for a paid order and for support approving a held
+    one (portal.data.held_upgrades): the quote marked used by order `reference` (when there is
+    one to mark: only while open, so a quote is paid once however many orders race for it), the
+    users added (only while the license exists - a refunded or revoked one does not - and the
+    result stays within the maximum, its history as long as read), the history entry
+    `upgraded` numbered from that length. `extended`: a renewal of the same license in the same
+    order, written by the same update."""
     lic = upgrade.license
-    used = use_request(store, customer_id, upgrade.quote_id, reference)
     update = "ADD #users :added SET historyLength = :next"
     values: dict[str, Any] = {
         ":added": upgrade.added,
@@ -284,11 +302,10 @@ def _upgrade_parts(
         history_item(customer_id, lic.license_id, entry, sequence=lic.history_length + 1),
         condition=ABSENT,
     )
-    return [
-        _Part("Update", used, raced, "QUOTE"),
-        _Part("Update", grown, raced, "LIC"),
-        _Part("Put", recorded, raced, "HIST"),
-    ]
+    used: list[tuple[str, dict[str, Any]]] = []
+    if upgrade.quote_id is not None:
+        used = [("Update", use_request(store, customer_id, upgrade.quote_id, reference))]
+    return [*used, ("Update", grown), ("Put", recorded)]
 
 
 def _profile_revision(tx: _Transaction, customer_id: str, previous: int) -> None:

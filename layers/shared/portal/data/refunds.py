@@ -225,19 +225,21 @@ def _final_actions(store: Store, refund: Refund) -> list[_Action]:
     return [
         _Action("Put", marker_request(store, refund.event), marker=True),
         _Action("Put", store.put_request(marker, condition=ABSENT), marker=True),
-        _Action("Put", _order_put(store, refund)),
+        _Action("Put", revised_order_request(store, refund.customer_id, refund.order)),
         *reversals,
     ]
 
 
-def _order_put(store: Store, refund: Refund) -> dict[str, Any]:
-    """The order after the refund, one revision on. Optimistic concurrency: the write holds only
-    on the revision read, so of two refunds of one order decided at once the second fails
-    (RACED), reads the order with the first one's quantities and decides again."""
-    read = refund.order.revision
-    order = order_to_item(refund.customer_id, replace(refund.order, revision=read + 1))
+def revised_order_request(store: Store, customer_id: str, order: Order) -> dict[str, Any]:
+    """The order as changed (`order.revision`: the one read), put one revision on. Optimistic
+    concurrency: the write holds only on the revision read, so of two changes of one order
+    decided at once (two refunds; a refund and support's decision on a held upgrade,
+    portal.data.held_upgrades) the second fails (RACED), reads the order as the first left it
+    and decides again."""
+    read = order.revision
+    item = order_to_item(customer_id, replace(order, revision=read + 1))
     if not read:
-        return store.put_request(order, condition=f"{PRESENT} AND attribute_not_exists(revision)")
-    request = store.put_request(order, condition=f"{PRESENT} AND revision = :read")
+        return store.put_request(item, condition=f"{PRESENT} AND attribute_not_exists(revision)")
+    request = store.put_request(item, condition=f"{PRESENT} AND revision = :read")
     request["ExpressionAttributeValues"] = to_attributes({":read": read})
     return request

@@ -2,8 +2,8 @@
 of a license line revoke k of its licenses, never-activated ones first; a support line is
 revoked once all its quantity is refunded), brings the licenses' support dates back in line with
 the supports that remain, takes back the workstations of a refunded upgrade line that was
-applied (portal.fastspring.upgrades.reversals; a held one changes no license), and marks the
-order refunded or partially refunded - exactly once, however many records it takes
+applied (portal.fastspring.upgrades.reversals; a held or rejected one changes no license), and
+marks the order refunded or partially refunded - exactly once, however many records it takes
 (portal.data.refunds.commit_refund)."""
 
 from __future__ import annotations

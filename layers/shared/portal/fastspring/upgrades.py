@@ -29,9 +29,13 @@ order is read and decided again: then held, e.g. as `quote_used`. Either way the
 upgrade is never lost; it is logged ("upgrade held") and counted (`UpgradeHeld`) once the order
 is committed. The same FastSpring order delivered again is a duplicate as a whole (`FSORDER#`).
 
+A held line waits for the support team (portal-admin `upgrades`, portal.admin.upgrades): approved,
+it becomes `applied` exactly as a paid order would have applied it; rejected, it becomes
+`rejected` and the payment is refunded in FastSpring.
+
 A refund (`reversals`, for portal.fastspring.refunds) that completes the refund of an applied
-upgrade line takes its workstations back and marks it `reverted`; a held line changes no
-license.
+upgrade line takes its workstations back and marks it `reverted`; a held or rejected line
+changes no license.
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ from portal.models import LineUpgrade, OrderItem
 from portal.observability import count, logger
 from portal.orders.catalog import Catalog, Upgrade
 
-APPLIED, HELD, REVERTED = "applied", "held", "reverted"
+APPLIED, HELD, REVERTED, REJECTED = "applied", "held", "reverted", "rejected"
 QUOTE_UNKNOWN = "quote_unknown"
 QUOTE_USED = "quote_used"
 LICENSE_CHANGED = "license_changed"

@@ -84,7 +84,7 @@ class OrderLineOut(Wire):
         return UpgradeLineOut(*shown, upgrade)
 
 
-UpgradeStatus = Literal["applied", "held", "reverted"]
+UpgradeStatus = Literal["applied", "held", "reverted", "rejected"]
 UpgradeReason = Literal[
     "amount_mismatch", "quote_expired", "quote_used", "quote_unknown", "license_changed"
 ]
@@ -92,8 +92,9 @@ UpgradeReason = Literal[
 
 @dataclass(frozen=True)
 class UpgradeOut(Wire):
-    """`reason`: why a held upgrade was held; null once applied, and once reverted unless there
-    was nothing left to take back (`license_changed`)."""
+    """`reason`: why a held upgrade was held (kept once support rejected it: `rejected`, the
+    payment refunded in FastSpring, nothing applied); null once applied, and once reverted
+    unless there was nothing left to take back (`license_changed`)."""
 
     status: UpgradeStatus
     reason: UpgradeReason | None
