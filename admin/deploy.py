@@ -18,7 +18,6 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import boto3
 
@@ -120,9 +119,9 @@ def show(config_env: str) -> list[str]:
     return [f"{key}: {value}" for key, value in sorted(stack_outputs(session, stack_name).items())]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, web_dir: Path = WEB_DIR) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m admin.deploy", description=__doc__.split("\n")[0]
+        prog="python -m admin.deploy", description=(__doc__ or "").split("\n")[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
     publish_parser = commands.add_parser(
@@ -134,9 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "stage", help="a samconfig.toml config env: dev, prod, dev-waf, prod-waf"
     )
     args = parser.parse_args(argv)
-    run: Any = publish if args.command == "publish" else show
     try:
-        lines = run(args.stage)
+        lines = publish(args.stage, web_dir) if args.command == "publish" else show(args.stage)
     except TargetUnavailable as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
