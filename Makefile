@@ -49,38 +49,7 @@ echo "Creating $(VENV) with $$("$$py" -V 2>&1) ($$(command -v "$$py" || echo "$$
 "$$py" -m venv $(VENV)
 endef
 
-# Uploads web/ to the stack's WebBucket and invalidates CloudFront (the aws CLI is not installed).
-define UPLOAD_WEB
-import mimetypes, sys, time, tomllib
-from pathlib import Path
-import boto3
-stage = sys.argv[1]
-with open("samconfig.toml", "rb") as config:
-    params = tomllib.load(config)[stage]["deploy"]["parameters"]
-session = boto3.Session(region_name=params.get("region"))
-cloudformation = session.client("cloudformation")
-stack = cloudformation.describe_stacks(StackName=params["stack_name"])["Stacks"][0]
-bucket = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}["WebBucketName"]
-s3 = session.client("s3")
-for path in sorted(p for p in Path("web").rglob("*") if p.is_file() and not p.name.startswith(".")):
-    key = path.relative_to("web").as_posix()
-    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if kind.startswith("text/") or kind.endswith(("json", "javascript")):
-        kind += "; charset=utf-8"
-    s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": kind})
-    print(f"uploaded s3://{bucket}/{key} ({kind})")
-distribution = cloudformation.describe_stack_resource(
-    StackName=params["stack_name"], LogicalResourceId="WebDistribution"
-)["StackResourceDetail"]["PhysicalResourceId"]
-session.client("cloudfront").create_invalidation(
-    DistributionId=distribution,
-    InvalidationBatch={"Paths": {"Quantity": 1, "Items": ["/*"]}, "CallerReference": str(time.time())},
-)
-print(f"invalidated CloudFront distribution {distribution}")
-endef
-export UPLOAD_WEB
-
-.PHONY: help install run order refund activate remind test fuzz lint build deploy bench openapi openapi-check lock clean distclean \
+.PHONY: help install run order refund activate remind test fuzz lint build deploy deploy-check waf-deploy bench openapi openapi-check lock clean distclean \
         browser-deps
 
 help: ## List the targets
@@ -191,15 +160,24 @@ build: install ## sam validate --lint, then sam build (no Docker; needs python3.
 	sam validate --lint
 	sam build --cached --parallel
 
-ifneq ($(filter deploy,$(MAKECMDGOALS)),)
+ifneq ($(filter deploy deploy-check waf-deploy,$(MAKECMDGOALS)),)
 ifeq ($(filter $(STAGE),dev prod),)
 $(error STAGE must be dev or prod, not '$(STAGE)')
 endif
 endif
 
-deploy: build ## Deploy to STAGE=dev|prod (samconfig.toml), then upload web/
+# admin/deploy.py reads the stack's outputs (samconfig.toml names the stack and its region).
+deploy: build ## Deploy to STAGE=dev|prod (samconfig.toml), upload web/, print the portal and webhook URLs
 	sam deploy --config-env $(STAGE) --no-fail-on-empty-changeset
-	python -c "$$UPLOAD_WEB" $(STAGE)
+	python -m admin.deploy publish $(STAGE)
+
+deploy-check: build ## Show what `make deploy STAGE=dev|prod` would change (a change set, not executed)
+	sam deploy --config-env $(STAGE) --no-execute-changeset --no-fail-on-empty-changeset
+
+waf-deploy: install ## Deploy waf.yaml (the web ACL) to us-east-1 for STAGE=dev|prod; prints its WebAclArn
+	cfn-lint waf.yaml
+	sam deploy --config-env $(STAGE)-waf --no-fail-on-empty-changeset
+	python -m admin.deploy show $(STAGE)-waf
 
 # ---------------------------------------------------------------- maintain
 lock: | $(VENV)/bin/python ## Re-resolve requirements-dev.in into requirements-dev.lock

@@ -1,4 +1,5 @@
-"""Fixtures for the template checks: the parsed template and one cached `sam build`."""
+"""Fixtures for the template checks: the parsed templates (template.yaml, waf.yaml) and one
+cached `sam build`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bench import package_size
 from tests.support import ROOT
 
 TEMPLATE = ROOT / "template.yaml"
+WAF_TEMPLATE = ROOT / "waf.yaml"  # the web ACL, deployed on its own in us-east-1
 # Kept between runs so `sam build --cached` reuses the layer's dependencies (a few seconds instead
 # of a full pip install); git ignores .aws-sam/.
 BUILD_DIR = ROOT / ".aws-sam" / "test" / "build"
@@ -26,6 +28,13 @@ def template() -> dict[str, Any]:
     from samcli.yamlhelper import yaml_parse
 
     return dict(yaml_parse(TEMPLATE.read_text()))
+
+
+@pytest.fixture(scope="session")
+def waf_template() -> dict[str, Any]:
+    from samcli.yamlhelper import yaml_parse
+
+    return dict(yaml_parse(WAF_TEMPLATE.read_text()))
 
 
 @pytest.fixture(scope="session")

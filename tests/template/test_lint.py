@@ -1,4 +1,5 @@
-"""The template passes cfn-lint and `sam validate --lint` (both offline)."""
+"""The templates pass cfn-lint (template.yaml and waf.yaml, the web ACL deployed on its own) and
+template.yaml `sam validate --lint` (all offline)."""
 
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cfn_lint_passes() -> None:
-    done = _run(_tool("cfn-lint"), "template.yaml")
+@pytest.mark.parametrize("template", ["template.yaml", "waf.yaml"])
+def test_cfn_lint_passes(template: str) -> None:
+    done = _run(_tool("cfn-lint"), template)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
