@@ -142,6 +142,17 @@ def test_a_webhook_rotation_is_refused_when_it_would_lose_a_secret(
     assert chosen not in audit_text(store) and forced not in audit_text(store)
 
 
+def test_a_missing_or_empty_secret_is_refused_not_replaced(admin_target, store, clock, capsys):
+    # given the webhook secret emptied, then deleted: refused, nothing written or audited
+    clients.secretsmanager().put_secret_value(SecretId=SECRET_NAME, SecretString="{}")
+    assert run(admin_target, "rotate", "webhook-secret") == 1
+    assert '"current"' in capsys.readouterr().err
+    clients.secretsmanager().delete_secret(SecretId=SECRET_NAME, ForceDeleteWithoutRecovery=True)
+    assert run(admin_target, "rotate", "webhook-secret") == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert actions(store) == []
+
+
 def test_finishing_a_rotation_written_by_hand_needs_force(admin_target, clock):
     # given a rotation written by hand, without its time
     clients.secretsmanager().put_secret_value(

@@ -72,7 +72,10 @@ def webhook_secret_name(settings: Settings) -> str:
 
 def read_webhook_secret(client: Any, name: str) -> WebhookSecret:
     """What the secret holds: the value alone, or a rotation under way."""
-    raw = str(client.get_secret_value(SecretId=name).get("SecretString") or "")
+    try:
+        raw = str(client.get_secret_value(SecretId=name).get("SecretString") or "")
+    except client.exceptions.ResourceNotFoundException as exc:
+        raise Refused(f"{name} does not exist: deploy the stack first") from exc
     try:
         parsed = json.loads(raw)
     except ValueError:
