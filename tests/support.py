@@ -21,7 +21,8 @@ What is here, by section:
   name), trust_token(response), pending_token(response),
   listed(kind, token) -> the first page's items, call(name, token) -> response,
   order_detail(token, reference) -> response, download(kind, token, id) -> response (a license
-  or support file), published_keys() -> response, at_path(name, path, token, **parameters).
+  or support file), content_of(response) -> its bytes, published_keys() -> response,
+  published() -> {kid: PEM} (as the verifier takes them), at_path(name, path, token, **parameters).
 - The product's calls: activate(key, computer_id, product, ...), refresh(key, computer_id); the
   portal's on one license: manage_license("release" | "activate" | "history", token, id, body).
 - Over HTTP (integration tests): HttpClient (keeps the __Host- cookies; login, verify, and
@@ -103,6 +104,9 @@ TEST_ENV = {
     "STAGE": "test",
     "PORTAL_ORIGIN": ORIGIN,
     "SECRETS_PREFIX": "customer-portal/local/",
+    # absent in moto unless a test writes it: LICENSE_SIGNING_KEY_IDS is the list (as on a fresh
+    # deploy); the functions still look it up, as in AWS
+    "SIGNING_KEYS_PARAMETER_NAME": "/customer-portal/local/signing-keys",
     "ORIGIN_VERIFY": "on",
     "POWERTOOLS_SERVICE_NAME": "customer-portal",
     "POWERTOOLS_METRICS_NAMESPACE": "CustomerPortal",
@@ -468,6 +472,21 @@ def published_keys() -> dict[str, Any]:
     """GET /api/activation/keys (the license files' public keys) through its handler; the
     response."""
     return invoke("activation_keys", at_path("me", "/api/activation/keys", None))
+
+
+def published() -> dict[str, str]:
+    """The published public keys (GET /api/activation/keys), kid -> PEM, as the verifier
+    (product_sdk/verify_license.py) takes them."""
+    response = published_keys()
+    assert response["statusCode"] == 200, response
+    return {k["kid"]: k["publicKey"] for k in body_of(response)["keys"]}
+
+
+def content_of(response: dict[str, Any]) -> bytes:
+    """A downloaded file's bytes (the download must have succeeded)."""
+    assert response["statusCode"] == 200, response
+    body = response["body"]
+    return base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
 
 
 def activate(

@@ -11,7 +11,14 @@ import pytest
 from portal.config import Settings
 from product_sdk.verify_license import InvalidLicenseFile, check_signed, verify
 from tests.factories import LicenseSpec, SupportSpec
-from tests.support import FIXED_NOW, body_of, download, listed, published_keys, sign_in
+from tests.support import (
+    FIXED_NOW,
+    content_of,
+    download,
+    listed,
+    published,
+    sign_in,
+)
 
 # Only a license bound to a computer has a file (API.md): these are bound. Files are checked for
 # their signature and expiry (check_signed); where the computer matters, verify checks it too
@@ -22,20 +29,6 @@ BOUND_RW = LicenseSpec("Remote Work", None, 5, computer="SRV-TEST-RWORK")
 LICENSE_FILE_VALIDITY = timedelta(days=Settings.__dataclass_fields__["download_file_days"].default)
 
 ENTERPRISE_10 = ("TSplus", "Enterprise", 10)  # a license: software, edition, users
-
-
-def published() -> dict[str, str]:
-    """The published public keys (GET /api/activation/keys), as the verifier takes them."""
-    response = published_keys()
-    assert response["statusCode"] == 200, response
-    return {k["kid"]: k["publicKey"] for k in body_of(response)["keys"]}
-
-
-def content_of(response: dict) -> bytes:
-    """The downloaded file's bytes (the download must have succeeded)."""
-    assert response["statusCode"] == 200, response
-    body = response["body"]
-    return base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
 
 
 @pytest.mark.parametrize("kind", ["licenses", "supports"])

@@ -24,6 +24,7 @@ STAGES = ("local", "dev", "prod", "test")
 # Reminders go out from a year before a support ends to a month after.
 REMINDER_EARLIEST, REMINDER_LATEST = -30, 365
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+_PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.\-]+){1,15}$")
 
 
 class InvalidSettings(ValueError):
@@ -50,9 +51,12 @@ class Settings:
     fastspring_checkout_base: str = "https://example.onfastspring.com"
     fastspring_api_base: str = "https://api.fastspring.com"
     # KMS: the symmetric key sealing activation keys; the RSA keys signing license files
-    # (comma-separated, the first signs, all are published).
+    # (comma-separated, the first signs, all are published). The SSM parameter named by
+    # SIGNING_KEYS_PARAMETER_NAME, when it exists, lists them instead (portal.aws.signing_keys:
+    # `portal-admin rotate signing-key` writes it); empty: the environment's list only.
     activation_key_sealing_key_id: str = ""
     license_signing_key_ids: str = ""
+    signing_keys_parameter_name: str = ""
     # Mail: the address it comes from (an SES identity of the template) and the support contact
     # every message names.
     mail_from: str = "noreply@example.com"
@@ -97,6 +101,10 @@ class Settings:
             self.stage != "local" and not self.fastspring_checkout_base.startswith("https://")
         ):
             raise InvalidSettings("FASTSPRING_CHECKOUT_BASE must be https://host[:port]")
+        if self.signing_keys_parameter_name and not _PARAMETER_NAME.fullmatch(
+            self.signing_keys_parameter_name
+        ):
+            raise InvalidSettings("SIGNING_KEYS_PARAMETER_NAME must be an SSM name (/a/b/c)")
         for name in ("mail_from", "support_email"):
             if not EMAIL_SHAPE.fullmatch(getattr(self, name)):
                 raise InvalidSettings(f"{name.upper()} must be an email address")
@@ -137,6 +145,7 @@ _ENV = {
     "fastspring_api_base": "FASTSPRING_API_BASE",
     "activation_key_sealing_key_id": "ACTIVATION_KEY_SEALING_KEY_ID",
     "license_signing_key_ids": "LICENSE_SIGNING_KEY_IDS",
+    "signing_keys_parameter_name": "SIGNING_KEYS_PARAMETER_NAME",
     "mail_from": "MAIL_FROM",
     "support_email": "SUPPORT_EMAIL",
     "product_file_days": "PRODUCT_FILE_DAYS",

@@ -3,8 +3,8 @@ the clock and the cursors' seal. Built on first use and cached per container; te
 own instead.
 
 `reset()` is the one place that knows every per-container cache of the portal (clients, settings,
-store, secrets, opened activation keys, public keys): tests and the local stack call it whenever
-the environment or the AWS endpoint changes."""
+store, secrets, opened activation keys, public keys, the signing-key list): tests and the local
+stack call it whenever the environment or the AWS endpoint changes."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ _CACHES = (
     ("portal.aws.secrets", "forget"),
     ("portal.aws.sealing", "forget"),
     ("portal.aws.signing", "forget"),
+    ("portal.aws.signing_keys", "forget"),
 )
 
 

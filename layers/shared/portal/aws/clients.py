@@ -36,6 +36,11 @@ def kms() -> Any:
 
 
 @cache
+def ssm() -> Any:
+    return boto3.client("ssm", config=_CONFIG)
+
+
+@cache
 def sesv2() -> Any:
     return boto3.client("sesv2", config=_CONFIG)
 
@@ -45,4 +50,5 @@ def reset() -> None:
     dynamodb.cache_clear()
     secretsmanager.cache_clear()
     kms.cache_clear()
+    ssm.cache_clear()
     sesv2.cache_clear()

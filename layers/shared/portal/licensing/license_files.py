@@ -12,8 +12,9 @@ date: `PRODUCT_FILE_DAYS` (30) after issue for the files the product fetches thr
 /api/activation/*, `DOWNLOAD_FILE_DAYS` (365) for files downloaded from the portal (offline
 activation included).
 
-Keys rotate with an overlap: LICENSE_SIGNING_KEY_IDS lists KMS key ids, the first signs, every
-one is published, so files signed by a retired key keep verifying until it is removed.
+Keys rotate with an overlap: a list of KMS key ids (portal.aws.signing_keys: the SSM parameter
+`portal-admin rotate signing-key` writes, else LICENSE_SIGNING_KEY_IDS), the first signs, every
+one is published, so files signed by an older key keep verifying until it is retired.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portal import base64url
-from portal.aws import signing
+from portal.aws import signing, signing_keys
 from portal.clock import utc_text
 from portal.config import Settings
 from portal.models import License
@@ -50,7 +51,7 @@ def sign(
     document: dict[str, Any], *, issued_at: datetime, expires_at: datetime, settings: Settings
 ) -> bytes:
     """The signed file's bytes for `document` (a license or support, as the product reads it)."""
-    key_id = settings.signing_key_ids[0]
+    key_id = signing_keys.key_ids(settings)[0]
     payload = json.dumps(
         {
             "kid": kid_of(key_id),
@@ -105,7 +106,7 @@ def signed_license(lic: License, *, issued_at: datetime, days: int, settings: Se
 def public_keys(settings: Settings) -> list[PublicKey]:
     return [
         PublicKey(kid_of(key_id), signing.public_key_pem(key_id))
-        for key_id in settings.signing_key_ids
+        for key_id in signing_keys.key_ids(settings)
     ]
 
 
