@@ -1162,3 +1162,18 @@ def test_webhook_calls_are_one_transaction_plus_a_constant(calls, lines):
         "GetItem",
         "TransactWriteItems",
     ]
+
+
+def test_a_rejected_event_is_counted_once(store, monkeypatch):
+    # given the metric counter watched (the WebhookRejectedAlarm reads WebhookEventRejected)
+    from portal.fastspring import ingest
+
+    counted: list[str] = []
+    monkeypatch.setattr(ingest, "count", lambda name, value=1: counted.append(name))
+    # when an order that must be rejected arrives
+    assert (
+        deliver(fs.order_completed(email="sam taylor@example.com", skus=["T-ENT-1"]))["statusCode"]
+        == 200
+    )
+    # then it is counted as rejected exactly once
+    assert counted.count("WebhookEventRejected") == 1
