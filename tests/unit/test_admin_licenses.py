@@ -194,6 +194,13 @@ def test_restore_puts_the_license_back_unbound_and_the_product_activates_it(
         ("restored", None, "support"),
         ("revoked", "SRV-A", "support"),
     ]
+    # (the portal's own history page shows the same: restored, where the license was revoked)
+    portal = body_of(manage_license("history", token, license_id))["items"]
+    assert [(h["event"], h["computerId"]) for h in portal] == [
+        ("activated", "SRV-B"),
+        ("restored", None),
+        ("revoked", "SRV-A"),
+    ]
     actions = [(e.action, e.actor, e.at) for e in audited(store, customer.customer_id)]
     assert actions == [
         ("license.restore", "test:operator", clock.now()),
