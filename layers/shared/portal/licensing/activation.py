@@ -41,6 +41,7 @@ from portal.data.audit import AuditEntry
 from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import license_from_item
 from portal.data.rate_windows import reserve_slots
+from portal.data.revocations import SUPPORT  # a history entry's `by`: support did it
 from portal.data.store import Store
 from portal.errors import (
     InvalidActivationKey,
@@ -58,7 +59,6 @@ from portal.models import HistoryEntry, License, Page
 from portal.observability import count
 
 RETRIES = 3  # reads again after a parallel request changed what was read
-SUPPORT = "support"  # a history entry's `by` when the vendor's support team did it (portal-admin)
 
 
 @dataclass(frozen=True, slots=True)
