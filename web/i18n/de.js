@@ -209,6 +209,7 @@ export default {
   'history.event.released': 'Freigegeben',
   'history.event.upgraded': 'Erweitert',
   'history.event.revoked': 'Widerrufen',
+  'history.event.restored': 'Wiederhergestellt',
   'release.title': 'Diese Lizenz freigeben?',
   'release.text': 'Die Lizenz {serial} wird vom Computer {computer} (ID {computerId}) freigegeben, der sie danach nicht mehr aktualisieren kann.',
   'release.help': 'Danach kann die Lizenz auf einem anderen Computer aktiviert werden. Eine Lizenz kann in 12 Monaten nur wenige Male freigegeben werden.',

@@ -210,6 +210,7 @@ export default {
   'history.event.released': 'Released',
   'history.event.upgraded': 'Upgraded',
   'history.event.revoked': 'Revoked',
+  'history.event.restored': 'Restored',
   'release.title': 'Release this license?',
   'release.text': 'License {serial} will be released from the computer {computer} (id {computerId}), which then can no longer refresh it.',
   'release.help': 'The license can then be activated on another computer. A license can be released only a few times in 12 months.',

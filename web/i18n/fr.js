@@ -209,6 +209,7 @@ export default {
   'history.event.released': 'Libérée',
   'history.event.upgraded': 'Étendue',
   'history.event.revoked': 'Révoquée',
+  'history.event.restored': 'Rétablie',
   'release.title': 'Libérer cette licence ?',
   'release.text': 'La licence {serial} sera libérée de l’ordinateur {computer} (identifiant {computerId}), qui ne pourra plus l’actualiser.',
   'release.help': 'La licence pourra ensuite être activée sur un autre ordinateur. Une licence ne peut être libérée que quelques fois sur 12 mois.',

@@ -94,12 +94,14 @@ class Support:
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
-    """One event of a license's life on computers: activated, released, upgraded, revoked."""
+    """One event of a license's life on computers: activated, released, upgraded, revoked,
+    restored."""
 
     at: datetime
     event: str
     computer_id: str | None
     computer_name: str | None
+    by: str | None = None  # "support": done by the vendor's support team (portal-admin)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,4 +3,7 @@ the domain side of each command, writing through `portal.data` like every other 
 change with its audit entry (`portal.data.audit`) in the same transaction.
 
 - `customers`: find a customer by email or order number.
+- `lookup`: what the portal shows one customer and what happened to it (`portal-admin lookup`).
+- `licenses`: revoke, restore, release beyond the 12-month limit; `reminders`: resend a reminder.
+- `refusals`: `Refused` (exit code 1: nothing written) and the checks of what the operator typed.
 """

@@ -11,7 +11,8 @@ intent, one call each:
 - `bind` / `release`: one TransactWriteItems each, the license's conditional Update with its
   history entry and the customer's activation notice (an outbox item), so that two parallel
   requests can never both bind one license (SECURITY.md 18), every bind and release is recorded,
-  and the customer is told of each one that happened, never of one that did not;
+  and the customer is told of each one that happened, never of one that did not (a release by
+  support, portal-admin, also carries its audit entry);
 - `history_page`: one Query of a license's history, newest first.
 """
 
@@ -25,6 +26,7 @@ from typing import Any
 
 from portal.clock import utc_text
 from portal.data import keys
+from portal.data.audit import AuditEntry, audit_put_request
 from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import (
     binding_keys,
@@ -137,10 +139,14 @@ def release(
     at: datetime,
     releases: Sequence[datetime],
     notice: OutboxMessage,
+    by: str | None = None,
+    audit: AuditEntry | None = None,
 ) -> bool:
-    """Unbind the license from `lic.computer_id` and keep `releases` (the recent ones, this one
-    included), record the release, indexed under the computer it left, and queue `notice`: one
-    TransactWriteItems, holding only while the license is still bound to that computer."""
+    """Unbind the license from `lic.computer_id` and keep `releases` (the recent ones that count
+    against the limit), record the release (`by` who, when not the customer), indexed under the
+    computer it left, and queue `notice`: one TransactWriteItems, with `audit` (a release by
+    support, portal-admin) as one more part, holding only while the license is still bound to
+    that computer with the history read."""
     assert lic.computer_id is not None
     update = store.update_request(
         keys.license_key(customer_id, lic.license_id),
@@ -155,14 +161,16 @@ def release(
         },
         condition=f"computerId = :id AND {_SAME_HISTORY}",
     )
-    entry = HistoryEntry(at, "released", lic.computer_id, lic.computer_name)
+    entry = HistoryEntry(at, "released", lic.computer_id, lic.computer_name, by)
     sequence = lic.history_length + 1
     record = store.put_request(
         history_item(customer_id, lic.license_id, entry, sequence=sequence, released=True),
         condition=_NEW,
     )
+    audited = [audit_put_request(store, audit)] if audit is not None else []
     return _committed(
-        store, [("Update", update), ("Put", record), outbox_put_request(store, notice)]
+        store,
+        [("Update", update), ("Put", record), outbox_put_request(store, notice), *audited],
     )
 
 

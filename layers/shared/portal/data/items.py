@@ -215,6 +215,7 @@ def history_item(
         "event": entry.event,
         "computerId": entry.computer_id,
         "computerName": entry.computer_name,
+        "by": entry.by,
     }
     if released and entry.computer_id:
         item["gsi1pk"] = keys.computer_gsi(entry.computer_id)
@@ -228,6 +229,7 @@ def history_from_item(item: Item) -> HistoryEntry:
         event=str(item["event"]),
         computer_id=item.get("computerId"),
         computer_name=item.get("computerName"),
+        by=item.get("by"),
     )
 
 

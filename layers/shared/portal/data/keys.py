@@ -303,6 +303,11 @@ def revoked_copy(customer_id: str, sort_key: str) -> Key:
     return {"pk": customer_pk(customer_id), "sk": f"{REVOKED_PREFIX}{sort_key}"}
 
 
+def revoked_of(customer_id: str) -> KeyCondition:
+    """Every revoked copy of one customer (licenses and supports, by a refund or by support)."""
+    return KeyCondition(("pk", customer_pk(customer_id)), ("sk", REVOKED_PREFIX))
+
+
 # --- mail: the outbox and the record of every send ----------------------------------------------
 OUTBOX_PREFIX = "OUTBOX#"  # the mailer's stream filter (template.yaml) matches this prefix
 MAIL_PREFIX = "MAIL#"

@@ -9,7 +9,10 @@
 - `all_licenses` / `all_supports`: every license or support of a customer, for ingestion (a
   renewal finds the license it extends, a refund the support dates that remain): pages of 100
   until the end, one Query per page; `each_of` / `present`: the items of some keys, or those of
-  them that exist (BatchGetItem, 100 a call).
+  them that exist (BatchGetItem, 100 a call);
+- `profile_of`, `all_orders`, `revoked_of`: the profile (one consistent GetItem), every order
+  (the orders page's Query on lsi1, page after page) and every revoked copy (`REVOKED#`) of a
+  customer, for support (portal-admin lookup).
 
 A cursor names the last item of a page by its public ids only, sealed for that list and that
 customer (portal.data.cursors); where a next page starts is built from them by portal.data.keys.
@@ -104,6 +107,23 @@ def all_licenses(store: Store, customer_id: str) -> list[License]:
 
 def all_supports(store: Store, customer_id: str) -> list[Support]:
     return [support_from_item(item) for item in _every(store, SUPPORTS, customer_id)]
+
+
+def profile_of(store: Store, customer_id: str) -> Item | None:
+    """The customer's profile as stored (None: no such customer), one consistent GetItem."""
+    return store.get(keys.customer_profile(customer_id), consistent=True)
+
+
+def all_orders(store: Store, customer_id: str) -> list[Item]:
+    """Every order of the customer (items inside), newest first: the orders page's Query on lsi1
+    (the profile, which sorts first there, left out), pages of 100."""
+    rows = store.each(keys.orders_page_of(customer_id), page=_WHOLE_PAGE, newest_first=True)
+    return [row for row in rows if row["sk"] != keys.PROFILE_SK]
+
+
+def revoked_of(store: Store, customer_id: str) -> list[Item]:
+    """Every revoked copy of the customer (`REVOKED#LIC#…` / `REVOKED#SUP#…`), pages of 100."""
+    return list(store.each(keys.revoked_of(customer_id), page=_WHOLE_PAGE, newest_first=False))
 
 
 def each_of(store: Store, wanted: Sequence[keys.Key]) -> list[Item | None]:

@@ -13,13 +13,15 @@ transactions of at most 100 actions. The `FSEVENT#` / `FSRETURN#` markers and th
 status (with the upgrade lines marked `reverted`, and their workstations taken back) are written
 by the final transaction only: until it commits, the refund is not done, a
 redelivery reads what is left and finishes it, and once it has committed any further delivery
-is a duplicate. Every revocation is conditional (the copy must be new, the record still there),
-so two deliveries racing each other cannot both revoke a record: the loser reads again.
-docs/data-model.md ("Multi-item writes") tells the same story."""
+is a duplicate. Every revocation is conditional (the copy must be new, the record still there,
+a license's history as read), so two deliveries racing each other cannot both revoke a record,
+and a license bound or released meanwhile is not revoked from a stale read: the loser reads
+again. `revocation_parts` (one record's revocation) also serves support's revocation of a
+license (portal.data.revocations). docs/data-model.md ("Multi-item writes") tells the same story."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -163,28 +165,70 @@ def _transactions(store: Store, refund: Refund) -> list[list[_Action]]:
     return done
 
 
+Part = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class RevocationParts:
+    """The revocation of one record: `pair` (its copy's Put and its Delete: never split) and
+    `history` (a license's `revoked` entry, when it gets one)."""
+
+    pair: tuple[Part, Part]
+    history: tuple[Part, ...] = ()
+
+
+def revocation_parts(
+    store: Store,
+    customer_id: str,
+    stored: Item,
+    *,
+    at: datetime,
+    reason: str,
+    every_license: bool = False,
+    by: str | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> RevocationParts:
+    """How a record (`stored`, as read) is revoked, by a refund or by support: its REVOKED# copy
+    (Put, only if new; `extra` attributes added), its Delete (only while it is there and, for a
+    license, while its history is as read: a bind or a release meanwhile makes the transaction
+    fail, and the caller reads again) and, for a license bound to a computer (any license with
+    `every_license`), its history entry `revoked` (`by` who), numbered after those read - the
+    copy's `historyLength` counts it."""
+    copy = {
+        **revoked_copy_item(customer_id, stored, revoked_at=at, reason=reason),
+        **(extra or {}),
+    }
+    length = int(stored.get("historyLength") or 0)
+    condition, values = PRESENT, None
+    is_license = str(stored["sk"]).startswith(keys.LICENSE_PREFIX)
+    lic = license_from_item(stored) if is_license else None
+    if lic is not None:
+        same = "historyLength = :length" if length else "attribute_not_exists(historyLength)"
+        condition, values = f"{PRESENT} AND {same}", ({":length": length} if length else None)
+    delete = store.delete_request(
+        {"pk": str(stored["pk"]), "sk": str(stored["sk"])}, condition=condition, values=values
+    )
+    history: tuple[Part, ...] = ()
+    if lic is not None and (lic.computer_id or every_license):
+        entry = HistoryEntry(at, "revoked", lic.computer_id, lic.computer_name, by)
+        revoked = history_item(customer_id, lic.license_id, entry, sequence=length + 1)
+        history = (("Put", store.put_request(revoked, condition=ABSENT)),)
+        copy["historyLength"] = length + 1
+    return RevocationParts(
+        pair=(("Put", store.put_request(copy, condition=ABSENT)), ("Delete", delete)),
+        history=history,
+    )
+
+
 def _group_actions(store: Store, refund: Refund, group: RevocationGroup) -> list[_Action]:
     actions: list[_Action] = []
     histories: list[_Action] = []  # after the pairs, so a split never parts a pair
     for record in group.records:  # a copy and its delete: two actions, never split apart
-        copy = revoked_copy_item(
-            refund.customer_id, record.stored, revoked_at=refund.revoked_at, reason=refund.reason
+        parts = revocation_parts(
+            store, refund.customer_id, record.stored, at=refund.revoked_at, reason=refund.reason
         )
-        delete = store.delete_request({"pk": str(record.stored["pk"]), "sk": record.sort_key})
-        delete["ConditionExpression"] = PRESENT
-        actions += [
-            _Action("Put", store.put_request(copy, condition=ABSENT)),
-            _Action("Delete", delete),
-        ]
-        bound = record.license
-        if bound is not None and bound.computer_id:  # its history says where it was revoked
-            entry = HistoryEntry(
-                refund.revoked_at, "revoked", bound.computer_id, bound.computer_name
-            )
-            revoked = history_item(
-                refund.customer_id, bound.license_id, entry, sequence=bound.history_length + 1
-            )
-            histories.append(_Action("Put", store.put_request(revoked, condition=ABSENT)))
+        actions += [_Action(kind, request) for kind, request in parts.pair]
+        histories += [_Action(kind, request) for kind, request in parts.history]
     actions += histories
     for dated in group.support_dates:
         key = keys.license_key(refund.customer_id, dated.license_id)

@@ -11,7 +11,9 @@ send the same reminder at once. `mark_sent` holds only under the claim's lease a
 MAIL# record in the same transaction, so a reminder is recorded once. Both the mark and the free
 come after SES answered, and no re-run would make them again (the claim holds off other runs
 until its lease ends): they are `patient` writes (portal.data.store), asked again while DynamoDB
-throttles them."""
+throttles them.
+
+`queue_resend`: support sending a reminder again (portal-admin), through the outbox."""
 
 from __future__ import annotations
 
@@ -21,8 +23,10 @@ from datetime import date, datetime
 
 from portal.clock import epoch_millis, utc_text
 from portal.data import keys
+from portal.data.audit import AuditEntry, audit_put_request
 from portal.data.items import support_from_item
 from portal.data.mail import MailRecord, record_request
+from portal.data.outbox import OutboxMessage, outbox_put_request
 from portal.data.store import ConditionFailed, Item, Store
 from portal.models import Support
 
@@ -156,6 +160,35 @@ def free(store: Store, reminders: Sequence[Reminder], *, lease_id: str) -> bool:
     ]
     try:
         store.transact(parts, patient=True)
+    except ConditionFailed:
+        return False
+    return True
+
+
+def queue_resend(
+    store: Store, message: OutboxMessage, audit: AuditEntry, *, only_if_subscribed: bool
+) -> bool:
+    """Support's resend of a reminder (portal-admin `resend-reminder`): the outbox item (the
+    stream-fed mailer sends it and writes its MAIL# record) and the audit entry in one
+    transaction, with a ConditionCheck that the customer's profile is there and, when
+    `only_if_subscribed`, that they have not turned reminders off meanwhile. False when that
+    does not hold (nothing written). No REMINDER# record: the job's own reminders are
+    unaffected."""
+    condition = "attribute_exists(pk)"
+    values = None
+    if only_if_subscribed:
+        condition += " AND (attribute_not_exists(reminders) OR reminders = :on)"
+        values = {":on": True}
+    check = store.check_request(
+        keys.customer_profile(message.customer_id), condition=condition, values=values
+    )
+    parts = [
+        ("ConditionCheck", check),
+        outbox_put_request(store, message),
+        audit_put_request(store, audit),
+    ]
+    try:
+        store.transact(parts)
     except ConditionFailed:
         return False
     return True

@@ -350,6 +350,19 @@ class Store:
             request["ExpressionAttributeValues"] = to_attributes(values)
         return request
 
+    def check_request(
+        self, key: Key, *, condition: str, values: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A transaction's ConditionCheck part: `condition` must hold on the item of `key`."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": to_attributes(key),
+            "ConditionExpression": condition,
+        }
+        if values:
+            request["ExpressionAttributeValues"] = to_attributes(values)
+        return request
+
     def transact(
         self, parts: Iterable[tuple[str, dict[str, Any]]], *, patient: bool = False
     ) -> None:

@@ -15,7 +15,8 @@ portal. API.md ("Activation", "Licenses") holds the rules; this module applies t
   IP by the sliding windows of sign-in (portal.accounts.rate_limit, portal.data.rate_windows):
   the failure is recorded in both windows before the 401 is answered, so parallel guesses cannot
   get more answers than the limit.
-- Releases are limited per license per 12 months (`REHOSTS_PER_YEAR`).
+- Releases are limited per license per 12 months (`REHOSTS_PER_YEAR`); support (portal-admin)
+  may release beyond it, audited, recorded in the history as by support.
 - Every bind (the product's, the portal's offline activation) and every release tells the
   customer: an `activation_notice` in the outbox, written by the bind's or the release's own
   transaction, addressed by the mailer from the profile at send time (no extra read here). The
@@ -36,9 +37,11 @@ from portal.accounts import rate_limit
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds, utc_text
 from portal.config import Settings
 from portal.data import bindings, outbox, records
+from portal.data.audit import AuditEntry
 from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import license_from_item
 from portal.data.rate_windows import reserve_slots
+from portal.data.revocations import SUPPORT  # a history entry's `by`: support did it
 from portal.data.store import Store
 from portal.errors import (
     InvalidActivationKey,
@@ -249,25 +252,46 @@ def release(
     store: Store,
     settings: Settings,
     clock: Clock = SYSTEM_CLOCK,
+    support: AuditEntry | None = None,
 ) -> License:
     """Release the license from its computer so that it can be activated elsewhere: at most
-    REHOSTS_PER_YEAR times in 12 months (RehostLimitReached names the day one frees up)."""
+    REHOSTS_PER_YEAR times in 12 months (RehostLimitReached names the day one frees up).
+
+    `support`: the release is support's (portal-admin), with this audit entry in its transaction:
+    the limit does not apply and this release does not count against it (the customer's own
+    releases keep their dates), and the history says support did it. The customer's activation
+    notice goes out either way."""
     for _ in range(RETRIES):
         lic = _owned(store, customer_id, license_id)
         if not lic.bound:
             raise NotActivated()
         now = clock.now()
-        recent = sorted(at for at in lic.releases if _frees_up(at) > now)
-        if len(recent) >= settings.rehosts_per_year:
+        recent = recent_releases(lic, now)
+        if support is None and len(recent) >= settings.rehosts_per_year:
             frees = _frees_up(recent[len(recent) - settings.rehosts_per_year])
             raise RehostLimitReached(available_on=frees.date())
-        releases = [*recent, now]
+        releases = recent if support is not None else [*recent, now]
         notice = activation_notice(customer_id, lic, "released", now)
-        if bindings.release(store, customer_id, lic, at=now, releases=releases, notice=notice):
-            count("LicenseReleased")
+        if bindings.release(
+            store,
+            customer_id,
+            lic,
+            at=now,
+            releases=releases,
+            notice=notice,
+            by=SUPPORT if support is not None else None,
+            audit=support,
+        ):
+            count("LicenseReleasedBySupport" if support is not None else "LicenseReleased")
             return replace(lic, computer_id=None, computer_name=None, releases=tuple(releases))
         # released or rebound by a parallel request: read again
     raise NotActivated()
+
+
+def recent_releases(lic: License, now: datetime) -> list[datetime]:
+    """The license's releases that count against the limit at `now` (the last 12 months),
+    oldest first."""
+    return sorted(at for at in lic.releases if _frees_up(at) > now)
 
 
 def history(

@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -50,7 +50,7 @@ from portal.data.store import Item, Store
 from portal.ids import new_ulid
 from portal.mail import sender
 from portal.mail.render import RenderError
-from portal.models import License
+from portal.models import License, Support
 from portal.observability import count, logger
 from portal.types import SUPPORTED_LANGUAGES
 
@@ -224,13 +224,10 @@ def _groups(
     groups: dict[tuple[str, int, date], list[tuple[_Candidate, License | None]]] = {}
     for customer_id, theirs in by_customer.items():
         supports = records.all_supports(store, customer_id)
-        licenses = _license_by_serial(records.all_licenses(store, customer_id))
+        licenses = license_by_serial(records.all_licenses(store, customer_id))
         for candidate in theirs:
             sup = candidate.due.support
-            if any(
-                other.serial_number == sup.serial_number and other.expires_on > sup.expires_on
-                for other in supports
-            ):
+            if renewed_by(sup, supports) is not None:
                 summary.skip(RENEWED)
                 continue
             group = (customer_id, candidate.threshold, sup.expires_on)
@@ -238,7 +235,19 @@ def _groups(
     return groups
 
 
-def _license_by_serial(licenses: Iterable[License]) -> dict[str, License]:
+def renewed_by(sup: Support, supports: Iterable[Support]) -> Support | None:
+    """Another support of the same serial that runs past `sup` (it was renewed), if any."""
+    return next(
+        (
+            other
+            for other in supports
+            if other.serial_number == sup.serial_number and other.expires_on > sup.expires_on
+        ),
+        None,
+    )
+
+
+def license_by_serial(licenses: Iterable[License]) -> dict[str, License]:
     """A serial's license, the one bound to a computer first."""
     found: dict[str, License] = {}
     for lic in licenses:
@@ -330,15 +339,20 @@ def _claimed(
     return []
 
 
-def _data(
-    group: list[tuple[_Candidate, License | None]], profile: Item, settings: Settings
+def mail_data(
+    customer_id: str,
+    supports: Sequence[tuple[Support, License | None]],
+    *,
+    days_left: int,
+    profile: Item,
+    settings: Settings,
 ) -> dict[str, Any]:
-    """What the mail says (portal.mail.render, support_reminder)."""
-    first = group[0][0]
-    token = reminder_links.token_for(first.due.customer_id, settings)
+    """What a reminder mail says (portal.mail.render, support_reminder): the supports (each with
+    the license of its serial, for the computer it is on), the days left, and the customer's
+    signed unsubscribe links. The job's mails and support's resend (portal.admin.reminders)."""
+    token = reminder_links.token_for(customer_id, settings)
     rows = []
-    for candidate, lic in group:
-        sup = candidate.due.support
+    for sup, lic in supports:
         row: dict[str, Any] = {
             "software": sup.software,
             "edition": sup.edition,
@@ -353,13 +367,27 @@ def _data(
         rows.append(row)
     return {
         "customerName": str(profile.get("name") or ""),
-        "daysLeft": (first.due.support.expires_on - first.as_of).days,
+        "daysLeft": days_left,
         "supports": rows,
         "unsubscribeUrl": reminder_links.unsubscribe_url(
             settings, token, language=str(profile.get("language") or "") or None
         ),
         "oneClickUrl": reminder_links.one_click_url(settings, token),
     }
+
+
+def _data(
+    group: list[tuple[_Candidate, License | None]], profile: Item, settings: Settings
+) -> dict[str, Any]:
+    """The mail of one of the job's groups (one customer, threshold and end date)."""
+    first = group[0][0]
+    return mail_data(
+        first.due.customer_id,
+        [(candidate.due.support, lic) for candidate, lic in group],
+        days_left=(first.due.support.expires_on - first.as_of).days,
+        profile=profile,
+        settings=settings,
+    )
 
 
 def _code(exc: Exception) -> str:

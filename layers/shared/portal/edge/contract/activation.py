@@ -125,7 +125,7 @@ class OfflineActivationOut(Wire):
 @dataclass(frozen=True)
 class HistoryOut(Wire):
     at: datetime
-    event: str  # activated | released | upgraded | revoked
+    event: str  # activated | released | upgraded | revoked | restored
     computer_id: str | None
     computer_name: str | None
 
