@@ -5,11 +5,13 @@ decision on one (portal.admin.upgrades)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from admin import output
 from admin.target import Target
 from portal.admin import upgrades
+from portal.admin.refusals import Refused
 from portal.clock import utc_text
 from portal.edge.contract.common import amount_text
 from portal.models import Money
@@ -76,8 +78,8 @@ def run(target: Target, args: argparse.Namespace) -> int:
                 line=args.line,
                 reason=args.reason,
             )
-    except upgrades.Refused as refused:
-        print(f"refused: {refused}")
+    except Refused as refused:
+        print(f"portal-admin: {refused}", file=sys.stderr)
         return 1
     print(decision.message)
     if decision.refund_due:

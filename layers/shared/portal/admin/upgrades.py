@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from portal.admin.customers import find_customer
+from portal.admin.refusals import Refused, reason_text
 from portal.clock import Clock
 from portal.data import audit
 from portal.data.held_upgrades import (
@@ -45,11 +46,6 @@ from portal.orders.catalog import Catalog
 from portal.types import order_reference
 
 RETRIES = 3
-REASON_MAX = 500
-
-
-class Refused(Exception):
-    """The decision cannot be made (the message says why); nothing was written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +135,7 @@ def approve(
 ) -> Decision:
     """Apply the held upgrade line of the customer's order `reference` (`line`: 1-based; None:
     its only upgrade line, or its only held one). Refused: see the module."""
-    why = operator_reason(reason)
+    why = reason_text(reason)
     reference, customer_id = _customer(store, reference)
     for _ in range(RETRIES):
         order = _order(store, customer_id, reference)
@@ -244,7 +240,7 @@ def reject(
 ) -> Decision:
     """Mark the held upgrade line `rejected`; no license changes. The payment is to be refunded
     in FastSpring (`Decision.refund_due`, unless FastSpring refunded the line already)."""
-    why = operator_reason(reason)
+    why = reason_text(reason)
     reference, customer_id = _customer(store, reference)
     for _ in range(RETRIES):
         order = _order(store, customer_id, reference)
@@ -299,16 +295,6 @@ def reject(
                 refund_due=not refunded,
             )
     raise RuntimeError("the order kept changing while it was being rejected: try again")
-
-
-def operator_reason(text: str) -> str:
-    """The operator's reason, as recorded: trimmed, one line of 1 to 500 printable characters."""
-    reason = " ".join(text.split())
-    if not reason:
-        raise Refused("--reason must say why (it is recorded in the audit trail)")
-    if len(reason) > REASON_MAX or not reason.isprintable():
-        raise Refused(f"--reason must be at most {REASON_MAX} printable characters")
-    return reason
 
 
 def _customer(store: Store, text: str) -> tuple[str, str]:
