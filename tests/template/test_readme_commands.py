@@ -7,6 +7,8 @@ Nothing is really run - each command is started in a form that stops at once:
 - `.venv/bin/python -m MODULE ARGS` with --help appended: the module imports and accepts ARGS'
   subcommand;
 - `.venv/bin/pytest ARGS` with --collect-only: the paths and markers exist and collect tests;
+- `bin/portal-admin ARGS` with --help appended (optional [words] left out): the command exists and
+  takes those arguments;
 - `make ARGS` as `make -n ARGS` (the target exists, its variables are accepted), and every
   `python -m MODULE ...` that recipe would run, started with --help as above.
 """
@@ -81,6 +83,12 @@ def problem(command: str) -> str | None:
         argv = [str(ROOT / program), *args, "--collect-only", "-q", "-p", "no:cacheprovider"]
         answer = _run(argv)
         return None if answer.returncode == 0 else _failure(argv, answer)
+    if program == "bin/portal-admin":
+        shown = [w for w in args if not (w.startswith("[") or w.endswith("]"))]
+        argv = [str(ROOT / program), *shown, "--help"]
+        answer = _run(argv)
+        ok = answer.returncode == 0 and "usage: portal-admin" in answer.stdout
+        return None if ok else _failure(argv, answer)
     if program == "make":
         argv = ["make", "-n", *args]
         answer = _run(argv)
@@ -111,6 +119,7 @@ CANNOT_START = [
     "make deploy STAGE=staging",  # the Makefile refuses a stage samconfig.toml lacks
     ".venv/bin/python -m local.no_such_module",
     ".venv/bin/python -m local.fastspring no-such-command",
+    "bin/portal-admin no-such-command CUSTOMER",
 ]
 
 
@@ -134,7 +143,7 @@ def test_the_readme_command_starts_as_written(
 def test_the_readme_shows_the_commands_a_newcomer_needs() -> None:
     """The extraction really finds the README's commands (else the test above checks nothing)."""
     programs = {shlex.split(command)[0] for command in COMMANDS}
-    assert programs == {"make", ".venv/bin/python", ".venv/bin/pytest"}
+    assert programs == {"make", ".venv/bin/python", ".venv/bin/pytest", "bin/portal-admin"}
     targets = {shlex.split(c)[1] for c in COMMANDS if c.startswith("make ")}
     assert {"run", "test", "order", "refund", "lint", "build", "bench", "deploy"} <= targets
     assert any(c.startswith(".venv/bin/python -m local.fastspring refund") for c in COMMANDS)
