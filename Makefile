@@ -173,14 +173,21 @@ openapi-check: install ## Fail when docs/openapi.json is stale
 	python -m local.openapi --check
 
 bench: export PYTHONPATH := layers/shared:.
-bench: install ## Run every bench/*.py and print the figures of docs/performance.md
+bench: install ## Run every bench/*.py (but load_run.py: make load) and print the figures of docs/performance.md
 	@failed=""; \
 	for script in bench/[!_]*.py; do \
+	  if [ "$$script" = bench/load_run.py ]; then continue; fi; \
 	  echo "== python $$script"; \
 	  python "$$script" || failed="$$failed $$script"; \
 	  echo; \
 	done; \
 	if [ -n "$$failed" ]; then echo "Missed a bar or failed:$$failed" >&2; exit 1; fi
+
+.PHONY: load
+LOAD_ARGS ?=
+load: export PYTHONPATH := layers/shared:.
+load: install ## The load run (bench/load_run.py): 50 customers, FastSpring batches, the product, 60 s, against a stack of its own; LOAD_ARGS="--seconds 30"
+	python bench/load_run.py $(LOAD_ARGS)
 
 # ---------------------------------------------------------------- ship
 build: install ## sam validate --lint, then sam build (no Docker; needs python3.13)
