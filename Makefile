@@ -173,10 +173,9 @@ openapi-check: install ## Fail when docs/openapi.json is stale
 	python -m local.openapi --check
 
 bench: export PYTHONPATH := layers/shared:.
-bench: install ## Run every bench/*.py (but load_run.py: make load) and print the figures of docs/performance.md
+bench: install ## Run every bench/*.py (the load run too: ~90 s) and print the figures of docs/performance.md
 	@failed=""; \
 	for script in bench/[!_]*.py; do \
-	  if [ "$$script" = bench/load_run.py ]; then continue; fi; \
 	  echo "== python $$script"; \
 	  python "$$script" || failed="$$failed $$script"; \
 	  echo; \

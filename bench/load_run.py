@@ -17,11 +17,12 @@ saw and what the table holds are checked.
    imports its module, a cold start the figures should not average in.
 3. For --seconds, in parallel, each request with a timeout (--timeout, --webhook-timeout):
    - every customer, in a thread of its own, signs in like a person (tests.support.HttpClient:
-     login, the code from the stack's mailbox, verify), then browses one round at least and
-     more until the clock runs out: the home page's calls (me, preferences, licenses, supports),
-     orders, each order's detail, a file (a bound license's, else the support's); every
-     RESIGN_EVERY rounds it signs out and in again (a trusted browser now: no code). The
-     customers' mailbox reads are shared (SharedMailbox);
+     login, the code from the stack's mailbox, verify), then browses one whole round at least
+     (so that each is served and its isolation checked) and on until the clock runs out: the
+     home page's calls (me, preferences, licenses, supports), orders, each order's detail, a
+     file (a bound license's, else the support's); every RESIGN_EVERY rounds it signs out and
+     in again (a trusted browser now: no code). The customers' mailbox reads are shared
+     (SharedMailbox);
    - the product (--products threads) activates each signed-in customer's activation key on a
      computer of its own, then refreshes it; now and then it asks for a second computer, which
      must be answered 409 no_license_available (each customer has one TSplus license);
@@ -29,7 +30,8 @@ saw and what the table holds are checked.
      --batch-every seconds; every second batch (the first, the third...) is delivered again as
      is (same event ids: an automatic retry), every third (the first, the fourth...) re-sent
      with new event ids (a manual re-send).
-   After the clock, no new request starts; the ones under way finish (or time out).
+   After the clock, no new request starts (but a customer's first round); the ones under way
+   finish (or time out).
 4. Checks: zero errors (an error is an answer outside 2xx that is not the expected one, or an
    exception: timeout, refused connection, a missing sign-in code), zero 5xx; every customer
    served (signed in and browsed); isolation (every record a customer or the product was shown
@@ -183,6 +185,10 @@ class Recorder:
         return table
 
 
+class ClockOut(Exception):
+    """The load's time is up: no new request."""
+
+
 class TimedClient(HttpClient):
     """tests.support.HttpClient (the browser: cookies, Origin, the sign-in with the code mailed to
     the stack's mailbox) with every request timed into a Recorder; its mailbox reads go through
@@ -194,8 +200,11 @@ class TimedClient(HttpClient):
         super().__init__(base, timeout=timeout)
         self.recorder = recorder
         self.mail = mail
+        self.deadline: float | None = None  # no request starts after it (ClockOut)
 
     def call(self, method: str, path: str, **kw: Any) -> requests.Response:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise ClockOut()
         route = route_of(method, path)
         started = time.monotonic()
         try:
@@ -344,14 +353,17 @@ def run_customer(
             return
     except requests.RequestException:
         return  # counted
-    while True:  # one round at least, then until the deadline
+    while True:  # one whole round at least, then requests until the deadline
         try:
             browse(client, customer, keys)
             customer.rounds += 1
-            if customer.rounds % RESIGN_EVERY == 0 and time.monotonic() < deadline:
+            client.deadline = deadline
+            if customer.rounds % RESIGN_EVERY == 0:
                 client.call("POST", "/api/auth/logout")
                 if not sign_in(client, customer, recorder):
                     return
+        except ClockOut:
+            return
         except requests.RequestException:
             pass  # counted; the person tries again
         except (ValueError, KeyError, TypeError) as exc:
@@ -816,6 +828,7 @@ def load(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
     seeding = time.monotonic()
     *customers, warm = seed(stack, ledger, args.customers + 1, args.webhook_timeout)
     seeded_in = time.monotonic() - seeding
+    seeded_orders = len(ledger.orders)
     warming = time.monotonic()
     warm_up(stack, warm, args.timeout)
     warmed_in = time.monotonic() - warming
@@ -907,7 +920,7 @@ def load(args: argparse.Namespace, stack: Stack) -> dict[str, Any]:
         "requests": every_request,
         "portal_requests": portal_requests,
         "requests_per_s": round(portal_requests / elapsed, 1),
-        "orders_ingested_during_load": len(ledger.orders) - 2 * args.customers,
+        "orders_sent_during_load": len(ledger.orders) - seeded_orders,
         "errors": recorder.errors,
         "server_errors_5xx": recorder.server_errors,
         "error_kinds": dict(recorder.error_kinds.most_common(20)),
@@ -966,7 +979,7 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         f"  {report['portal_requests']} portal requests in {report['load_s']} s ="
         f" {report['requests_per_s']} requests/s (+ the local mailbox's reads);"
-        f" {report['orders_ingested_during_load']} orders ingested during the load"
+        f" {report['orders_sent_during_load']} orders sent during the load"
     )
     print(f"  {'route':44s} {'count':>6s} {'p50 ms':>8s} {'p95 ms':>8s} {'p99 ms':>8s}  statuses")
     for route, r in report["routes"].items():
