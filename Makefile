@@ -142,7 +142,7 @@ openapi-check: install ## Fail when docs/openapi.json is stale
 	python -m local.openapi --check
 
 bench: export PYTHONPATH := layers/shared:.
-bench: install ## Run every bench/*.py and print the figures of docs/performance.md
+bench: install ## Run every bench/*.py (the load run too: ~90 s) and print the figures of docs/performance.md
 	@failed=""; \
 	for script in bench/[!_]*.py; do \
 	  echo "== python $$script"; \
@@ -150,6 +150,12 @@ bench: install ## Run every bench/*.py and print the figures of docs/performance
 	  echo; \
 	done; \
 	if [ -n "$$failed" ]; then echo "Missed a bar or failed:$$failed" >&2; exit 1; fi
+
+.PHONY: load
+LOAD_ARGS ?=
+load: export PYTHONPATH := layers/shared:.
+load: install ## The load run (bench/load_run.py): 50 customers, FastSpring batches, the product, 60 s, against a stack of its own; LOAD_ARGS="--seconds 30"
+	python bench/load_run.py $(LOAD_ARGS)
 
 # ---------------------------------------------------------------- ship
 build: install ## sam validate --lint, then sam build (no Docker; needs python3.13)

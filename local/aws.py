@@ -23,6 +23,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from moto.server import ThreadedMotoServer
 from samcli.yamlhelper import yaml_parse
 
+from local import moto_tuning
+
 LOG = logging.getLogger(__name__)
 
 REGION = "us-east-1"
@@ -65,7 +67,8 @@ class MotoHandle(NamedTuple):
 def start_moto(port: int = 0) -> MotoHandle:
     """Start moto on 127.0.0.1 (port 0 = a free port) with empty state; returns once it answers.
 
-    moto keeps its state per process, shared by every moto server in it: starting resets it."""
+    moto keeps its state per process, shared by every moto server in it: starting resets it, then
+    local/moto_tuning.py takes out two costs that grow with everything moto ever stored."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
@@ -75,6 +78,7 @@ def start_moto(port: int = 0) -> MotoHandle:
         connection.getresponse().read()
     finally:
         connection.close()
+    moto_tuning.tune()
     return MotoHandle(server, f"http://{host}:{bound}")
 
 

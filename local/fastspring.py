@@ -285,13 +285,14 @@ def signed_batch(*events: dict[str, Any], secret: str | None = None) -> SignedBa
     return SignedBatch(body, signature(dev_webhook_secret() if secret is None else secret, body))
 
 
-def post(url: str, delivery: SignedBatch) -> tuple[int, str]:
-    """POST one delivery to the webhook at `url`; (HTTP status, body text)."""
+def post(url: str, delivery: SignedBatch, *, timeout: float = 30) -> tuple[int, str]:
+    """POST one delivery to the webhook at `url`; (HTTP status, body text). Gives up (OSError)
+    after `timeout` seconds."""
     request = urllib.request.Request(  # noqa: S310 - a local URL given by the user
         url, data=delivery.body, method="POST", headers=delivery.headers
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
             return answer.status, answer.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()

@@ -558,10 +558,12 @@ def listed(kind: str, token: str, query: dict[str, str] | None = None) -> list[d
 class HttpClient:
     """A browser-like client of a running portal: keeps the __Host- cookies itself (requests will
     not send a Secure cookie over http://127.0.0.1): the session, the pending sign-in, the trust;
-    and sends the portal's Origin on state-changing calls."""
+    and sends the portal's Origin on state-changing calls. Every request gives up after
+    `timeout` seconds."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, *, timeout: float = 30.0) -> None:
         self.base = base
+        self.timeout = timeout
         self.token: str | None = None
         self.pending: str | None = None
         self.trust: str | None = None
@@ -574,7 +576,9 @@ class HttpClient:
             headers["Cookie"] = cookies
         if method != "GET":
             headers.setdefault("Origin", self.base)
-        response = requests.request(method, self.base + path, headers=headers, timeout=30, **kw)
+        response = requests.request(
+            method, self.base + path, headers=headers, timeout=self.timeout, **kw
+        )
         self._keep(response)
         return response
 
