@@ -9,9 +9,11 @@ from typing import Any, TextIO
 
 
 def table(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, out: TextIO = sys.stdout
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], *, out: TextIO | None = None
 ) -> None:
-    """`columns` of `rows` as a text table (None prints as "-")."""
+    """`columns` of `rows` as a text table (None prints as "-"), on `out` (default: the
+    sys.stdout of the moment, not the one at import)."""
+    out = out or sys.stdout
     cells = [[_cell(row.get(column)) for column in columns] for row in rows]
     widths = [max([len(c), *(len(line[i]) for line in cells)]) for i, c in enumerate(columns)]
     print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip(), file=out)
@@ -19,8 +21,8 @@ def table(
         print("  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)).rstrip(), file=out)
 
 
-def as_json(value: Any, *, out: TextIO = sys.stdout) -> None:
-    print(json.dumps(value, indent=2, sort_keys=True, default=str), file=out)
+def as_json(value: Any, *, out: TextIO | None = None) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True, default=str), file=out or sys.stdout)
 
 
 def _cell(value: Any) -> str:
