@@ -251,7 +251,7 @@ EXPECTED = {  # line -> (order, what its reason says)
     25: ("MIX-S", "sku 'NOPE' is not in the catalog"),
     26: ("MIX-T", "its support covers a license of order MIX-S, which is not imported"),
     27: ("MIX-U", "serial_number: 'P 1?' is not a serial number"),
-    28: ("#!", "order_number: not a valid order number"),
+    28: ("'#!'", "order_number: not a valid order number"),
     31: ("MIX-W", "city: has a control or invisible character"),
     34: ("MIX-Y", "kind: 'licence' is neither license nor support"),
     36: ("MIX-Z", "currency: 'EURO' is not a currency code"),
@@ -490,7 +490,14 @@ def test_the_report_cannot_smuggle_a_formula_into_a_spreadsheet(admin_target, cl
     report = tmp_path / "report.csv"
     assert run(admin_target, written(tmp_path, text), "--report", report) == 1
     (row,) = report_rows(report)
-    assert row["order"] == "'=1+1" and row["reason"].startswith("email: ")
+    assert row["order"] == "'=1+1'" and row["reason"].startswith("email: ")
+    # and whatever a refusal holds, no cell of the report starts a formula
+    from admin.commands.imports import write_report
+
+    cells = ["=HYPERLINK(1)", "+1", "-1", "@SUM(1)", "\tx", "\rx"]
+    write_report(report, [imports.Refusal(3, cell, cell) for cell in cells])
+    for row in report_rows(report):
+        assert row["order"].startswith("'") and row["reason"].startswith("'"), row
 
 
 def test_the_progress_bar_shows_on_a_terminal_only(admin_target, clock, capsys, monkeypatch):

@@ -38,6 +38,7 @@ from portal.admin.import_rows import (
     ImportRow,
     RawRow,
     read_rows,
+    shown,
     validate_row,
 )
 from portal.clock import Clock
@@ -245,7 +246,8 @@ def _orders_of(
         if isinstance(checked, str):
             reference = _reference_of(raw)
             if reference is None:
-                loose.append(Refusal(raw.line, raw.values.get("order_number", ""), checked))
+                given = raw.values.get("order_number", "")
+                loose.append(Refusal(raw.line, shown(given) if given else "", checked))
                 continue
             order = orders.setdefault(reference, _Order(reference))
             order.lines.append(raw.line)
