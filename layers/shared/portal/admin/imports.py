@@ -400,10 +400,7 @@ def _difference(
         return f"order_date {first.order_date}, stored {stored.placed_at.date()}"
     if stored.total.currency != first.currency:
         return f"currency {first.currency}, stored {stored.total.currency}"
-    given: Counter[_Line] = Counter(
-        (row.data.kind, row.data.sku, row.data.subtotal, row.data.serial_number, _until(row))
-        for row in order.rows
-    )
+    given: Counter[_Line] = Counter(_line_of(row) for row in order.rows)
     kept: Counter[_Line] = Counter()
     for line in stored.items:
         for sort_key in line.granted or ("",):
@@ -424,7 +421,8 @@ def _difference(
                 kept[("?", line.sku, line.subtotal.amount, None, None)] += 1
     if given == kept:
         return ""
-    only_here = [row.line for row in order.rows if (given - kept)[_line_of(row)] > 0]
+    surplus = given - kept
+    only_here = [row.line for row in order.rows if surplus[_line_of(row)] > 0]
     only_there = sum((kept - given).values())
     return (
         f"line(s) {', '.join(map(str, only_here)) or '-'} not in it; "
