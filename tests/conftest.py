@@ -12,11 +12,13 @@ blocked; the portal table is created from template.yaml by the same code the loc
     calls          the DynamoDB operations issued (tests.support.CallLog)
     ses            moto's SES with the mail sender verified (tests.support.sent_messages)
     atomic_writes  moto's reads and writes under one lock, for tests racing threads
+    moto_at_table_scale  moto without its whole-table sorts and copies (tables of 10,000s of items)
 
 The helpers (sign_in, deliver, the demo constants...) are in tests/support.py."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Iterator
@@ -183,6 +185,141 @@ def atomic_writes(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
             return real_call(self)
 
     monkeypatch.setattr(DynamoHandler, "call_action", atomic_call)
+
+
+@pytest.fixture
+def moto_at_table_scale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two things moto does on every request that cost time in proportion to the whole table
+    (DynamoDB does neither), for tests whose table holds tens of thousands of items; what is
+    answered and what is stored stay the same:
+    - every Query first sorts the whole table (its results are sorted again after filtering):
+      here it lists the items unsorted (a Scan still in the table's order, which its pages need);
+    - every part of a transaction backs the whole table up with a deepcopy, for a rollback:
+      here the transaction backs up only the items its parts name (a copy of each, or "none"),
+      and a cancelled one puts exactly those back - the rollback is as exact as moto's own;
+    - every condition is parsed again for every write (twice for a transaction's parts): here
+      once per text, names and values;
+    - every answer with items is serialized by walking the service model per attribute value:
+      here it is the JSON moto's own serializer makes (compared now and then);
+    - every write adds a record to the table's stream, which nothing reads in-process (the
+      mailer's feed on the local stack; unit tests hand the mailer its events): here none."""
+    import copy
+    import types
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend, DynamoType
+    from moto.dynamodb.models.table import Table
+
+    sorted_items = Table.all_items
+    real_scan = Table.scan
+
+    def all_items(self: Table) -> list[Any]:
+        return [item for partition in self.items.values() for item in partition.values()]
+
+    def scan(self: Table, *args: Any, **kwargs: Any) -> Any:
+        """A Scan's pages need the table's order (a page starts after the key it names)."""
+        self.all_items = types.MethodType(sorted_items, self)  # type: ignore[method-assign]
+        try:
+            return real_scan(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    class NoTableCopy:
+        @staticmethod
+        def deepcopy(value: Any) -> Any:
+            return value if isinstance(value, Table) else copy.deepcopy(value)
+
+    real = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        touched = []
+        for entry in transact_items:
+            ((_, part),) = entry.items()
+            table = self.tables.get(part.get("TableName"))
+            named = part.get("Item") or part.get("Key") or {}
+            if table is None or not table.range_key_attr or table.hash_key_attr not in named:
+                continue
+            where = (
+                DynamoType(named[table.hash_key_attr]),
+                DynamoType(named[table.range_key_attr]),
+            )
+            stored = table.items.get(where[0], {}).get(where[1])
+            touched.append((table, where, copy.deepcopy(stored)))
+        try:
+            real(self, transact_items)
+        except Exception:
+            for table, (partition, sort), before in reversed(touched):
+                if before is None:
+                    table.items.get(partition, {}).pop(sort, None)
+                else:
+                    table.items[partition][sort] = before
+            raise
+
+    from moto.dynamodb.responses import DynamoResult
+
+    real_result = DynamoResult.execute_result
+    answered = {"count": 0}
+
+    def execute_result(self: Any, context: Any) -> Any:
+        try:
+            body = json.dumps(self.result, separators=(",", ":"))
+        except TypeError:  # a table's description (times): moto's own way
+            return real_result(self, context)
+        answered["count"] += 1
+        if answered["count"] % 200 == 1 and len(body) < 20_000:  # now and then, small ones:
+            # the same as moto's own serializer (which is slow in proportion to the values)
+            status, headers, real = real_result(self, context)
+            assert json.loads(real) == json.loads(body), "moto serializes this differently"
+            return status, headers, body
+        return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
+
+    from moto.dynamodb import comparisons, responses
+    from moto.dynamodb.models import table as table_module
+
+    parsed: dict[str, tuple[Any, Any]] = {}
+
+    class Parsed:
+        """A condition parsed once per text, names and values (the tree holds no state: each
+        evaluation reads only the item it is given)."""
+
+        def __init__(self, expression: Any, names: Any, values: Any) -> None:
+            key = json.dumps([expression, names, values], sort_keys=True)
+            if key not in parsed:
+                parser = comparisons.create_condition_expression_parser(expression, names, values)
+                parsed[key] = (parser.parse(), parser.expr_attr_names_found)
+            self.tree, self.expr_attr_names_found = parsed[key]
+
+        def parse(self) -> Any:
+            return self.tree
+
+    def get_filter_expression(expression: Any, names: Any, values: Any) -> Any:
+        return Parsed(expression, names, values).tree
+
+    for module in (models, table_module, responses):
+        if hasattr(module, "get_filter_expression"):
+            monkeypatch.setattr(module, "get_filter_expression", get_filter_expression)
+        if hasattr(module, "create_condition_expression_parser"):
+            monkeypatch.setattr(module, "create_condition_expression_parser", Parsed)
+    real_update_parser = responses.UpdateExpressionParser
+
+    class UpdateChecked:
+        """The update expressions the request checks (read only) parsed once per text."""
+
+        made: dict[str, Any] = {}
+
+        @classmethod
+        def make(cls, expression: str) -> Any:
+            if expression not in cls.made:
+                cls.made[expression] = real_update_parser.make(expression)
+            return cls.made[expression]
+
+    monkeypatch.setattr(responses, "UpdateExpressionParser", UpdateChecked)
+    monkeypatch.setattr(table_module.StreamShard, "add", lambda self, old, new: None)
+    monkeypatch.setattr(Table, "all_items", all_items)
+    monkeypatch.setattr(Table, "scan", scan)
+    monkeypatch.setattr(models, "copy", NoTableCopy)
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
+    monkeypatch.setattr(DynamoResult, "execute_result", execute_result)
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from tests.support import (
     deliver,
     handler,
     invoke,
+    moto_items,
     parsed,
     parts,
     recording,
@@ -506,38 +507,6 @@ def _bulk_load(store: Any, supports: int, customers: int) -> None:
         table.items[item.hash_key][item.range_key] = item
 
 
-@pytest.fixture
-def moto_at_table_scale(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Two things moto does on every request that cost time in proportion to the whole table
-    (DynamoDB does neither), skipped here where the table holds 100,000 items; what is answered
-    stays the same:
-    - every Query first sorts the whole table (its results are sorted again after filtering);
-    - every transaction part backs the whole table up with a deepcopy, for a rollback: here the
-      backup copies the partitions' dicts and shares the items (no transaction of this test
-      fails, and a failed one would still restore which items exist)."""
-    import copy
-
-    from moto.dynamodb import models
-    from moto.dynamodb.models.table import Table
-
-    def all_items(self: Table) -> list[Any]:
-        return [item for partition in self.items.values() for item in partition.values()]
-
-    class Backup:
-        @staticmethod
-        def deepcopy(value: Any) -> Any:
-            if not isinstance(value, Table):
-                return copy.deepcopy(value)
-            backup = copy.copy(value)
-            backup.items = copy.copy(value.items)
-            for partition, items in value.items.items():
-                backup.items[partition] = dict(items)
-            return backup
-
-    monkeypatch.setattr(Table, "all_items", all_items)
-    monkeypatch.setattr(models, "copy", Backup)
-
-
 @pytest.mark.usefixtures("moto_at_table_scale")
 def test_reads_grow_with_the_supports_due_and_their_customers_never_with_the_table(
     ses, store, settings, make_customer
@@ -583,10 +552,7 @@ def test_reads_grow_with_the_supports_due_and_their_customers_never_with_the_tab
 
 
 def _reminder_records(store: Any) -> list[dict[str, Any]]:
-    """Test-only: every REMINDER# item (a Scan, which the job never issues)."""
-    found = store.client.scan(
-        TableName=store.table_name,
-        FilterExpression="begins_with(sk, :r)",
-        ExpressionAttributeValues={":r": {"S": keys.REMINDER_PREFIX}},
-    )["Items"]
-    return [{"pk": item["pk"]["S"], "sk": item["sk"]["S"]} for item in found]
+    """Test-only: every REMINDER# item, read from moto's backend (a Scan's first page holds only
+    part of a table of 100,000 items)."""
+    found = moto_items(store, sk_prefix=keys.REMINDER_PREFIX)
+    return [{"pk": item["pk"], "sk": item["sk"]} for item in found]

@@ -2,9 +2,10 @@
 later purchase never changes who the customer is, docs/decisions.md), the order with its lookups,
 the licenses and supports it grants, the support dates it extends, the upgrade it pays (the quote
 marked used, the workstations added to the license, its history entry `upgraded`) and, for a
-FastSpring order, its `FSEVENT#` / `FSORDER#` markers - ONE conditional transaction, all or
-nothing. The FastSpring webhook, reconciliation, the demo data and the test factories all write
-through `commit_purchase`; `read_customer` is what ingestion reads first about a known buyer.
+FastSpring order, its `FSEVENT#` / `FSORDER#` markers, for an order `portal-admin import` moves
+in, its audit entry - ONE conditional transaction, all or nothing. The FastSpring webhook,
+reconciliation, the import, the demo data and the test factories all write through
+`commit_purchase`; `read_customer` is what ingestion reads first about a known buyer.
 
 The answer says what a failed condition meant, so that the domain never reads transaction parts:
 the event or FastSpring order was recorded already (DUPLICATE), the customer changed meanwhile
@@ -21,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from portal.data import keys
+from portal.data.audit import AuditEntry, audit_put_request
 from portal.data.items import (
     activation_key_item,
     customer_from_item,
@@ -42,7 +44,8 @@ from portal.models import Customer, HistoryEntry, License, Order, Quote, Support
 ABSENT = "attribute_not_exists(pk)"
 # The records one purchase may grant: a transaction holds 100 actions, and the markers, the
 # customer (profile, email and key lookups) and the order with its lookup take up to 7; an
-# upgrade (only ever a known customer's: the profile's revision, 1) 3 more.
+# upgrade (only ever a known customer's: the profile's revision, 1) 3 more; an import's audit
+# entry 1 (an import has no markers and pays no upgrade).
 MAX_GRANTS = 90
 PRESENT = "attribute_exists(pk)"
 # A license's history as read (portal.data.bindings numbers its entries the same way): the
@@ -128,6 +131,7 @@ class Purchase:
     upgrade: LicenseUpgrade | None = None  # needs `order`: the quote is marked paid by it
     fastspring_order_id: str | None = None
     event: EventRecord | None = None  # the processed marker of the event this purchase comes from
+    audit: AuditEntry | None = None  # a change made with portal-admin (an import): its record
 
 
 class PurchaseOutcome(StrEnum):
@@ -242,6 +246,8 @@ def _parts(store: Store, purchase: Purchase) -> list[_Part]:
         tx.parts += _upgrade_parts(
             store, customer_id, purchase.upgrade, purchase.order.reference, extended
         )
+    if purchase.audit is not None:
+        tx.parts.append(_Part(*audit_put_request(store, purchase.audit), conflict, "AUDIT"))
     return tx.parts
 
 

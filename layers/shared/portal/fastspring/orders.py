@@ -256,18 +256,13 @@ def _serial_for(
         )
         if lic is None:
             return "", "license_unknown"
-        return (named, None) if _covers(grant, lic) else ("", "support_mismatch")
-    same = [lic for lic in new_licenses if _covers(grant, lic)]
+        return (
+            (named, None)
+            if grant.covers(lic.software, lic.edition, lic.users)
+            else ("", "support_mismatch")
+        )
+    same = [lic for lic in new_licenses if grant.covers(lic.software, lic.edition, lic.users)]
     return (same[0].serial_number, None) if same else ("", "no_matching_license")
-
-
-def _covers(grant: Grant, lic: License) -> bool:
-    """A support covers a license of the same software, edition and size (users/workstations)."""
-    return (
-        lic.software.casefold() == grant.software.casefold()
-        and (lic.edition or "").casefold() == (grant.edition or "").casefold()
-        and lic.users == grant.users
-    )
 
 
 def _license(grant: Grant, reference: str, placed_at: datetime) -> License:

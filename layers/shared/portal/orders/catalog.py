@@ -35,6 +35,15 @@ class Grant:
     years: int
     upgradable: bool
 
+    def covers(self, software: str, edition: str | None, users: int) -> bool:
+        """A support covers a license of the same software, edition and size (users or
+        workstations); a license grant names the licenses it fits the same way."""
+        return (
+            software.casefold() == self.software.casefold()
+            and (edition or "").casefold() == (self.edition or "").casefold()
+            and users == self.users
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
