@@ -50,7 +50,7 @@ class _Discarded(list[Any]):
 _in_transaction = threading.local()  # .active: this thread is in the tuned transact_write_items
 
 
-class _TablesNotCopied:
+class TablesNotCopied:
     """The `copy` module as moto.dynamodb.models sees it: within the tuned transact_write_items
     (which takes its backup item by item), deepcopy of a Table is the Table itself; anywhere
     else, copy.deepcopy."""
@@ -110,7 +110,7 @@ def _stream_key(table: Table, hash_key: DynamoType, range_key: DynamoType | None
     return keys
 
 
-def _transact_write_items(
+def transact_write_items_tuned(
     original: Callable[[DynamoDBBackend, list[dict[str, Any]]], None],
 ) -> Callable[[DynamoDBBackend, list[dict[str, Any]]], None]:
     @functools.wraps(original)
@@ -157,10 +157,10 @@ def _transact_write_items(
 def tune() -> None:
     """Apply both changes (module docstring) to this process's moto."""
     if not getattr(DynamoDBBackend.transact_write_items, "tuned", False):
-        DynamoDBBackend.transact_write_items = _transact_write_items(  # type: ignore[method-assign,assignment]
+        DynamoDBBackend.transact_write_items = transact_write_items_tuned(  # type: ignore[method-assign,assignment]
             DynamoDBBackend.transact_write_items
         )
-        dynamodb_models.copy = _TablesNotCopied()  # type: ignore[assignment]
+        dynamodb_models.copy = TablesNotCopied()  # type: ignore[assignment]
     import moto.dynamodbstreams.models  # noqa: F401 - registers its models in model_data
 
     for service in UNTRACKED_SERVICES:

@@ -195,20 +195,21 @@ def moto_at_table_scale(monkeypatch: pytest.MonkeyPatch) -> None:
     - every Query first sorts the whole table (its results are sorted again after filtering):
       here it lists the items unsorted (a Scan still in the table's order, which its pages need);
     - every part of a transaction backs the whole table up with a deepcopy, for a rollback:
-      here the transaction backs up only the items its parts name (a copy of each, or "none"),
-      and a cancelled one puts exactly those back - the rollback is as exact as moto's own;
+      here, as on the local stack (local.moto_tuning), only the items its parts name, and a
+      cancelled one puts exactly those back - the rollback is as exact as moto's own;
     - every condition is parsed again for every write (twice for a transaction's parts): here
       once per text, names and values;
     - every answer with items is serialized by walking the service model per attribute value:
       here it is the JSON moto's own serializer makes (compared now and then);
     - every write adds a record to the table's stream, which nothing reads in-process (the
       mailer's feed on the local stack; unit tests hand the mailer its events): here none."""
-    import copy
     import types
 
     from moto.dynamodb import models
-    from moto.dynamodb.models import DynamoDBBackend, DynamoType
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
+
+    from local import moto_tuning
 
     sorted_items = Table.all_items
     real_scan = Table.scan
@@ -223,37 +224,6 @@ def moto_at_table_scale(monkeypatch: pytest.MonkeyPatch) -> None:
             return real_scan(self, *args, **kwargs)
         finally:
             del self.all_items
-
-    class NoTableCopy:
-        @staticmethod
-        def deepcopy(value: Any) -> Any:
-            return value if isinstance(value, Table) else copy.deepcopy(value)
-
-    real = DynamoDBBackend.transact_write_items
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        touched = []
-        for entry in transact_items:
-            ((_, part),) = entry.items()
-            table = self.tables.get(part.get("TableName"))
-            named = part.get("Item") or part.get("Key") or {}
-            if table is None or not table.range_key_attr or table.hash_key_attr not in named:
-                continue
-            where = (
-                DynamoType(named[table.hash_key_attr]),
-                DynamoType(named[table.range_key_attr]),
-            )
-            stored = table.items.get(where[0], {}).get(where[1])
-            touched.append((table, where, copy.deepcopy(stored)))
-        try:
-            real(self, transact_items)
-        except Exception:
-            for table, (partition, sort), before in reversed(touched):
-                if before is None:
-                    table.items.get(partition, {}).pop(sort, None)
-                else:
-                    table.items[partition][sort] = before
-            raise
 
     from moto.dynamodb.responses import DynamoResult
 
@@ -317,8 +287,12 @@ def moto_at_table_scale(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(table_module.StreamShard, "add", lambda self, old, new: None)
     monkeypatch.setattr(Table, "all_items", all_items)
     monkeypatch.setattr(Table, "scan", scan)
-    monkeypatch.setattr(models, "copy", NoTableCopy)
-    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", transact_write_items)
+    # the transactions' item-by-item backup: the local stack's (local.moto_tuning), one mechanism
+    monkeypatch.setattr(models, "copy", moto_tuning.TablesNotCopied())
+    real = DynamoDBBackend.transact_write_items
+    if not getattr(real, "tuned", False):
+        tuned = moto_tuning.transact_write_items_tuned(real)
+        monkeypatch.setattr(DynamoDBBackend, "transact_write_items", tuned)
     monkeypatch.setattr(DynamoResult, "execute_result", execute_result)
 
 
