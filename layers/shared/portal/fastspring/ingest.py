@@ -104,6 +104,8 @@ def process_event(raw: Any, ctx: Context) -> Outcome:
     except Rejected as why:
         status = record(event, ctx, "rejected", reason=str(why), payload=raw)
         logger.error("webhook event rejected", extra={"event_type": event.type, "reason": str(why)})
+        count("WebhookEventRejected")
+        return Outcome(event.id, status)
     except NotYet as why:
         logger.warning(
             "webhook event deferred", extra={"event_type": event.type, "reason": str(why)}
