@@ -282,7 +282,10 @@ def release(
             by=SUPPORT if support is not None else None,
             audit=support,
         ):
-            count("LicenseReleasedBySupport" if support is not None else "LicenseReleased")
+            if support is not None:
+                count("LicenseReleasedBySupport")
+            else:
+                count("LicenseReleased")
             return replace(lic, computer_id=None, computer_name=None, releases=tuple(releases))
         # released or rebound by a parallel request: read again
     raise NotActivated()
