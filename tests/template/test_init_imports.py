@@ -7,25 +7,13 @@ bench/cold_init.py times the same init."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bench.cold_init import LAYER, READ_FORBIDDEN, XRAY, Function, Probe, functions, probe
-from local import aws
-from local import fastspring as fs
-from local.demo_data import DEMO_EMAIL, DEMO_ORDER, SECOND_EMAIL, SECOND_ORDER
+from bench import cold_init
+from bench.cold_init import READ_FORBIDDEN, XRAY, Function, Probe, functions, probe
 from local.stack import LocalStack
-from portal.fastspring.signatures import signature
-from tests.support import PENDING_COOKIE, ROOT, HttpClient, event, signed_in_client
 
 pytestmark = pytest.mark.template
 
@@ -44,6 +32,7 @@ BROWSER_FACING = (
     "download_file",
     "activation_keys",
     "activation",
+    "forget_browsers",
     "manage_license",
     "preferences",
     "upgrade_quote",
@@ -94,181 +83,21 @@ def test_browser_facing_handlers_import_no_pydantic(loaded: dict[Function, Probe
 
 
 # ---------------------------------------------------------------- imported AND invoked once
-# Runs in a fresh `python -I`: imports the handler, serves one event, prints one JSON line.
-_INVOKE = """
-import importlib.util, json, sys
-app_path, layer, event_path = sys.argv[1:4]
-sys.path[:0] = [app_path.rsplit("/", 1)[0], layer]
-spec = importlib.util.spec_from_file_location("app", app_path)
-module = importlib.util.module_from_spec(spec)
-sys.modules["app"] = module
-spec.loader.exec_module(module)
-
-
-class Context:
-    function_name = "init-imports-probe"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:init-imports-probe"
-    aws_request_id = "00000000-0000-0000-0000-000000000001"
-    log_group_name = "/aws/lambda/init-imports-probe"
-    log_stream_name = "probe"
-
-    @staticmethod
-    def get_remaining_time_in_millis():
-        return 10_000
-
-
-with open(event_path, encoding="utf-8") as file:
-    answer = module.lambda_handler(json.load(file), Context())
-print(json.dumps({"status": answer.get("statusCode"), "modules": sorted(sys.modules)}))
-"""
-
-
-def _sign_in(stack: LocalStack, email: str = DEMO_EMAIL, order: str = DEMO_ORDER) -> str:
-    """A session over HTTP, signed in like a person (the code from the stack's mailbox)."""
-    client = signed_in_client(stack.base_url, {"email": email, "orderNumber": order})
-    assert client.token
-    return client.token
-
-
-def _pending_code(stack: LocalStack) -> tuple[str, str]:
-    """A pending sign-in of the second demo customer over HTTP: (its cookie's token, its code)."""
-    client = HttpClient(stack.base_url)
-    before = client.mailbox_ids()
-    assert client.login(SECOND_EMAIL, SECOND_ORDER).status_code == 202
-    code = client.mailed(SECOND_EMAIL, after=before)
-    assert client.pending
-    return client.pending, code
-
-
-def _first_bound_license_id(stack: LocalStack, token: str) -> str:
-    """The newest of the demo customer's licenses bound to a computer (only those have a file)."""
-    request = urllib.request.Request(
-        stack.base_url + "/api/licenses", headers={"Cookie": f"__Host-portal_session={token}"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return next(str(lic["id"]) for lic in json.load(answer)["items"] if lic["computerId"])
-
-
-def _upgrade_quote(stack: LocalStack, token: str) -> dict[str, Any]:
-    """A quote for the second demo customer's Remote Work license, asked over HTTP."""
-    request = urllib.request.Request(
-        stack.base_url + "/api/licenses", headers={"Cookie": f"__Host-portal_session={token}"}
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        license_id = next(str(lic["id"]) for lic in json.load(answer)["items"] if lic["upgradable"])
-    request = urllib.request.Request(
-        stack.base_url + "/api/upgrades/quotes",
-        data=json.dumps({"licenseId": license_id, "additionalWorkstations": 3}).encode(),
-        method="POST",
-        headers={
-            "Cookie": f"__Host-portal_session={token}",
-            "Content-Type": "application/json",
-            "Origin": stack.base_url,
-        },
-    )
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        return dict(json.load(answer)) | {"licenseId": license_id}
-
-
-def _get(token: str, origin: str, path: str, route: str, params: dict[str, str]) -> dict:
-    """A GET event of the HTTP API for `route` (no sample in events/ for these two)."""
-    ev = event("me", token=token, origin=origin)
-    ev["routeKey"] = ev["requestContext"]["routeKey"] = f"GET {route}"
-    ev["rawPath"] = ev["requestContext"]["http"]["path"] = path
-    ev["pathParameters"] = params or None
-    return ev
-
-
-def _events(stack: LocalStack) -> dict[str, dict[str, Any]]:
-    origin, token, leaving = stack.base_url, _sign_in(stack), _sign_in(stack)
-    license_id = _first_bound_license_id(stack, token)
-    upgrading = _sign_in(stack, SECOND_EMAIL, SECOND_ORDER)
-    quote = _upgrade_quote(stack, upgrading)
-    quote_event = event(
-        "upgrade_quote",
-        token=upgrading,
-        origin=origin,
-        body={"licenseId": quote["licenseId"], "additionalWorkstations": 2},
-    )
-    checkout_event = event("upgrade_checkout", token=upgrading, origin=origin)
-    checkout_path = f"/api/upgrades/quotes/{quote['quoteId']}/checkout"
-    checkout_event["rawPath"] = checkout_event["requestContext"]["http"]["path"] = checkout_path
-    checkout_event["pathParameters"] = {"quote_id": quote["quoteId"]}
-    pending, code = _pending_code(stack)
-    body = fs.batch(fs.order_completed(email="init.probe@example.com", skus=["T-ENT-5"]))
-    webhook = event(WEBHOOK, origin=None)
-    webhook["body"], webhook["isBase64Encoded"] = body.decode(), False
-    webhook["headers"]["x-fs-signature"] = signature(stack.secrets[_WEBHOOK_SECRET], body)
-    return {
-        "login": event(
-            "login", body={"email": DEMO_EMAIL, "orderNumber": DEMO_ORDER}, origin=origin
-        ),
-        "verify_code": event(
-            "verify_code", body={"code": code}, cookies={PENDING_COOKIE: pending}, origin=origin
-        ),
-        "sign_in_link": event("sign_in_link", body={"email": SECOND_EMAIL}, origin=origin),
-        "logout": event("logout", token=leaving, origin=origin),
-        "me": event("me", token=token, origin=origin),
-        "list_licenses": event("list_licenses", token=token, query={}, origin=origin),
-        "list_supports": event("list_supports", token=token, query={}, origin=origin),
-        "list_orders": event("list_orders", token=token, query={}, origin=origin),
-        "order_detail": event("order_detail", token=token, origin=origin),
-        "download_file": _get(
-            token,
-            origin,
-            f"/api/licenses/{license_id}/file",
-            "/api/licenses/{license_id}/file",
-            {"license_id": license_id},
-        ),
-        "activation_keys": _get(token, origin, "/api/activation/keys", "/api/activation/keys", {}),
-        "activation": event("activation"),  # the product: the demo key, a new computer
-        "manage_license": _get(
-            token,
-            origin,
-            f"/api/licenses/{license_id}/history",
-            "/api/licenses/{license_id}/history",
-            {"license_id": license_id},
-        ),
-        "preferences": event("preferences", token=token, origin=origin),  # PUT {reminders}
-        "upgrade_quote": quote_event,  # 201
-        "upgrade_checkout": checkout_event,  # a session on the stack's FastSpring stand-in
-        WEBHOOK: webhook,
-    }
-
-
-_WEBHOOK_SECRET = aws.LOCAL_SECRETS_PREFIX + "fastspring-webhook"
-
-
-def _invoke(name: str, ev: dict[str, Any], env: dict[str, str], folder: Path) -> tuple[int, Probe]:
-    event_file = folder / f"{name}.json"
-    event_file.write_text(json.dumps(ev), encoding="utf-8")
-    app = ROOT / "functions" / name / "app.py"
-    command = [sys.executable, "-I", "-c", _INVOKE, str(app), str(LAYER), str(event_file)]
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name}: invocation failed\n{done.stderr[-3000:]}")
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    return int(result["status"]), Probe(0.0, frozenset(result["modules"]))
-
-
 @pytest.fixture(scope="module")
-def invoked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[int, Probe]]]:
-    """Each browser-facing handler and the webhook, imported and invoked once in a fresh process
-    against the local stack: (HTTP status, modules loaded)."""
-    folder = tmp_path_factory.mktemp("events")
+def invoked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, Probe]]:
+    """Each function imported and serving its first realistic event in a fresh process, as
+    bench/cold_init.py measures it: recorded against the local stack (moto server, demo data),
+    then replayed with AWS answered by botocore's Stubber: (HTTP status, modules loaded by the end
+    of the replay). A replay that strays from the recorded path fails here."""
+    folder = tmp_path_factory.mktemp("cold-start")
     with LocalStack(seed=True) as stack:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "LANG": "C.UTF-8",
-            **{k: v for k, v in aws.aws_environment(stack.moto_url).items() if v is not None},
-            **stack.environment,
-        }
-        events = _events(stack)
+        targets = cold_init.record(folder, stack)
         with ThreadPoolExecutor(max_workers=2) as pool:
-            answers = pool.map(lambda item: _invoke(*item, env, folder), events.items())
-            yield dict(zip(events, answers, strict=True))
+            answers = list(pool.map(cold_init.replay, targets))
+    return {
+        target.name: (int(answer["status"]), Probe(0.0, frozenset(answer["modules"])))
+        for target, answer in zip(targets, answers, strict=True)
+    }
 
 
 def test_browser_facing_handlers_load_no_pydantic_when_invoked(
