@@ -126,7 +126,11 @@ def _serve(spec):
     with open(spec["event"], encoding="utf-8") as file:
         event = json.load(file)
     answer = getattr(module, spec["attribute"])(event, Context())
-    return answer.get("statusCode", 200) if isinstance(answer, dict) else 200
+    if not isinstance(answer, dict):
+        return 200
+    if answer.get("statusCode", 200) >= 400:
+        print(str(answer.get("body"))[:500], file=sys.stderr)  # why, if the replay strays
+    return answer.get("statusCode", 200)
 
 
 def main():

@@ -331,8 +331,17 @@ def replay(target: Target, *, realtime: bool = False) -> dict[str, Any]:
     return _run_probe(target.spec, target.env, realtime=realtime)
 
 
-def _base_env() -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", ""), "LANG": "C.UTF-8", **AWS_ENV}
+def _base_env(name: str, memory: str = "512") -> dict[str, str]:
+    """What Lambda's python3.13 runtime sets for every function, and fake credentials."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "LANG": "C.UTF-8",
+        **AWS_ENV,
+        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",
+        "AWS_LAMBDA_FUNCTION_NAME": name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": memory,
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    }
 
 
 def record(folder: Path, stack: Any) -> list[Target]:
@@ -363,7 +372,7 @@ def record(folder: Path, stack: Any) -> list[Target]:
             "event": str(event_file),
             "answers": str(folder / f"{name}.answers.pickle"),
         }
-        env = {**_base_env(), **function.environment, **dict(stack.environment)}
+        env = {**_base_env(function.logical_id), **function.environment, **stack.environment}
         targets.append(_target(name, function, folder, spec, env, recording_env))
     lookup = keys.email_lookup(normalize_email(DEMO_EMAIL))
     baseline_request = {
@@ -376,7 +385,7 @@ def record(folder: Path, stack: Any) -> list[Target]:
         "baseline_request": baseline_request,
         "answers": str(folder / "baseline.answers.pickle"),
     }
-    targets.insert(0, _target(BASELINE, None, folder, spec, _base_env(), recording_env))
+    targets.insert(0, _target(BASELINE, None, folder, spec, _base_env(BASELINE), recording_env))
     return targets
 
 

@@ -1,11 +1,10 @@
 """GET /api/activation/keys - the public keys that verify license files, by key id."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, responses
 from portal.edge.contract.keys import PublicKeysOut
 from portal.edge.resolver import Resolver
+from portal.edge.responses import Response
 from portal.licensing import license_files
 
 app = Resolver()

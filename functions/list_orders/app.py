@@ -1,12 +1,11 @@
 """GET /api/orders - billing details, contacts and the customer's orders, newest first."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.orders import OrdersPageOut
 from portal.edge.resolver import Resolver
+from portal.edge.responses import Response
 from portal.orders import orders
 
 app = Resolver()

@@ -1,12 +1,11 @@
 """GET /api/supports - the customer's support contracts, newest first, cursor-paginated."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.licenses import SupportPage
 from portal.edge.resolver import Resolver
+from portal.edge.responses import Response
 from portal.licensing import supports
 
 app = Resolver()

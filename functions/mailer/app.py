@@ -6,6 +6,9 @@ dead-letter queue, whose alarm pages someone."""
 
 from typing import Any
 
+import portal  # noqa: F401 - first: the cold start without collector pauses (portal/startup.py)
+
+# isort: split
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -14,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies
+from portal import dependencies, startup
 from portal.mail import delivery
 from portal.observability import logger, metrics
 
@@ -39,6 +42,7 @@ def deliver(record: DynamoDBRecord, lambda_context: LambdaContext) -> str:
     return done.outcome
 
 
+@startup.entry_point
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

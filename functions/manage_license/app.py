@@ -1,13 +1,12 @@
 """POST /api/licenses/{id}/release (rehosting), /activate (offline), GET .../history."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
 from portal.edge.contract import activation as contract
 from portal.edge.contract.licenses import LICENSE_ID, LicenseOut
 from portal.edge.resolver import Resolver
+from portal.edge.responses import Response
 from portal.licensing import activation
 
 app = Resolver()

@@ -3,7 +3,8 @@ work. HTTP functions: Logger context with the request's correlation id, metrics 
 front door checked before anything else (portal.edge.front_door: a request that did not come
 through CloudFront is a 403, without a route run or a DynamoDB call), then the resolver's answer;
 every answer with the security headers (errors included). Scheduled functions: the same Logger
-context and metrics around the job.
+context and metrics around the job. Both turn the garbage collector back on after the first
+invocation (portal.startup).
 
     lambda_handler = entry.http_handler(app)            # functions/<job>/app.py
     lambda_handler = entry.scheduled_handler(reconcile)
@@ -18,7 +19,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from portal import dependencies
+from portal import dependencies, startup
 from portal.edge import front_door, headers, responses
 from portal.errors import NotThroughFrontDoor, PortalError
 from portal.observability import count, logger, metrics
@@ -28,6 +29,7 @@ Handler = Callable[[dict[str, Any], LambdaContext], T]
 
 
 def http_handler(app: APIGatewayHttpResolver) -> Handler[dict[str, Any]]:
+    @startup.entry_point
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -54,6 +56,7 @@ def _front_door(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def scheduled_handler(job: Callable[[dict[str, Any]], T]) -> Handler[T]:
+    @startup.entry_point
     @logger.inject_lambda_context
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> T:
