@@ -30,7 +30,9 @@ def table(bars: Iterable[Bar]) -> str:
         (b.name, b.target, b.measured, "MISS" if b.verdict == "miss" else b.verdict) for b in bars
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+    ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
