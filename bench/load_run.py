@@ -76,6 +76,7 @@ sys.path[:0] = [str(ROOT / "layers" / "shared"), str(ROOT)]
 
 import requests  # noqa: E402
 
+from bench.bars import Bar  # noqa: E402
 from local import fastspring as fs  # noqa: E402
 from local import product  # noqa: E402
 from tests.support import HttpClient, table_items  # noqa: E402
@@ -1017,6 +1018,64 @@ def print_report(report: dict[str, Any]) -> None:
     )
     for fault in once["faults"][:10]:
         print(f"    {fault}")
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def bars(report: dict[str, Any]) -> list[Bar]:
+    """The rows of `python -m bench`'s table from a report (what main writes to --results):
+    requests per second and each route's p50 / p95 / p99 recorded; zero errors, zero 5xx, every
+    customer served, isolation and exactly once checked. A run that did not finish is one miss."""
+    if "checks" not in report:
+        reason = str(report.get("reason", "no report"))
+        return [Bar("load run", "ends by itself, every check holding", reason, "miss")]
+    checks, config = report["checks"], report["config"]
+    iso, once = checks["isolation"], checks["exactly_once"]
+    rows = [
+        Bar(
+            "load: portal requests per second",
+            "recorded",
+            f"{report['requests_per_s']} /s ({report['portal_requests']} in {report['load_s']} s;"
+            f" {config['customers']} customers, {config['products']} product threads)",
+            "recorded",
+        )
+    ]
+    rows += [
+        Bar(
+            f"load: {route}",
+            "p50 / p95 / p99, recorded",
+            f"{_ms(r['p50_ms'])} / {_ms(r['p95_ms'])} / {_ms(r['p99_ms'])} ms ({r['count']} calls)",
+            "recorded",
+        )
+        for route, r in report["routes"].items()
+    ]
+    rows += [
+        Bar.check("load: errors", "0", str(report["errors"]), checks["zero_errors"]),
+        Bar.check("load: 5xx answers", "0", str(report["server_errors_5xx"]), checks["zero_5xx"]),
+        Bar.check(
+            "load: every customer served",
+            "every one signed in and browsed",
+            f"{iso['customers_who_browsed']}/{iso['customers']}",
+            checks["every_customer_served"],
+        ),
+        Bar.check(
+            "load: isolation",
+            "each sees only and all of their own records",
+            f"{iso['records_seen']} records seen, {iso['violation_count']} not theirs,"
+            f" {len(iso['incomplete'])} customers missing one",
+            iso["holds"],
+        ),
+        Bar.check(
+            "load: exactly once",
+            "every order ingested once",
+            f"{once['orders_sent']} orders sent -> {once['order_items']} orders,"
+            f" FSEVENT {once['fsevent_markers']}/{once['event_ids_sent']}",
+            once["holds"],
+        ),
+    ]
+    return rows
 
 
 def write(report: dict[str, Any], results: Path) -> None:

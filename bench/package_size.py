@@ -23,6 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]  # run as a script: bench.bars importable
+
+from bench.bars import Bar  # noqa: E402
+
 TEMPLATE = ROOT / "template.yaml"
 BUILD_DIR = ROOT / ".aws-sam" / "build"
 MB = 1024 * 1024
@@ -177,37 +181,73 @@ def _largest(path: Path, top: int = 4) -> str:
     return ", ".join(f"{name} {_human(size)}" for size, name in sorted(sizes, reverse=True)[:top])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--build-dir", type=Path, default=BUILD_DIR)
-    parser.add_argument("--no-build", action="store_true", help="measure the existing build")
-    args = parser.parse_args(argv)
+class NoBuild(Exception):
+    """Nothing to measure: no python3.13 for `sam build`, or no build where asked."""
 
-    build_dir: Path = args.build_dir.resolve()
-    if not args.no_build:
+
+def measure(build_dir: Path = BUILD_DIR, build: bool = True) -> list[tuple[Artifact, int]]:
+    """`sam build` into build_dir (unless build is False), then every artifact with its size."""
+    build_dir = build_dir.resolve()
+    if build:
         python313 = find_python313()
         if python313 is None:
-            print("No python3.13 found: `sam build` needs one (see README.md).", file=sys.stderr)
-            return 2
+            raise NoBuild("No python3.13 found: `sam build` needs one (see README.md).")
         sam_build(build_dir, python313)
     if not (build_dir / "template.yaml").is_file():
-        print(f"{build_dir} holds no build: run without --no-build.", file=sys.stderr)
-        return 2
+        raise NoBuild(f"{build_dir} holds no build: run without --no-build.")
+    return [(artifact, artifact.size) for artifact in artifacts(build_dir)]
 
-    over = 0
-    built = artifacts(build_dir)
-    width = max(len(a.logical_id) for a in built) + 2
-    print(f"Package size, unzipped ({build_dir}, 1 MB = 1,048,576 bytes)")
+
+def print_sizes(build_dir: Path, sizes: list[tuple[Artifact, int]]) -> None:
+    width = max(len(a.logical_id) for a, _ in sizes) + 2
+    print(f"Package size, unzipped ({build_dir.resolve()}, 1 MB = 1,048,576 bytes)")
     print(f"{'artifact':<{width}}{'size':>12}{'budget':>12}  result")
-    for artifact in built:
-        size = artifact.size
+    for artifact, size in sizes:
         verdict = "ok" if size <= artifact.budget else "OVER"
-        over += verdict == "OVER"
         budget = _human(artifact.budget)
         print(f"{artifact.logical_id:<{width}}{_human(size):>12}{budget:>12}  {verdict}")
         if artifact.kind == "AWS::Serverless::LayerVersion":
             print(f"{'':<4}largest: {_largest(artifact.path)}")
-    return 1 if over else 0
+
+
+def bars(sizes: list[tuple[Artifact, int]]) -> list[Bar]:
+    """A row per layer, and one for every function together (the largest, and any over)."""
+    rows = [
+        Bar.check(
+            f"package: layer {artifact.logical_id}",
+            f"<= {artifact.budget / MB:g} MB unzipped",
+            _human(size),
+            size <= artifact.budget,
+        )
+        for artifact, size in sizes
+        if artifact.kind == "AWS::Serverless::LayerVersion"
+    ]
+    functions = [(a, n) for a, n in sizes if a.kind == "AWS::Serverless::Function"]
+    if functions:
+        over = [f"{a.logical_id} {_human(n)}" for a, n in functions if n > a.budget]
+        largest, size = max(functions, key=lambda pair: pair[1])
+        measured = f"largest {largest.logical_id} {_human(size)} of {len(functions)}"
+        if over:
+            measured = f"{len(over)} over: {', '.join(over[:3])}; {measured}"
+        budget = BUDGETS["AWS::Serverless::Function"] / MB
+        rows.append(
+            Bar.check("package: each function", f"<= {budget:g} MB unzipped", measured, not over)
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--build-dir", type=Path, default=BUILD_DIR)
+    parser.add_argument("--no-build", action="store_true", help="measure the existing build")
+    args = parser.parse_args(argv)
+    try:
+        sizes = measure(args.build_dir, build=not args.no_build)
+    except NoBuild as reason:
+        print(reason, file=sys.stderr)
+        return 2
+    print_sizes(args.build_dir, sizes)
+    return 1 if any(bar.verdict == "miss" for bar in bars(sizes)) else 0
 
 
 if __name__ == "__main__":
