@@ -3,8 +3,8 @@
 exponentially with full jitter, and a batch still incomplete after the bounded attempts fails with
 a clear error instead of answering from part of what it needs.
 
-Items come back decoded exactly as boto3's own deserializer decodes them (the store's faster path
-for the types the portal writes changes nothing).
+Items are written exactly as boto3's own serializer writes them and come back decoded exactly as
+its deserializer decodes them (the store's faster paths for the portal's types change nothing).
 
 DynamoDB is answered by botocore's Stubber (which also checks every request exactly), or by moto
 with an after-call event hook that holds a batch's keys back as unprocessed."""
@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import boto3
 import pytest
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.stub import Stubber
 
-from portal.data.store import Backoff, BatchIncomplete, Store, from_attributes
+from portal.data.store import Backoff, BatchIncomplete, Store, from_attributes, to_attributes
 from tests.support import login
 
 TABLE = "PortalTable"
@@ -205,3 +206,28 @@ def test_an_attribute_with_two_types_is_refused() -> None:
         from_attributes({"pk": {"S": "CUST#A", "N": "1"}})
     with pytest.raises(ValueError):
         from_attributes({"pk": {"N": "1", "S": "CUST#A"}})
+
+
+def test_items_encode_as_boto3_encodes_them_and_none_is_left_out() -> None:
+    # given an item with every kind of value the portal writes, a str subclass and a None
+    class Name(str):
+        __slots__ = ()
+
+    item = {
+        "pk": "CUST#A",
+        "empty": "",
+        "alias": Name("kept as a string"),
+        "users": 10,
+        "price": Decimal("601.80"),
+        "upgradable": False,
+        "releases": ["2026-12-02T09:00:00Z", 1],
+        "billing": {"city": "Paris", "seats": 3},
+        "tags": {"a", "b"},
+        "blob": b"\x00\x01",
+        "gone": None,
+    }
+    # when encoded; then exactly boto3's serializer's attributes, the None attribute absent
+    reference = TypeSerializer()
+    expected = {name: reference.serialize(value) for name, value in item.items() if name != "gone"}
+    assert to_attributes(item) == expected
+    assert "gone" not in to_attributes(item)

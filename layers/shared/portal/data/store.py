@@ -24,7 +24,12 @@ _deserializer = TypeDeserializer()
 
 
 def to_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+    """Plain values as DynamoDB attributes (None left out); a string, most of them, inline."""
+    return {
+        name: {"S": value} if type(value) is str else _serializer.serialize(value)
+        for name, value in item.items()
+        if value is not None
+    }
 
 
 def _value(attribute: Mapping[str, Any]) -> Any:
