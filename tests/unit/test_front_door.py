@@ -146,6 +146,31 @@ def test_the_previous_secret_is_accepted_during_a_rotation_and_refused_after(aws
     assert invoke("login", with_origin_header(ev, new))["statusCode"] == 401
 
 
+def test_a_rotating_secret_is_parsed_once_per_value_read_and_follows_a_new_value(monkeypatch):
+    # given a secret read as a rotation (no AWS: the read itself is replaced)
+    from portal.aws import secrets
+
+    secrets.forget()
+    stored = {"value": json.dumps({"current": "b", "previous": "a"})}
+    monkeypatch.setattr(secrets, "get_secret", lambda name: stored["value"])
+    parses: list[str] = []
+    parse = secrets.json.loads
+    monkeypatch.setattr(secrets.json, "loads", lambda raw: parses.append(raw) or parse(raw))
+    # when asked three times; then current first, previous next, and parsed once
+    assert [secrets.rotating_secret("s") for _ in range(3)] == [["b", "a"]] * 3
+    assert len(parses) == 1
+    # a caller changing its answer changes nobody else's
+    secrets.rotating_secret("s").clear()
+    assert secrets.rotating_secret("s") == ["b", "a"]
+    # when the value read changes (the rotation ended; or a plain, non-JSON value)
+    stored["value"] = json.dumps({"current": "b"})
+    assert secrets.rotating_secret("s") == ["b"]
+    stored["value"] = "plain-value"
+    assert secrets.rotating_secret("s") == ["plain-value"]
+    assert len(parses) == 3
+    secrets.forget()
+
+
 def test_an_unreadable_or_empty_secret_refuses_every_request(aws, calls):
     # given the origin secret gone from Secrets Manager
     from portal import dependencies

@@ -3,6 +3,9 @@
 exponentially with full jitter, and a batch still incomplete after the bounded attempts fails with
 a clear error instead of answering from part of what it needs.
 
+Items are written exactly as boto3's own serializer writes them and come back decoded exactly as
+its deserializer decodes them (the store's faster paths for the portal's types change nothing).
+
 DynamoDB is answered by botocore's Stubber (which also checks every request exactly), or by moto
 with an after-call event hook that holds a batch's keys back as unprocessed."""
 
@@ -10,13 +13,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.stub import Stubber
 
-from portal.data.store import Backoff, BatchIncomplete, Store
+from portal.data.store import Backoff, BatchIncomplete, Store, from_attributes, to_attributes
 from tests.support import login
 
 TABLE = "PortalTable"
@@ -170,3 +175,59 @@ def test_a_sign_in_survives_a_throttled_batch_read(make_customer, store, calls):
         "TransactWriteItems",
         "TransactWriteItems",
     ]
+
+
+def test_items_decode_as_boto3_decodes_them_every_type_included() -> None:
+    # given an item with every attribute type DynamoDB answers, nested ones too
+    stored = {
+        "pk": {"S": "CUST#A"},
+        "empty": {"S": ""},
+        "users": {"N": "10"},
+        "price": {"N": "601.80"},
+        "upgradable": {"BOOL": False},
+        "gone": {"NULL": True},
+        "releases": {"L": [{"S": "2026-12-02T09:00:00Z"}, {"N": "1"}, {"L": []}]},
+        "billing": {"M": {"city": {"S": "Paris"}, "seats": {"N": "3"}, "inner": {"M": {}}}},
+        "tags": {"SS": ["a", "b"]},
+        "sizes": {"NS": ["1", "2.5"]},
+        "blob": {"B": b"\x00\x01"},
+    }
+    # when decoded; then exactly what boto3's own deserializer makes of each attribute
+    reference = TypeDeserializer()
+    expected = {name: reference.deserialize(value) for name, value in stored.items()}
+    assert from_attributes(stored) == expected
+    assert from_attributes({"s": {"S": "x"}})["s"] == "x"
+
+
+def test_an_attribute_with_two_types_is_refused() -> None:
+    # given an attribute that names two types at once (DynamoDB never answers one)
+    # when decoded; then an error, not one of the two values picked silently
+    with pytest.raises(ValueError):
+        from_attributes({"pk": {"S": "CUST#A", "N": "1"}})
+    with pytest.raises(ValueError):
+        from_attributes({"pk": {"N": "1", "S": "CUST#A"}})
+
+
+def test_items_encode_as_boto3_encodes_them_and_none_is_left_out() -> None:
+    # given an item with every kind of value the portal writes, a str subclass and a None
+    class Name(str):
+        __slots__ = ()
+
+    item = {
+        "pk": "CUST#A",
+        "empty": "",
+        "alias": Name("kept as a string"),
+        "users": 10,
+        "price": Decimal("601.80"),
+        "upgradable": False,
+        "releases": ["2026-12-02T09:00:00Z", 1],
+        "billing": {"city": "Paris", "seats": 3},
+        "tags": {"a", "b"},
+        "blob": b"\x00\x01",
+        "gone": None,
+    }
+    # when encoded; then exactly boto3's serializer's attributes, the None attribute absent
+    reference = TypeSerializer()
+    expected = {name: reference.serialize(value) for name, value in item.items() if name != "gone"}
+    assert to_attributes(item) == expected
+    assert "gone" not in to_attributes(item)

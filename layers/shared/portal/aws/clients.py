@@ -1,6 +1,7 @@
 """boto3 clients, built once per container on first use (never at import, so tests and the local
 stack can point AWS_ENDPOINT_URL at moto first). Only the data-access modules call these (and,
-for SES, portal.mail.sender)."""
+for SES, portal.mail.sender). Each keeps its User-Agent header per feature set
+(portal.aws.user_agent) instead of botocore assembling it anew for every request."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from portal.aws.user_agent import memoized
 
 _CONFIG = Config(
     connect_timeout=2,
@@ -22,27 +25,27 @@ _CONFIG = Config(
 
 @cache
 def dynamodb() -> Any:
-    return boto3.client("dynamodb", config=_CONFIG)
+    return memoized(boto3.client("dynamodb", config=_CONFIG))
 
 
 @cache
 def secretsmanager() -> Any:
-    return boto3.client("secretsmanager", config=_CONFIG)
+    return memoized(boto3.client("secretsmanager", config=_CONFIG))
 
 
 @cache
 def kms() -> Any:
-    return boto3.client("kms", config=_CONFIG)
+    return memoized(boto3.client("kms", config=_CONFIG))
 
 
 @cache
 def ssm() -> Any:
-    return boto3.client("ssm", config=_CONFIG)
+    return memoized(boto3.client("ssm", config=_CONFIG))
 
 
 @cache
 def sesv2() -> Any:
-    return boto3.client("sesv2", config=_CONFIG)
+    return memoized(boto3.client("sesv2", config=_CONFIG))
 
 
 def reset() -> None:

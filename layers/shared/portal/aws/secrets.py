@@ -13,6 +13,8 @@ from portal.aws import clients as aws_clients
 
 CACHE_SECONDS = 300.0
 _cache: dict[str, tuple[float, str]] = {}
+# full name -> (the value read, its accepted values): parsed once per value read, not per request
+_accepted: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 
 class SecretMissing(RuntimeError):
@@ -37,12 +39,22 @@ def get_secret(full_name: str, client: Callable[[], Any] = aws_clients.secretsma
 
 def forget() -> None:
     _cache.clear()
+    _accepted.clear()
 
 
 def rotating_secret(full_name: str) -> list[str]:
     """The accepted values of a secret that can be rotated: it holds either the value itself or
-    {"current": "...", "previous": "..."} while a rotation is under way (current first)."""
+    {"current": "...", "previous": "..."} while a rotation is under way (current first). Parsed
+    once per value read (the front door and the cursors ask on every request)."""
     raw = get_secret(full_name)
+    known = _accepted.get(full_name)
+    if known is None or known[0] != raw:
+        known = (raw, tuple(_accepted_values(raw)))
+        _accepted[full_name] = known
+    return list(known[1])
+
+
+def _accepted_values(raw: str) -> list[str]:
     try:
         parsed = json.loads(raw)
     except ValueError:

@@ -145,6 +145,7 @@ def activation_key_item(activation_key: str, customer_id: str) -> Item:
 # ---------------------------------------------------------------- licenses and supports
 def license_from_item(item: Item) -> License:
     until = _date(item.get("supportUntil"))
+    releases = item.get("releases")  # most licenses have none: no generator made for them
     return License(
         license_id=item["licenseId"],
         software=item["software"],
@@ -164,7 +165,7 @@ def license_from_item(item: Item) -> License:
         else None,
         upgradable=bool(item.get("upgradable", False)),
         computer_id=item.get("computerId"),
-        releases=tuple(from_utc_text(str(at)) for at in item.get("releases") or ()),
+        releases=tuple(from_utc_text(str(at)) for at in releases) if releases else (),
         history_length=int(item.get("historyLength", 0)),
     )
 
