@@ -1,13 +1,12 @@
 """POST /api/activation/activate and /api/activation/refresh - the product licenses itself with
 the customer's activation key (no cookie, no Origin: the product is not a browser)."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, request, responses
 from portal.edge.contract.activation import ActivateRequest, ActivationOut, RefreshRequest
 from portal.edge.resolver import Resolver
 from portal.licensing import activation
+from portal.powertools import Response
 
 app = Resolver()
 FAILURES = (400, 401, 409, 410, 413, 415, 429)

@@ -1,12 +1,11 @@
 """GET /api/activation/keys - the public keys that verify license files, by key id."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, responses
 from portal.edge.contract.keys import PublicKeysOut
 from portal.edge.resolver import Resolver
 from portal.licensing import license_files
+from portal.powertools import Response
 
 app = Resolver()
 

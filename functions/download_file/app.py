@@ -1,13 +1,12 @@
 """GET /api/licenses/{id}/file and /api/supports/{id}/file - signed .lic downloads."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.licenses import LICENSE_ID, SUPPORT_ID
 from portal.edge.resolver import Resolver
 from portal.licensing import licenses, supports
 from portal.observability import count
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -1,12 +1,11 @@
 """POST /api/webhooks/fastspring - FastSpring's order and refund events, HMAC-checked."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, request, responses
 from portal.edge.resolver import Resolver
 from portal.fastspring import ingest, webhook
 from portal.fastspring.signatures import SIGNATURE_HEADER
+from portal.powertools import Response
 
 app = Resolver()
 

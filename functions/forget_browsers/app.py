@@ -3,13 +3,12 @@
 Every browser trusted for the signed-in customer is forgotten and every session of theirs ended,
 this one included (its cookies cleared); each browser then signs in again with a mailed code."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.accounts import verification
 from portal.config import TRUST_COOKIE
 from portal.edge import entry, responses, session
 from portal.edge.resolver import Resolver
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -1,13 +1,12 @@
 """GET /api/orders - billing details, contacts and the customer's orders, newest first."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.orders import OrdersPageOut
 from portal.edge.resolver import Resolver
 from portal.orders import orders
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -1,13 +1,12 @@
 """GET /api/supports - the customer's support contracts, newest first, cursor-paginated."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.licenses import SupportPage
 from portal.edge.resolver import Resolver
 from portal.licensing import supports
+from portal.powertools import Response
 
 app = Resolver()
 

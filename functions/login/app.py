@@ -2,8 +2,6 @@
 customer, the session cookie; from any other, a pending-sign-in cookie and a mailed code (202,
 then POST /api/auth/verify: functions/verify_code)."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.accounts import sign_in
 from portal.edge import entry, request, responses, session
@@ -14,6 +12,7 @@ from portal.edge.contract.sign_in import (
     PendingResponse,
 )
 from portal.edge.resolver import Resolver
+from portal.powertools import Response
 
 app = Resolver()
 

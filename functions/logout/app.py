@@ -3,14 +3,13 @@
 With `{"forgetBrowser": true}` it also forgets this browser (its trust deleted, its cookie
 cleared), so the next sign-in from it asks for a mailed code again."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.accounts import verification
 from portal.config import TRUST_COOKIE
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.sign_in import LogoutRequest
 from portal.edge.resolver import Resolver
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -1,7 +1,5 @@
 """POST /api/licenses/{id}/release (rehosting), /activate (offline), GET .../history."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
@@ -9,6 +7,7 @@ from portal.edge.contract import activation as contract
 from portal.edge.contract.licenses import LICENSE_ID, LicenseOut
 from portal.edge.resolver import Resolver
 from portal.licensing import activation
+from portal.powertools import Response
 
 app = Resolver()
 

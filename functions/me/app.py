@@ -1,12 +1,11 @@
 """GET /api/me - the signed-in customer and their activation key."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.accounts import customers
 from portal.edge import entry, responses, session
 from portal.edge.contract.sign_in import MeResponse
 from portal.edge.resolver import Resolver
+from portal.powertools import Response
 
 app = Resolver()
 

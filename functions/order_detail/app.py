@@ -1,12 +1,11 @@
 """GET /api/orders/{reference} - one order of the customer with its items."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.orders import REFERENCE, OrderDetailOut
 from portal.edge.resolver import Resolver
 from portal.orders import orders
+from portal.powertools import Response
 
 app = Resolver()
 

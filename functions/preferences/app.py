@@ -3,14 +3,13 @@
 The unsubscribe link's token is its own authority (no session, no Origin); the route also takes
 the RFC 8058 one-click form: `List-Unsubscribe=One-Click`, the token in the query."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.accounts import preferences
 from portal.edge import entry, request, responses, session
 from portal.edge.contract import preferences as contract
 from portal.edge.resolver import Resolver
 from portal.errors import BadRequest
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -3,8 +3,6 @@
 - POST /api/auth/link/redeem - the link's token (web/link.html POSTs it: a GET of the link changes
   nothing); the session cookie and the trusted-browser cookie."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.accounts import verification
 from portal.edge import entry, request, responses, session
@@ -16,6 +14,7 @@ from portal.edge.contract.sign_in import (
     RedeemRequest,
 )
 from portal.edge.resolver import Resolver
+from portal.powertools import Response
 
 app = Resolver()
 

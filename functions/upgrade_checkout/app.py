@@ -1,7 +1,5 @@
 """POST /api/upgrades/quotes/{quoteId}/checkout - a FastSpring checkout for exactly that quote."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.upgrades import QUOTE_ID, CheckoutOut
@@ -9,6 +7,7 @@ from portal.edge.resolver import Resolver
 from portal.fastspring.api import FastSpringApi
 from portal.licensing import upgrades
 from portal.orders.catalog import default_catalog
+from portal.powertools import Response
 
 app = Resolver()
 

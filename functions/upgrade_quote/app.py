@@ -1,13 +1,12 @@
 """POST /api/upgrades/quotes - a price for adding workstations to one of the customer's licenses."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.upgrades import QuoteOut, QuoteRequest
 from portal.edge.resolver import Resolver
 from portal.licensing import upgrades
 from portal.orders.catalog import default_catalog
+from portal.powertools import Response
 
 app = Resolver()
 

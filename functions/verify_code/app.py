@@ -1,13 +1,12 @@
 """POST /api/auth/verify - complete a pending sign-in with the code mailed to the customer: the
 session cookie and the trusted-browser cookie (this browser is not asked again)."""
 
-from aws_lambda_powertools.event_handler import Response
-
 from portal import dependencies
 from portal.accounts import verification
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.sign_in import CustomerSummary, LoginResponse, VerifyRequest
 from portal.edge.resolver import Resolver
+from portal.powertools import Response
 
 app = Resolver()
 
