@@ -5,8 +5,8 @@ from portal import dependencies
 from portal.edge import entry, request, responses
 from portal.edge.contract.activation import ActivateRequest, ActivationOut, RefreshRequest
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.licensing import activation
+from portal.powertools import Response
 
 app = Resolver()
 FAILURES = (400, 401, 409, 410, 413, 415, 429)

@@ -4,8 +4,8 @@ from portal import dependencies
 from portal.edge import entry, responses
 from portal.edge.contract.keys import PublicKeysOut
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.licensing import license_files
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -4,9 +4,9 @@ from portal import dependencies
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.licenses import LICENSE_ID, SUPPORT_ID
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.licensing import licenses, supports
 from portal.observability import count
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -3,9 +3,9 @@
 from portal import dependencies
 from portal.edge import entry, request, responses
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.fastspring import ingest, webhook
 from portal.fastspring.signatures import SIGNATURE_HEADER
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -8,7 +8,7 @@ from portal.accounts import verification
 from portal.config import TRUST_COOKIE
 from portal.edge import entry, responses, session
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
+from portal.powertools import Response
 
 app = Resolver()
 

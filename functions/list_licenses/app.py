@@ -5,8 +5,8 @@ from portal.data.cursors import PageQuery
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.licenses import LicensePage
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.licensing import licenses
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -12,7 +12,7 @@ from portal.edge.contract.sign_in import (
     PendingResponse,
 )
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
+from portal.powertools import Response
 
 app = Resolver()
 

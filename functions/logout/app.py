@@ -9,7 +9,7 @@ from portal.config import TRUST_COOKIE
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.sign_in import LogoutRequest
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -6,8 +6,8 @@ from portal.edge import entry, request, responses, session
 from portal.edge.contract import activation as contract
 from portal.edge.contract.licenses import LICENSE_ID, LicenseOut
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.licensing import activation
+from portal.powertools import Response
 
 app = Resolver()
 

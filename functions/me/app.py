@@ -5,7 +5,7 @@ from portal.accounts import customers
 from portal.edge import entry, responses, session
 from portal.edge.contract.sign_in import MeResponse
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
+from portal.powertools import Response
 
 app = Resolver()
 

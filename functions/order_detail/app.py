@@ -4,8 +4,8 @@ from portal import dependencies
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.orders import REFERENCE, OrderDetailOut
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.orders import orders
+from portal.powertools import Response
 
 app = Resolver()
 

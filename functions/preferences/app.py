@@ -8,8 +8,8 @@ from portal.accounts import preferences
 from portal.edge import entry, request, responses, session
 from portal.edge.contract import preferences as contract
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.errors import BadRequest
+from portal.powertools import Response
 
 app = Resolver()
 

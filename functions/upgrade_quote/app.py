@@ -4,9 +4,9 @@ from portal import dependencies
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.upgrades import QuoteOut, QuoteRequest
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
 from portal.licensing import upgrades
 from portal.orders.catalog import default_catalog
+from portal.powertools import Response
 
 app = Resolver()
 

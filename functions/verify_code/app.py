@@ -6,7 +6,7 @@ from portal.accounts import verification
 from portal.edge import entry, request, responses, session
 from portal.edge.contract.sign_in import CustomerSummary, LoginResponse, VerifyRequest
 from portal.edge.resolver import Resolver
-from portal.edge.responses import Response
+from portal.powertools import Response
 
 app = Resolver()
 

@@ -3,8 +3,7 @@ POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_LOG_LEVEL. Never log tokens, keys or
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from portal.powertools import Logger, Metrics, MetricUnit
 
 logger = Logger()
 metrics = Metrics()

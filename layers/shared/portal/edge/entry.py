@@ -15,14 +15,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from portal import dependencies, startup
 from portal.edge import front_door, headers, responses
 from portal.errors import NotThroughFrontDoor, PortalError
 from portal.observability import count, logger, metrics
+from portal.powertools import APIGatewayHttpResolver, LambdaContext, correlation_paths
 
 T = TypeVar("T")
 Handler = Callable[[dict[str, Any], LambdaContext], T]

@@ -8,13 +8,12 @@ import base64
 import urllib.parse
 from typing import Any, Protocol, Self, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-
 from portal import json_input
 from portal.config import Settings
 from portal.data.cursors import PageQuery
 from portal.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from portal.fields import Field
+from portal.powertools import APIGatewayHttpResolver
 
 MAX_BODY_BYTES = 16 * 1024
 VIEWER_ADDRESS = "cloudfront-viewer-address"  # as API Gateway hands it over: lower case

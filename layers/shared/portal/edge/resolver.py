@@ -8,14 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-
 from portal.data.store import is_transient
 from portal.edge import documentation, responses
 from portal.edge.documentation import Operation
 from portal.errors import NotFound, PortalError, ServiceUnavailable
 from portal.fields import Field
 from portal.observability import count, logger
+from portal.powertools import APIGatewayHttpResolver, Response
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.shared.cookies import Cookie
-
 from portal.edge import wire
 from portal.edge.contract.common import ErrorBody, ErrorDetail, RehostErrorDetail
 from portal.errors import PortalError, RehostLimitReached, ServiceUnavailable, TooManyAttempts
+from portal.powertools import Cookie, Response
 
 JSON = "application/json"
 DOWNLOAD = "application/octet-stream"

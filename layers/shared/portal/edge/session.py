@@ -8,14 +8,12 @@ prefix requires it); the API is same-origin, so Strict costs nothing."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.shared.cookies import Cookie, SameSite
-
 from portal import dependencies
 from portal.accounts import sessions
 from portal.accounts.verification import CODE_SECONDS, TRUST_SECONDS
 from portal.config import PENDING_COOKIE, SESSION_COOKIE, TRUST_COOKIE, Settings
 from portal.errors import CsrfRejected
+from portal.powertools import APIGatewayHttpResolver, Cookie, SameSite
 
 
 def host_cookie(name: str, value: str, max_age: int) -> Cookie:
