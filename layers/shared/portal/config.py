@@ -20,6 +20,10 @@ from portal.types import EMAIL_SHAPE
 SESSION_COOKIE = "__Host-portal_session"
 PENDING_COOKIE = "__Host-portal_pending"  # a sign-in waiting for its mailed code
 TRUST_COOKIE = "__Host-portal_trust"  # a browser that proved control of the customer's mailbox
+# How long a mailed code (and so the pending cookie) and a browser's trust (and its cookie) last:
+# here with the cookies, so that the edge sets them without loading the verification code.
+CODE_SECONDS = 10 * 60
+TRUST_SECONDS = 90 * 24 * 60 * 60
 STAGES = ("local", "dev", "prod", "test")
 # Reminders go out from a year before a support ends to a month after.
 REMINDER_EARLIEST, REMINDER_LATEST = -30, 365
