@@ -153,6 +153,16 @@ DEMO_NEWEST_ORDER = DEMO_ORDER_REFERENCES[0]
 SECOND_LICENSE_SERIALS = ["P71", "999999"]
 SECOND_ORDER_REFERENCES = ["JWT250312-0718-33904", "JWT241105-4410-77215"]
 
+
+# ---------------------------------------------------------------- AWS set-up
+def setup_client(service: str) -> Any:
+    """A client with every operation of `service`, for arranging moto's state. The portal's own
+    clients (portal.aws.clients) know only the operations the portal calls."""
+    import boto3
+
+    return boto3.client(service)  # type: ignore[call-overload]
+
+
 # ---------------------------------------------------------------- handlers in-process
 _handlers: dict[str, ModuleType] = {}
 

@@ -3,7 +3,7 @@
 from portal import dependencies
 from portal.accounts import customers
 from portal.edge import entry, responses, session
-from portal.edge.contract.sign_in import MeResponse
+from portal.edge.contract.me import MeResponse
 from portal.edge.resolver import Resolver
 from portal.powertools import Response
 

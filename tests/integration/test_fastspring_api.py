@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,3 +95,36 @@ def test_an_answer_that_is_not_the_events_listing_is_refused():
             api.unprocessed_events(days=3)
     finally:
         server.shutdown()
+
+
+def test_plain_http_builds_no_tls_context_and_https_builds_one_once(store, monkeypatch):
+    """urllib's default opener loads the CA store when it is built, whatever the URL: the
+    stand-in's http:// calls skip it; https:// gets urllib's opener, made once per container."""
+    import ssl
+
+    from portal.fastspring import api as module
+
+    loads: list[object] = []
+    real = ssl.SSLContext.load_default_certs
+    monkeypatch.setattr(
+        ssl.SSLContext, "load_default_certs", lambda self, *a: loads.append(self) or real(self, *a)
+    )
+    module._opener.cache_clear()
+    # when the client calls the stand-in over http twice, then no TLS context was made
+    api = FastSpringApi(store.url, "user", "pa:ss")
+    api.unprocessed_events(days=3)
+    api.unprocessed_events(days=3)
+    assert loads == []
+    # when an https opener is asked for twice, then the CA store is loaded once, by urllib's
+    # own HTTPS handler (the check can fail)
+    first, again = module._opener("https"), module._opener("https")
+    assert first is again and len(loads) == 1
+    assert any(isinstance(h, urllib.request.HTTPSHandler) for h in first.handlers)
+    module._opener.cache_clear()
+
+
+def test_an_http_base_refuses_to_follow_to_https():
+    from portal.fastspring.api import _opener
+
+    with pytest.raises(urllib.error.URLError, match="https is not used"):
+        _opener("http").open("https://127.0.0.1:9/sessions", timeout=1)

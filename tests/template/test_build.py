@@ -33,6 +33,18 @@ def test_layer_holds_portal_at_python_root(built: Path) -> None:
     assert not (layer.path / "python" / "portal" / "python").exists()
 
 
+def test_layer_holds_the_data_files_the_code_reads(built: Path) -> None:
+    """The catalog and the cut-down service models (portal/aws/clients.py) are not Python: the
+    build must copy them too, or every client falls back to botocore's full model unseen."""
+    (layer,) = _built(built, LAYER)
+    portal = layer.path / "python" / "portal"
+    source = Path(__file__).resolve().parents[2] / "layers" / "shared" / "portal"
+    models = sorted(p.relative_to(source) for p in (source / "aws" / "models").rglob("*.json"))
+    assert models
+    assert [m for m in models if not (portal / m).is_file()] == []
+    assert (portal / "orders" / "catalog.json").is_file()
+
+
 def test_layer_dependencies_are_arm64(built: Path) -> None:
     """Any compiled library in the layer is built for arm64 (today the layer has none: its only
     dependency is pure-Python Powertools; the layer's requirements say which packages those are)."""

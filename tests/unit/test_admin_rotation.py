@@ -33,6 +33,7 @@ from tests.support import (
     logged,
     published,
     published_keys,
+    setup_client,
     sign_in,
     table_items,
 )
@@ -109,7 +110,7 @@ def test_a_webhook_rotation_accepts_old_and_new_then_only_new(
     assert value not in audit_text(store) and WEBHOOK_SECRET not in audit_text(store)
     assert value not in "\n".join(lines) and value not in caplog.text
     assert json.loads(
-        clients.secretsmanager().get_secret_value(SecretId=SECRET_NAME)["SecretString"]
+        setup_client("secretsmanager").get_secret_value(SecretId=SECRET_NAME)["SecretString"]
     ) == {"current": value}
 
 
@@ -144,10 +145,12 @@ def test_a_webhook_rotation_is_refused_when_it_would_lose_a_secret(
 
 def test_a_missing_or_empty_secret_is_refused_not_replaced(admin_target, store, clock, capsys):
     # given the webhook secret emptied, then deleted: refused, nothing written or audited
-    clients.secretsmanager().put_secret_value(SecretId=SECRET_NAME, SecretString="{}")
+    setup_client("secretsmanager").put_secret_value(SecretId=SECRET_NAME, SecretString="{}")
     assert run(admin_target, "rotate", "webhook-secret") == 1
     assert '"current"' in capsys.readouterr().err
-    clients.secretsmanager().delete_secret(SecretId=SECRET_NAME, ForceDeleteWithoutRecovery=True)
+    setup_client("secretsmanager").delete_secret(
+        SecretId=SECRET_NAME, ForceDeleteWithoutRecovery=True
+    )
     assert run(admin_target, "rotate", "webhook-secret") == 1
     assert "does not exist" in capsys.readouterr().err
     assert actions(store) == []
@@ -155,7 +158,7 @@ def test_a_missing_or_empty_secret_is_refused_not_replaced(admin_target, store, 
 
 def test_finishing_a_rotation_written_by_hand_needs_force(admin_target, clock):
     # given a rotation written by hand, without its time
-    clients.secretsmanager().put_secret_value(
+    setup_client("secretsmanager").put_secret_value(
         SecretId=SECRET_NAME, SecretString=json.dumps({"current": "n" * 30, "previous": "o" * 30})
     )
     # when finished: refused without --force, done with it
@@ -301,7 +304,7 @@ def test_retiring_with_delete_key_schedules_only_a_key_the_tool_made(
     assert "deleted on" in capsys.readouterr().out
 
     # then it is pending deletion in 30 days, no longer listed; the others are untouched
-    kms = clients.kms()
+    kms = setup_client("kms")
     assert kms.describe_key(KeyId=first)["KeyMetadata"]["KeyState"] == "PendingDeletion"
     assert kms.describe_key(KeyId=template_key)["KeyMetadata"]["KeyState"] == "Enabled"
     assert kids(admin_target, capsys) == [second, template_key]
@@ -313,7 +316,7 @@ def test_retiring_with_delete_key_schedules_only_a_key_the_tool_made(
 def test_new_keys_are_rsa_3072_signing_keys_tagged_for_the_stage(admin_target, settings, capsys):
     assert run(admin_target, "rotate", "signing-key") == 0
     [new, _] = kids(admin_target, capsys)
-    kms = clients.kms()
+    kms = setup_client("kms")
     meta = kms.describe_key(KeyId=new)["KeyMetadata"]
     assert (meta["KeySpec"], meta["KeyUsage"]) == ("RSA_3072", "SIGN_VERIFY")
     assert kms.list_resource_tags(KeyId=new)["Tags"] == [
@@ -331,23 +334,25 @@ def test_a_rotation_that_cannot_be_audited_changes_nothing_and_keeps_no_key(
         raise RuntimeError("the table is unavailable")
 
     monkeypatch.setattr(rotation.audit, "record", fail)
-    before = {k["KeyId"] for k in clients.kms().list_keys()["Keys"]}
+    before = {k["KeyId"] for k in setup_client("kms").list_keys()["Keys"]}
 
     # when a key is rotated, then it fails, the list is unchanged and the new key is deleted
     with pytest.raises(RuntimeError):
         run(admin_target, "rotate", "signing-key")
     with pytest.raises(clients.ssm().exceptions.ParameterNotFound):
         clients.ssm().get_parameter(Name=PARAMETER)
-    made = {k["KeyId"] for k in clients.kms().list_keys()["Keys"]} - before
+    made = {k["KeyId"] for k in setup_client("kms").list_keys()["Keys"]} - before
     assert len(made) == 1
     [key] = made
-    assert clients.kms().describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert (
+        setup_client("kms").describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    )
 
     # and the webhook secret is not rotated either
     with pytest.raises(RuntimeError):
         run(admin_target, "rotate", "webhook-secret")
     assert (
-        clients.secretsmanager().get_secret_value(SecretId=SECRET_NAME)["SecretString"]
+        setup_client("secretsmanager").get_secret_value(SecretId=SECRET_NAME)["SecretString"]
         == WEBHOOK_SECRET
     )
 
@@ -414,7 +419,7 @@ def test_an_invalid_list_signs_nothing(admin_target, make_customer, capsys, valu
     # given the parameter holding no valid list
     customer = make_customer(licenses=[BOUND])
     token = sign_in(customer)
-    clients.ssm().put_parameter(Name=PARAMETER, Value=value, Type="String")
+    setup_client("ssm").put_parameter(Name=PARAMETER, Value=value, Type="String")
 
     # when a file is downloaded or the keys asked for, then it fails closed (no file, no keys)
     assert download("licenses", token, customer.license_ids[0])["statusCode"] == 500

@@ -28,6 +28,7 @@ from tests.support import (
     invoke,
     login,
     sample_event,
+    setup_client,
 )
 
 HTTP_FUNCTIONS = sorted(  # the functions whose sample event is an HTTP API request
@@ -62,9 +63,8 @@ def put_origin_secret(value: str) -> None:
     """Change the origin secret as an operator would, and let the containers see it at once (as
     they do within the secrets cache's period)."""
     from portal import dependencies
-    from portal.aws import clients
 
-    clients.secretsmanager().put_secret_value(SecretId=SECRET_NAME, SecretString=value)
+    setup_client("secretsmanager").put_secret_value(SecretId=SECRET_NAME, SecretString=value)
     dependencies.reset()
 
 
@@ -174,9 +174,10 @@ def test_a_rotating_secret_is_parsed_once_per_value_read_and_follows_a_new_value
 def test_an_unreadable_or_empty_secret_refuses_every_request(aws, calls):
     # given the origin secret gone from Secrets Manager
     from portal import dependencies
-    from portal.aws import clients
 
-    clients.secretsmanager().delete_secret(SecretId=SECRET_NAME, ForceDeleteWithoutRecovery=True)
+    setup_client("secretsmanager").delete_secret(
+        SecretId=SECRET_NAME, ForceDeleteWithoutRecovery=True
+    )
     dependencies.reset()
     # when a request with the (formerly) right header comes in
     response = invoke("me", event("me"))
@@ -185,7 +186,7 @@ def test_an_unreadable_or_empty_secret_refuses_every_request(aws, calls):
     assert body_of(response)["error"]["code"] == "internal_error"
     assert calls.operations == []
     # and a secret with no value accepts nothing
-    clients.secretsmanager().create_secret(Name=SECRET_NAME, SecretString='{"current": ""}')
+    setup_client("secretsmanager").create_secret(Name=SECRET_NAME, SecretString='{"current": ""}')
     dependencies.reset()
     assert_refused(invoke("me", event("me")))
 

@@ -17,6 +17,7 @@ from tests.support import (
     download,
     listed,
     published,
+    setup_client,
     sign_in,
 )
 
@@ -95,7 +96,6 @@ def test_a_tampered_file_never_verifies(make_customer):
 
 def test_rotation_keeps_old_files_verifying_during_the_overlap(make_customer, monkeypatch):
     from portal import dependencies
-    from portal.aws import clients as aws_clients
 
     # given a file signed by today's key
     token = sign_in(make_customer(licenses=[BOUND_10]))
@@ -104,7 +104,7 @@ def test_rotation_keeps_old_files_verifying_during_the_overlap(make_customer, mo
     old = dependencies.settings().signing_key_ids[0]
 
     # when a new key is put first (the old one still listed)
-    new = aws_clients.kms().create_key(KeySpec="RSA_3072", KeyUsage="SIGN_VERIFY")
+    new = setup_client("kms").create_key(KeySpec="RSA_3072", KeyUsage="SIGN_VERIFY")
     new_id = new["KeyMetadata"]["KeyId"]
     monkeypatch.setenv("LICENSE_SIGNING_KEY_IDS", f"{new_id},{old}")
     dependencies.reset()

@@ -17,7 +17,7 @@ import pytest
 from portal.licensing import license_files
 from product_sdk import verify_license
 from product_sdk.verify_license import InvalidLicenseFile, check_signed, load_keys, verify
-from tests.support import FIXED_NOW, body_of, event, invoke
+from tests.support import FIXED_NOW, body_of, event, invoke, setup_client
 
 COMPUTER = "SRV-TEST-01"
 ISSUED = FIXED_NOW
@@ -81,9 +81,8 @@ def with_signing_keys(settings: Any, *key_ids: str) -> Any:
 
 
 def new_kms_key(spec: str = "RSA_3072") -> str:
-    from portal.aws import clients
 
-    made = clients.kms().create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")
+    made = setup_client("kms").create_key(KeySpec=spec, KeyUsage="SIGN_VERIFY")
     return str(made["KeyMetadata"]["KeyId"])
 
 

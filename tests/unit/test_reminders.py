@@ -10,6 +10,9 @@ SES is moto's (in-process); SES errors are injected by wrapping portal.mail.send
 from __future__ import annotations
 
 import dataclasses
+import json
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,6 +31,7 @@ from portal.mail.reminders import InvalidReminderRun
 from portal.models import Support
 from tests.factories import LicenseSpec, OrderSpec, SupportSpec
 from tests.support import (
+    ROOT,
     count_items,
     deliver,
     handler,
@@ -187,6 +191,28 @@ def test_the_reminder_settings_are_read_from_the_environment(env):
     assert (read.reminder_timezone, read.reminder_catch_up_days) == ("Europe/Paris", 5)
     default = settings_from(env)
     assert default.reminder_thresholds == (30, 7, -1) and default.reminder_catch_up_days == 3
+
+
+def test_settings_with_the_default_zone_load_no_time_zone_data(env):
+    """Every function builds Settings; only the reminder job sets a zone, so only it loads
+    zoneinfo (the UTC default needs no check). A fresh process, as a function starts."""
+    probe = (
+        "import json, os, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from portal.config import settings_from\n"
+        "settings_from(json.loads(sys.argv[2]))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('zoneinfo', '_zoneinfo', 'tzdata'))))"
+    )
+    layer = str(ROOT / "layers" / "shared")
+
+    def loaded(environment: dict[str, str]) -> list[str]:
+        command = [sys.executable, "-I", "-c", probe, layer, json.dumps(environment)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        return list(json.loads(done.stdout))
+
+    assert loaded(env) == []
+    assert "zoneinfo" in loaded({**env, "REMINDER_TIMEZONE": "Europe/Paris"})  # it can fail
 
 
 # ---------------------------------------------------------------- what the mail says

@@ -33,6 +33,7 @@ from tests.support import (
     listed,
     login,
     order_detail,
+    setup_client,
     sign_in,
 )
 
@@ -181,12 +182,11 @@ def test_bad_signatures_are_401_and_write_nothing(store, case):
 
 
 def test_missing_secret_fails_closed(store):
-    from portal.aws import clients as aws_clients
     from portal.aws import secrets as secret_store
 
     # given the webhook secret deleted from Secrets Manager
     secret_store.forget()
-    aws_clients.secretsmanager().delete_secret(
+    setup_client("secretsmanager").delete_secret(
         SecretId="customer-portal/local/fastspring-webhook", ForceDeleteWithoutRecovery=True
     )
 
@@ -199,11 +199,10 @@ def test_missing_secret_fails_closed(store):
 
 
 def test_rotation_accepts_old_and_new_secret(aws):
-    from portal.aws import clients as aws_clients
     from portal.aws import secrets as secret_store
 
     # given the secret rotated: a new current one, the old one kept as previous
-    aws_clients.secretsmanager().put_secret_value(
+    setup_client("secretsmanager").put_secret_value(
         SecretId="customer-portal/local/fastspring-webhook",
         SecretString=json.dumps({"current": "new-secret", "previous": WEBHOOK_SECRET}),
     )

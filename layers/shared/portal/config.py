@@ -13,13 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.types import EMAIL_SHAPE
 
 SESSION_COOKIE = "__Host-portal_session"
 PENDING_COOKIE = "__Host-portal_pending"  # a sign-in waiting for its mailed code
 TRUST_COOKIE = "__Host-portal_trust"  # a browser that proved control of the customer's mailbox
+# How long a mailed code (and so the pending cookie) and a browser's trust (and its cookie) last:
+# here with the cookies, so that the edge sets them without loading the verification code.
+CODE_SECONDS = 10 * 60
+TRUST_SECONDS = 90 * 24 * 60 * 60
 STAGES = ("local", "dev", "prod", "test")
 # Reminders go out from a year before a support ends to a month after.
 REMINDER_EARLIEST, REMINDER_LATEST = -30, 365
@@ -27,8 +30,21 @@ _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
 _PARAMETER_NAME = re.compile(r"^(/[A-Za-z0-9_.\-]+){1,15}$")
 
 
+UTC_ZONE = "UTC"
+
+
 class InvalidSettings(ValueError):
     """The environment does not describe a usable portal."""
+
+
+def _check_time_zone(name: str) -> None:
+    """Only the reminder job sets a zone: zoneinfo (and the tz file) load only then."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidSettings("REMINDER_TIMEZONE must be an IANA time zone name") from None
 
 
 def _bounded(minimum: int, maximum: int | None = None) -> dict[str, int | None]:
@@ -85,7 +101,7 @@ class Settings:
     # goes out (negative: after it), the time zone whose calendar day a scheduled run is for, and
     # how many earlier days each run covers too (a failed or missed day is sent by the next run).
     reminder_thresholds: tuple[int, ...] = (30, 7, -1)
-    reminder_timezone: str = "UTC"
+    reminder_timezone: str = UTC_ZONE
     reminder_catch_up_days: int = field(default=3, metadata=_bounded(0, 30))
 
     def __post_init__(self) -> None:
@@ -118,10 +134,8 @@ class Settings:
                 f"REMINDER_THRESHOLDS must be distinct whole numbers of days in "
                 f"[{REMINDER_EARLIEST}, {REMINDER_LATEST}]"
             )
-        try:
-            ZoneInfo(self.reminder_timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InvalidSettings("REMINDER_TIMEZONE must be an IANA time zone name") from None
+        if self.reminder_timezone != UTC_ZONE:  # UTC is always there (tzdata is in the layer)
+            _check_time_zone(self.reminder_timezone)
         for item in fields(self):
             bounds = item.metadata
             if bounds:

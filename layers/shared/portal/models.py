@@ -92,6 +92,9 @@ class Support:
     expires_on: date
 
 
+BY_SUPPORT = "support"  # a HistoryEntry's `by`: done by the vendor's support team (portal-admin)
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
     """One event of a license's life on computers: activated, released, upgraded, revoked,
@@ -101,7 +104,7 @@ class HistoryEntry:
     event: str
     computer_id: str | None
     computer_name: str | None
-    by: str | None = None  # "support": done by the vendor's support team (portal-admin)
+    by: str | None = None  # BY_SUPPORT, or None
 
 
 @dataclass(frozen=True, slots=True)

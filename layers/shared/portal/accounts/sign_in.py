@@ -25,7 +25,7 @@ from datetime import datetime
 from portal.accounts import rate_limit, verification
 from portal.accounts.sessions import new_session
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
-from portal.config import Settings
+from portal.config import CODE_SECONDS, Settings
 from portal.data import keys
 from portal.data import sessions as stored_sessions
 from portal.data import sign_in as attempts
@@ -160,15 +160,15 @@ def _mail_code(
         who=who,
         code_digest=verification.code_digest(token, code),
         tries=verification.CODE_TRIES,
-        expires_at=at + verification.CODE_SECONDS,
+        expires_at=at + CODE_SECONDS,
     )
-    link = NewLink(verification.new_token(), who, at + verification.CODE_SECONDS)
+    link = NewLink(verification.new_token(), who, at + CODE_SECONDS)
     message = verification.code_mail(
         who,
         code=code,
         link=verification.link_url(settings, link.token),
         at=now,
-        minutes=verification.CODE_SECONDS // 60,
+        minutes=CODE_SECONDS // 60,
     )
     for claims in (reservations, []):
         # without the releases on a retry: a slot reused meanwhile stays counted (the safe side)
@@ -182,7 +182,7 @@ def _mail_code(
             claims=claims,
         ):
             count("SignInCodeMailed")
-            return Pending(token=token, expires_in=verification.CODE_SECONDS)
+            return Pending(token=token, expires_in=CODE_SECONDS)
     count("SignInThrottled")  # a parallel sign-in took the mail's slot
     raise TooManyAttempts(1)
 

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 from portal.accounts import rate_limit, sessions
 from portal.accounts.sessions import new_session
 from portal.clock import SYSTEM_CLOCK, Clock, epoch_seconds
-from portal.config import Settings
+from portal.config import TRUST_SECONDS, Settings
 from portal.data import verification as stored
 from portal.data.outbox import OutboxMessage, new_message
 from portal.data.store import Item, Store
@@ -43,10 +43,8 @@ from portal.errors import InvalidCode, InvalidLink, TooManyAttempts
 from portal.observability import count, logger
 
 CODE_DIGITS = 6
-CODE_SECONDS = 10 * 60
 CODE_TRIES = 5
 LINK_SECONDS = 15 * 60
-TRUST_SECONDS = 90 * 24 * 60 * 60
 MAIL_WINDOW_SECONDS = 60 * 60
 MAIL_KIND = "MAIL"  # the rate window of mailed codes and links, per email address
 VERIFY_KIND = "VERIFY"  # the rate window of failed codes, per address

@@ -25,9 +25,9 @@ from portal.data.audit import AuditEntry, audit_put_request
 from portal.data.items import history_item, license_to_item
 from portal.data.refunds import revocation_parts
 from portal.data.store import ConditionFailed, Item, Store
-from portal.models import HistoryEntry, License
+from portal.models import BY_SUPPORT, HistoryEntry, License
 
-SUPPORT = "support"  # the copy's `reason` (a refund's is "refund <returnId>"), a history's `by`
+SUPPORT = BY_SUPPORT  # the copy's `reason` (a refund's is "refund <returnId>"), a history's `by`
 ABSENT = "attribute_not_exists(pk)"
 
 

@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from portal import dependencies
 from portal.accounts import sessions
-from portal.accounts.verification import CODE_SECONDS, TRUST_SECONDS
-from portal.config import PENDING_COOKIE, SESSION_COOKIE, TRUST_COOKIE, Settings
+from portal.config import (
+    CODE_SECONDS,
+    PENDING_COOKIE,
+    SESSION_COOKIE,
+    TRUST_COOKIE,
+    TRUST_SECONDS,
+    Settings,
+)
 from portal.errors import CsrfRejected
 from portal.powertools import APIGatewayHttpResolver, Cookie, SameSite
 

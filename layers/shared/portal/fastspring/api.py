@@ -14,7 +14,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, NoReturn
 
 from portal import json_input
 from portal.aws.secrets import SecretMissing, get_secret
@@ -68,7 +69,8 @@ class FastSpringApi:
         request = urllib.request.Request(  # noqa: S310 - scheme checked in __init__
             self.base_url + path, data=data, method=method, headers=headers
         )
-        with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+        opener = _opener(urllib.parse.urlsplit(self.base_url).scheme)
+        with opener.open(request, timeout=self.timeout) as answer:
             return json_input.parse(answer.read(), decimals=True)
 
     def create_session(self, session: dict[str, Any]) -> str:
@@ -98,6 +100,28 @@ class FastSpringApi:
 
     def mark_processed(self, event_id: str) -> None:
         self._call("POST", f"/events/{urllib.parse.quote(event_id, safe='')}", {"processed": True})
+
+
+@cache
+def _opener(scheme: str) -> urllib.request.OpenerDirector:
+    """urllib's opener, one per container and scheme. `urlopen` builds urllib's default opener,
+    whose HTTPS handler makes its TLS context, loading the CA store (~50 ms of CPU), when the
+    opener is built: for https:// that is the context the call needs, made once as before; for
+    the local stand-in's http:// it would be work for nothing, so that opener has no HTTPS."""
+    if scheme == "https":
+        return urllib.request.build_opener()
+    return urllib.request.build_opener(_NoHTTPS())
+
+
+class _NoHTTPS(urllib.request.HTTPSHandler):
+    """Takes the HTTPS handler's place in an opener for http:// only: no TLS context, and an
+    https:// URL (a redirect) is refused."""
+
+    def __init__(self) -> None:
+        urllib.request.AbstractHTTPHandler.__init__(self)
+
+    def https_open(self, req: urllib.request.Request) -> NoReturn:
+        raise urllib.error.URLError("https is not used from an http:// FastSpring base")
 
 
 def _json_number(value: Any) -> Any:

@@ -41,7 +41,6 @@ from portal.data.audit import AuditEntry
 from portal.data.cursors import Cursors, PageQuery
 from portal.data.items import license_from_item
 from portal.data.rate_windows import reserve_slots
-from portal.data.revocations import SUPPORT  # a history entry's `by`: support did it
 from portal.data.store import Store
 from portal.errors import (
     InvalidActivationKey,
@@ -55,7 +54,7 @@ from portal.errors import (
 )
 from portal.ids import ACTIVATION_KEY_SHAPE, normalize_activation_key
 from portal.licensing import license_files
-from portal.models import HistoryEntry, License, Page
+from portal.models import BY_SUPPORT, HistoryEntry, License, Page
 from portal.observability import count
 
 RETRIES = 3  # reads again after a parallel request changed what was read
@@ -279,7 +278,7 @@ def release(
             at=now,
             releases=releases,
             notice=notice,
-            by=SUPPORT if support is not None else None,
+            by=BY_SUPPORT if support is not None else None,
             audit=support,
         ):
             if support is not None:

@@ -1,4 +1,4 @@
-"""Sign-in and the signed-in customer."""
+"""Sign-in: what the sign-in routes read and answer (the signed-in customer: contract/me.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal import types
-from portal.accounts.customers import Me
 from portal.accounts.verification import CODE_SHAPE, TOKEN_SHAPE
 from portal.data.verification import Who
 from portal.edge.contract.common import Wire, order_reference_field
@@ -105,15 +104,3 @@ class CustomerSummary(Wire):
 @dataclass(frozen=True)
 class LoginResponse(Wire):
     customer: CustomerSummary
-
-
-@dataclass(frozen=True)
-class MeResponse(Wire):
-    email: str
-    name: str
-    language: str
-    activation_key: str  # groups of four, e.g. ABCD-EFGH-JKMN-PQRS-TVWX
-
-    @classmethod
-    def of(cls, me: Me) -> MeResponse:
-        return cls(me.email, me.name, me.language, me.activation_key)
