@@ -568,12 +568,15 @@ def run_fastspring(
             )
             for n in range(size)
         ]
+        # A batch is sent with its re-delivery and re-send, even past the deadline (two more
+        # requests, each bounded by `timeout`): on a busy machine a short run's only batch
+        # otherwise ends after the deadline without the re-sends it exists to check.
         delivery = deliver(url, events, recorder, timeout)
         ledger.batches += 1
-        if number % 2 == 0 and time.monotonic() < deadline:
+        if number % 2 == 0:
             redeliver(url, delivery, events, recorder, timeout)
             ledger.redeliveries += 1
-        if number % 3 == 0 and time.monotonic() < deadline:
+        if number % 3 == 0:
             deliver(url, [ledger.resent(event) for event in events], recorder, timeout)
             ledger.resends += 1
 

@@ -7,13 +7,14 @@ runner resolves the function with SamFunctionProvider (CodeUri + Handler), impor
 file by path under a unique module name (every function's file is app.py), puts the function's
 layers on sys.path (as /opt/python would be), and calls the handler with a minimal LambdaContext.
 
-One event at a time in the whole process: Powertools' resolvers keep the current event and
-context on a class shared by every function (`BaseRouter.current_event`), harmless in Lambda,
-where a container runs one function and one event at a time, but two functions running at once in
-one process would read each other's request (seen: the home page's parallel calls answering with
-another call's query string). So one lock serialises every invocation, as one Lambda container per
-function would serialise each function's own. Timeouts are reported by the context but not
-enforced. Signatures are SAM CLI internals, pinned at aws-sam-cli 1.170.0
+One event at a time in the whole process: Powertools keeps an invocation's state process-wide -
+the resolver's current event on a class (`BaseRouter.current_event`; seen: the home page's
+parallel calls answering with another call's query string; portal.edge.resolver now keeps each
+thread's request apart), the Logger's keys (the request id, the correlation id) and the metrics
+about to be flushed - harmless in Lambda, where a container runs one event at a time, wrong for
+two functions running at once in one process. So one lock serialises every invocation, as one
+Lambda container per function would serialise each function's own. Timeouts are reported by the
+context but not enforced. Signatures are SAM CLI internals, pinned at aws-sam-cli 1.170.0
 (tests/integration/test_local_stack.py covers them).
 """
 

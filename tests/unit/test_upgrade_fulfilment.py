@@ -190,11 +190,12 @@ def test_the_same_paid_order_10_times_one_id_and_3_times_new_ids_some_concurrent
     deliveries = [order] * 10 + resends
     handler("fastspring_webhook")  # imported once, before the threads
     with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(lambda e: deliver(e)["statusCode"], deliveries[:8]))
-    statuses += [deliver(e)["statusCode"] for e in deliveries[8:]]
+        answers = list(pool.map(deliver, deliveries[:8]))
+    answers += [deliver(e) for e in deliveries[8:]]
 
-    # then all are acknowledged, and the license grew by 3 exactly once
-    assert statuses == [200] * 13
+    # then all are acknowledged, each by its own id, and the license grew by 3 exactly once
+    assert [answer["statusCode"] for answer in answers] == [200] * 13
+    assert [answer["body"] for answer in answers] == [e["id"] for e in deliveries]
     assert license_now(store, customer)["users"] == 8
     assert count_items(store, "FSORDER#") == 1
     history = body_of(manage_license("history", sign_in(customer), quote.license_id))["items"]
@@ -222,13 +223,16 @@ def test_two_orders_paying_one_quote_at_once_apply_one_and_hold_the_other(
     hooks.register("before-call.dynamodb.TransactWriteItems", after_reading, unique_id="race")
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            statuses = list(pool.map(lambda e: deliver(e)["statusCode"], [first, second]))
+            answers = list(pool.map(deliver, [first, second]))
     finally:
         hooks.unregister("before-call.dynamodb.TransactWriteItems", unique_id="race")
 
-    # then both orders are recorded, the license grew once, and the loser read again and was
-    # held as quote_used
-    assert statuses == [200, 200]
+    # then both orders are recorded (each acknowledged by its own id), the license grew once,
+    # and the loser read again and was held as quote_used
+    assert [(a["statusCode"], a["body"]) for a in answers] == [
+        (200, first["id"]),
+        (200, second["id"]),
+    ]
     assert len(transactions) == 3  # two at once, then the loser's second decision
     assert license_now(store, customer)["users"] == 8
     outcomes = sorted(

@@ -103,8 +103,12 @@ def at_once(store, deliveries: list[dict]) -> list[int]:
         in_lock_step(store, len(deliveries)) as transactions,
         ThreadPoolExecutor(max_workers=len(deliveries)) as pool,
     ):
-        statuses = list(pool.map(lambda ev: deliver(ev)["statusCode"], deliveries))
+        answers = list(pool.map(deliver, deliveries))
     assert len(transactions) >= len(deliveries)  # every one of them reached its write
+    statuses = [answer["statusCode"] for answer in answers]
+    for ev, answer in zip(deliveries, answers, strict=True):  # each answered its own delivery
+        if answer["statusCode"] == 200:
+            assert answer["body"] == ev["id"]
     for ev, status in zip(deliveries, statuses, strict=True):
         for _ in range(3):
             if status == 200:

@@ -1,11 +1,20 @@
 """The resolver every HTTP handler uses: Powertools' `APIGatewayHttpResolver` (no request
 validation, so no OpenAPI machinery or validation library at init) with the typed errors of
 portal.errors mapped to the contract's error shape in this one place, and a public record of its
-routes (`operations`) from which local/openapi.py builds docs/openapi.json."""
+routes (`operations`) from which local/openapi.py builds docs/openapi.json.
+
+Each thread sees its own request: Powertools keeps the event, the Lambda context and the route's
+context (`_route`, `_route_args`: the path parameters) on state shared by every call of a resolver
+- the event and Lambda context even on `BaseRouter`, a class. Lambda runs one event at a time per
+container, but two calls from two threads in one process (the race tests, a threaded local
+server) would read each other's request: an order's reference, a webhook's body. Here they are
+per thread (`_PerThread`); Powertools still writes its class attributes, nothing here reads them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from portal.data.store import is_transient
@@ -19,8 +28,18 @@ from portal.powertools import APIGatewayHttpResolver, Response
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+class _PerThread(threading.local):
+    """One thread's request, as the resolver's routes and Powertools' own code read it."""
+
+    def __init__(self) -> None:
+        self.current_event: Any = None
+        self.lambda_context: Any = None
+        self.context: dict[str, Any] = {}
+
+
 class Resolver(APIGatewayHttpResolver):
     def __init__(self) -> None:
+        self._thread = _PerThread()  # before Powertools' __init__, which sets `context`
         super().__init__()
         self.operations: list[Operation] = []
         self.exception_handler(PortalError)(_portal_error)
@@ -67,6 +86,42 @@ class Resolver(APIGatewayHttpResolver):
             return self.route(path, method)(function)
 
         return register
+
+    # ---------------------------------------------------------------- one request per thread
+    @property
+    def current_event(self) -> Any:
+        return self._thread.current_event
+
+    @current_event.setter
+    def current_event(self, value: Any) -> None:
+        self._thread.current_event = value
+
+    @property
+    def lambda_context(self) -> Any:
+        return self._thread.lambda_context
+
+    @lambda_context.setter
+    def lambda_context(self, value: Any) -> None:
+        self._thread.lambda_context = value
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return self._thread.context
+
+    @context.setter
+    def context(self, value: dict[str, Any]) -> None:
+        self._thread.context = value
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        self._thread.lambda_context = context
+        return super().resolve(event, context)
+
+    def _to_proxy_event(self, event: dict[str, Any]) -> Any:
+        # Powertools' resolve() stores the proxy event on BaseRouter (a class): this thread's
+        # copy is taken here, where it is made
+        proxy = super()._to_proxy_event(event)
+        self._thread.current_event = proxy
+        return proxy
 
 
 def _portal_error(error: PortalError) -> Response:
