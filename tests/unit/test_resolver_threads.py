@@ -72,7 +72,8 @@ def test_two_requests_at_once_each_see_their_own():
 def test_a_thread_starts_with_no_request_of_another():
     # given a request being served on this thread
     app = Resolver()
-    app.current_event = "this thread's"
+    mine: Any = "this thread's"
+    app.current_event = mine
     app.context["key"] = "this thread's"
 
     # when another thread looks at the resolver

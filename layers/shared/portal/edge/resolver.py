@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from portal.data.store import is_transient
 from portal.edge import documentation, responses
@@ -24,6 +24,12 @@ from portal.errors import NotFound, PortalError, ServiceUnavailable
 from portal.fields import Field
 from portal.observability import count, logger
 from portal.powertools import APIGatewayHttpResolver, Response
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import (
+        APIGatewayProxyEventV2,
+    )
+    from aws_lambda_powertools.utilities.typing.lambda_context import LambdaContext
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,6 +41,15 @@ class _PerThread(threading.local):
         self.current_event: Any = None
         self.lambda_context: Any = None
         self.context: dict[str, Any] = {}
+
+    @staticmethod
+    def attribute(name: str) -> Any:
+        """A resolver attribute kept in the resolver's `_thread` (a data descriptor: Powertools'
+        own `self.<name> = ...` lands there too)."""
+        return property(
+            lambda resolver: getattr(resolver._thread, name),
+            lambda resolver, value: setattr(resolver._thread, name, value),
+        )
 
 
 class Resolver(APIGatewayHttpResolver):
@@ -88,29 +103,9 @@ class Resolver(APIGatewayHttpResolver):
         return register
 
     # ---------------------------------------------------------------- one request per thread
-    @property
-    def current_event(self) -> Any:
-        return self._thread.current_event
-
-    @current_event.setter
-    def current_event(self, value: Any) -> None:
-        self._thread.current_event = value
-
-    @property
-    def lambda_context(self) -> Any:
-        return self._thread.lambda_context
-
-    @lambda_context.setter
-    def lambda_context(self, value: Any) -> None:
-        self._thread.lambda_context = value
-
-    @property
-    def context(self) -> dict[str, Any]:
-        return self._thread.context
-
-    @context.setter
-    def context(self, value: dict[str, Any]) -> None:
-        self._thread.context = value
+    current_event: APIGatewayProxyEventV2 = _PerThread.attribute("current_event")
+    lambda_context: LambdaContext = _PerThread.attribute("lambda_context")
+    context: dict[str, Any] = _PerThread.attribute("context")
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         self._thread.lambda_context = context
