@@ -30,7 +30,7 @@ import importlib
 import importlib.util
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore
 
@@ -151,6 +151,11 @@ from aws_lambda_powertools.metrics.base import MetricUnit  # noqa: E402
 from aws_lambda_powertools.metrics.metrics import Metrics  # noqa: E402
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite  # noqa: E402
 from aws_lambda_powertools.utilities.typing.lambda_context import LambdaContext  # noqa: E402
+
+if TYPE_CHECKING:  # the resolver's event type, for the type checker only
+    from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import (
+        APIGatewayProxyEventV2 as APIGatewayProxyEventV2,
+    )
 
 __all__ = [
     "APIGatewayHttpResolver",

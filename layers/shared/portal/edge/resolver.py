@@ -26,10 +26,7 @@ from portal.observability import count, logger
 from portal.powertools import APIGatewayHttpResolver, Response
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import (
-        APIGatewayProxyEventV2,
-    )
-    from aws_lambda_powertools.utilities.typing.lambda_context import LambdaContext
+    from portal.powertools import APIGatewayProxyEventV2, LambdaContext
 
 F = TypeVar("F", bound=Callable[..., Any])
 
